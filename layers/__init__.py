@@ -1,0 +1,30 @@
+"""Layers: one small class per computation, each with ``forward`` and ``backward``."""
+
+from layers.activations import ReLU, Relu, Sigmoid
+from layers.affine import Affine
+from layers.arithmetic import AddLayer, MulLayer
+from layers.base import Layer, LayerStateError, grad, param
+from layers.functions import cross_entropy_error, log_softmax, sigmoid, softmax, sum_to
+from layers.gradient_check import gradient_check, numerical_gradient
+from layers.softmax_with_loss import SoftmaxWithLoss
+
+__all__ = [
+    "AddLayer",
+    "Affine",
+    "Layer",
+    "LayerStateError",
+    "MulLayer",
+    "ReLU",
+    "Relu",
+    "Sigmoid",
+    "SoftmaxWithLoss",
+    "cross_entropy_error",
+    "grad",
+    "gradient_check",
+    "log_softmax",
+    "numerical_gradient",
+    "param",
+    "sigmoid",
+    "softmax",
+    "sum_to",
+]

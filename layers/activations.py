@@ -1,0 +1,43 @@
+"""Element-wise activation layers (chapter 5.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layers.base import Layer
+from layers.functions import sigmoid
+
+
+class ReLU(Layer):
+    """out = max(x, 0);  dx = dout where x > 0, else 0. Caches the mask x > 0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, dout: np.ndarray = 1.0) -> np.ndarray:
+        self._require_forward(self.mask)
+        return np.where(self.mask, dout, 0)
+
+
+Relu = ReLU  # the book's name
+
+
+class Sigmoid(Layer):
+    """y = 1 / (1 + exp(-x));  dx = dout * y * (1 - y). Caches y."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray = 1.0) -> np.ndarray:
+        self._require_forward(self.out)
+        return dout * self.out * (1.0 - self.out)

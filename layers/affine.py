@@ -1,0 +1,49 @@
+"""The fully connected layer (chapter 5.6)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layers.base import Layer, grad, param
+
+
+class Affine(Layer):
+    """out = x W + b for x of shape (N, ...), flattened to (N, D); W is (D, M), b is (M,).
+
+    Backward:  dx = dout W^T (reshaped to x's shape),  dW = x^T dout,  db = sum over N of dout.
+    """
+
+    W = param("W")
+    b = param("b")
+    dW = grad("W")
+    db = grad("b")
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        super().__init__()
+        if np.ndim(W) != 2 or np.shape(b) != (np.shape(W)[1],):
+            raise ValueError(
+                f"Affine: expected W of shape (D, M) and b of shape (M,), "
+                f"got W {np.shape(W)} and b {np.shape(b)}"
+            )
+        self.params["W"] = W
+        self.params["b"] = b
+        self.x: np.ndarray | None = None
+        self.original_x_shape: tuple[int, ...] | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W = self.params["W"]
+        x2 = x.reshape(x.shape[0], -1) if x.ndim != 2 else x
+        if x2.shape[1] != W.shape[0]:
+            raise ValueError(
+                f"Affine: expected {W.shape[0]} features per sample (W has shape {W.shape}), "
+                f"got input of shape {x.shape} ({x2.shape[1]} features)"
+            )
+        self.original_x_shape = x.shape
+        self.x = x2
+        return x2 @ W + self.params["b"]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._require_forward(self.x)
+        self.grads["W"] = self.x.T @ dout
+        self.grads["b"] = dout.sum(axis=0)
+        return (dout @ self.params["W"].T).reshape(self.original_x_shape)

@@ -1,0 +1,64 @@
+"""Pure NumPy maths used by the layers (the book's ``common/functions.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """1 / (1 + exp(-x)), finite and warning-free for any finite x.
+
+    exp is only ever taken of -|x| <= 0, so it cannot overflow:
+    x >= 0: 1 / (1 + e^-|x|);  x < 0: e^-|x| / (1 + e^-|x|).
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """exp(x - max) / sum(exp(x - max)) along the last axis; the shift keeps exp from overflowing."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """log(softmax(x)) along the last axis, computed without ever taking log(0)."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
+
+
+def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
+    """Mean over the batch of -sum_k t_k log y_k, for probabilities ``y`` of shape (N, C) or (C,).
+
+    ``t`` is either integer labels (N,) or target rows (one-hot or soft) of the same shape as ``y``.
+    Probabilities are clipped at the smallest positive float, so log(0) is never taken.
+    """
+    y = np.asarray(y)
+    t = np.asarray(t)
+    if y.ndim == 1:
+        y = y.reshape(1, -1)
+        t = t.reshape(1, -1) if t.size == y.size else t.reshape(1)
+    n = y.shape[0]
+    log_y = np.log(np.maximum(y, np.finfo(y.dtype).tiny if y.dtype.kind == "f" else 1e-300))
+    if t.shape == y.shape:
+        return float(-(t * log_y).sum() / n)
+    return float(-log_y[np.arange(n), t].sum() / n)
+
+
+def sum_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a broadcast result back to ``shape``: the gradient of broadcasting.
+
+    If ``a`` of shape ``shape`` was broadcast to ``x.shape`` in forward, dL/da = sum_to(dL/dx, shape).
+    """
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
+    )
+    if not axes:
+        return x
+    summed = x.sum(axis=axes, keepdims=True)
+    return summed.reshape(shape) if lead else summed

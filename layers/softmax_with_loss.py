@@ -1,0 +1,72 @@
+"""Softmax followed by the cross-entropy loss, as one layer (chapter 5.6.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layers.base import Layer
+from layers.functions import log_softmax
+
+
+def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarray:
+    """Validate labels for ``n`` scores over ``n_classes`` classes; return them as an array.
+
+    Accepts integer labels of shape (n,) in [0, n_classes) (integral floats are accepted too)
+    or target rows of shape (n, n_classes) (one-hot or soft). Anything else raises ValueError.
+    """
+    t = np.asarray(t)
+    if t.shape == (n, n_classes):
+        return t
+    if t.shape != (n,):
+        raise ValueError(
+            f"{owner}: expected labels of shape ({n},) or one-hot rows of shape ({n}, {n_classes}), "
+            f"got shape {t.shape}"
+        )
+    if t.dtype.kind not in "iu":
+        if t.dtype.kind != "f" or not np.array_equal(t, np.round(t)):
+            raise ValueError(f"{owner}: expected integer class labels, got dtype {t.dtype} with non-integer values")
+        t = t.astype(np.intp)
+    if n and (t.min() < 0 or t.max() >= n_classes):
+        raise ValueError(
+            f"{owner}: labels must lie in [0, {n_classes - 1}], got values from {t.min()} to {t.max()}"
+        )
+    return t
+
+
+class SoftmaxWithLoss(Layer):
+    """loss = mean over N of -sum_k t_k log softmax(x)_k, for scores x of shape (N, C).
+
+    ``t`` is integer labels (N,) or target rows (N, C). Backward: dx = dout * (y - t) / N,
+    with y = softmax(x). The loss comes from log-softmax, so log(0) is never taken.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loss: float | None = None
+        self.y: np.ndarray | None = None
+        self.t: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        if x.ndim != 2:
+            raise ValueError(f"SoftmaxWithLoss: expected scores of shape (N, C), got shape {x.shape}")
+        n = x.shape[0]
+        t = check_labels(t, n, x.shape[1], "SoftmaxWithLoss")
+        log_y = log_softmax(x)
+        if t.ndim == 2:
+            self.loss = float(-(t * log_y).sum() / n)
+        else:
+            self.loss = float(-log_y[np.arange(n), t].sum() / n)
+        self.y = np.exp(log_y, out=log_y)
+        self.t = t
+        return self.loss
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        self._require_forward(self.y)
+        n = self.y.shape[0]
+        if self.t.ndim == 2:
+            dx = self.y - self.t
+        else:
+            dx = self.y.copy()
+            dx[np.arange(n), self.t] -= 1
+        dx *= dout / n
+        return dx

@@ -1,0 +1,7 @@
+"""Networks: compositions of layers, run forward in order and backward in reverse."""
+
+from networks.base import Network
+from networks.init import init_weight, make_rng, weight_std
+from networks.two_layer_net import TwoLayerNet
+
+__all__ = ["Network", "TwoLayerNet", "init_weight", "make_rng", "weight_std"]

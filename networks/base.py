@@ -1,0 +1,156 @@
+"""What every network shares: layers run forward in order and backward in reverse.
+
+A network keeps its layers in an ``OrderedDict`` (``self.layers``) and a loss layer
+(``self.last_layer``). ``self.params`` maps network names (``W1``, ``b1``, ...) to the *same* arrays
+the layers hold, so an optimiser updating ``params`` in place updates the layers. Gradients are never
+re-derived here: ``gradient`` only collects what each layer's ``backward`` left in its ``grads``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from layers import Layer, SoftmaxWithLoss
+from layers import numerical_gradient as numerical_gradient_of
+
+
+class Network:
+    """Base class for layer stacks ending in a loss layer; see the module docstring."""
+
+    def __init__(self, dtype: np.dtype | type = np.float32, weight_decay_lambda: float = 0.0) -> None:
+        self.dtype = np.dtype(dtype)
+        self.weight_decay_lambda = float(weight_decay_lambda)
+        self.params: dict[str, np.ndarray] = {}
+        self.layers: OrderedDict[str, Layer] = OrderedDict()
+        self.last_layer: Layer = SoftmaxWithLoss()
+        self._param_owner: dict[str, tuple[Layer, str]] = {}
+        self._decayed: list[str] = []
+
+    # -- building ---------------------------------------------------------------------------------
+    def add_layer(self, name: str, layer: Layer, decay: tuple[str, ...] = ("W",), **param_names: str) -> Layer:
+        """Append ``layer`` as ``name``; ``param_names`` maps the layer's keys to network keys (W="W1").
+
+        Parameters whose layer key is in ``decay`` receive weight decay (the book decays weights only).
+        """
+        if name in self.layers:
+            raise ValueError(f"{type(self).__name__}: duplicate layer name {name!r}")
+        self.layers[name] = layer
+        for layer_key, net_key in param_names.items():
+            if net_key in self.params:
+                raise ValueError(f"{type(self).__name__}: duplicate parameter name {net_key!r}")
+            self.params[net_key] = layer.params[layer_key]
+            self._param_owner[net_key] = (layer, layer_key)
+            if layer_key in decay:
+                self._decayed.append(net_key)
+        return layer
+
+    # -- the book's methods -----------------------------------------------------------------------
+    def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
+        """Scores before the loss layer, running ``self.layers`` in order."""
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers.values():
+            x = layer.forward(x, train_flg=train_flg) if layer.has_train_mode else layer.forward(x)
+        return x
+
+    def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = False) -> float:
+        """Loss of the last layer plus weight decay lambda/2 * sum of W^2 over decayed weights."""
+        loss = self.last_layer.forward(self.predict(x, train_flg), t)
+        if self.weight_decay_lambda:
+            loss += 0.5 * self.weight_decay_lambda * sum(float(np.sum(self.params[k] ** 2)) for k in self._decayed)
+        return loss
+
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """One training forward pass, then backward through the layers in reverse order."""
+        loss = self.loss(x, t, train_flg=True)
+        dout = self.last_layer.backward(1.0)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads = {key: layer.grads[layer_key] for key, (layer, layer_key) in self._param_owner.items()}
+        if self.weight_decay_lambda:
+            for key in self._decayed:
+                grads[key] = grads[key] + self.weight_decay_lambda * self.params[key]
+        return loss, grads
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of the loss for every parameter, by backprop, keyed like ``params``."""
+        return self.loss_and_gradient(x, t)[1]
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients by centred differences of ``loss`` (slow: two forward passes per parameter entry)."""
+        return {key: numerical_gradient_of(lambda _: self.loss(x, t, train_flg=True), p)
+                for key, p in self.params.items()}
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 1000) -> float:
+        """Fraction of samples whose highest score is the label; exact for any N (batched to save memory).
+
+        ``t`` is integer labels (N,) or one-hot rows (N, C).
+        """
+        t = np.asarray(t)
+        if t.ndim != 1:
+            t = t.argmax(axis=1)
+        n = x.shape[0]
+        if t.shape[0] != n:
+            raise ValueError(f"{type(self).__name__}.accuracy: {n} samples but {t.shape[0]} labels")
+        if n == 0:
+            raise ValueError(f"{type(self).__name__}.accuracy: no samples given")
+        correct = 0
+        for start in range(0, n, batch_size):
+            scores = self.predict(x[start:start + batch_size], train_flg=False)
+            correct += int(np.count_nonzero(scores.argmax(axis=1) == t[start:start + batch_size]))
+        return correct / n
+
+    # -- saving -----------------------------------------------------------------------------------
+    def save_params(self, path: str | os.PathLike) -> Path:
+        """Write ``params`` to an ``.npz`` file: a temporary file first, renamed over ``path`` when complete."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.params)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def load_params(self, path: str | os.PathLike) -> None:
+        """Read parameters saved by :meth:`save_params` into ``params`` (in place, so layers see them).
+
+        Every key and shape is checked before anything is changed: a mismatch or a corrupt file raises
+        ValueError naming the file and key, and leaves the network as it was.
+        """
+        name = type(self).__name__
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                loaded = {key: archive[key] for key in archive.files}
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+            if isinstance(err, FileNotFoundError):
+                raise
+            raise ValueError(f"{name}.load_params: {os.fspath(path)!r} is not a readable .npz file ({err})") from err
+        missing = [k for k in self.params if k not in loaded]
+        unexpected = [k for k in loaded if k not in self.params]
+        if missing or unexpected:
+            raise ValueError(
+                f"{name}.load_params: {os.fspath(path)!r} does not match this network: "
+                f"missing keys {missing}, unexpected keys {unexpected}"
+            )
+        for key, value in loaded.items():
+            if value.shape != self.params[key].shape:
+                raise ValueError(
+                    f"{name}.load_params: {os.fspath(path)!r} key {key!r} has shape {value.shape}, "
+                    f"expected {self.params[key].shape}"
+                )
+        for key, value in loaded.items():
+            self.params[key][...] = value

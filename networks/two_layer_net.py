@@ -1,0 +1,37 @@
+"""The book's two-layer net with backprop (chapter 5.7)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layers import Affine, ReLU
+from networks.base import Network
+from networks.init import WeightInit, init_weight, make_rng
+
+
+class TwoLayerNet(Network):
+    """input -> Affine1 -> Relu1 -> Affine2 -> SoftmaxWithLoss, with params W1, b1, W2, b2.
+
+    W1 is (input_size, hidden_size), W2 is (hidden_size, output_size); weights are Gaussian with
+    std ``weight_init_std`` (or "he"/"xavier"), biases zero. ``seed`` or ``rng`` makes it reproducible.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: WeightInit = 0.01,
+        *,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+        weight_decay_lambda: float = 0.0,
+    ) -> None:
+        super().__init__(dtype, weight_decay_lambda)
+        rng = make_rng(seed, rng)
+        W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
+        W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
+        self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
+        self.add_layer("Relu1", ReLU())
+        self.add_layer("Affine2", Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")

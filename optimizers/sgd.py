@@ -1,0 +1,17 @@
+"""Stochastic gradient descent (chapter 6.1.2)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizers.base import Optimizer
+
+
+class SGD(Optimizer):
+    """W <- W - lr * dL/dW."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__(lr)
+
+    def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
+        param -= self.lr * grad
