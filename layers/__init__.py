@@ -3,14 +3,20 @@
 from layers.activations import ReLU, Relu, Sigmoid
 from layers.affine import Affine
 from layers.arithmetic import AddLayer, MulLayer
-from layers.base import Layer, LayerStateError, grad, param
+from layers.base import Layer, LayerStateError, buffer, freeze, grad, param
+from layers.batch_normalization import BatchNormalization
+from layers.dropout import Dropout
 from layers.functions import cross_entropy_error, log_softmax, sigmoid, softmax, sum_to
 from layers.gradient_check import gradient_check, numerical_gradient
 from layers.softmax_with_loss import SoftmaxWithLoss
+from layers.tanh import Tanh
 
 __all__ = [
+    "buffer",
     "AddLayer",
     "Affine",
+    "BatchNormalization",
+    "Dropout",
     "Layer",
     "LayerStateError",
     "MulLayer",
@@ -18,7 +24,9 @@ __all__ = [
     "Relu",
     "Sigmoid",
     "SoftmaxWithLoss",
+    "Tanh",
     "cross_entropy_error",
+    "freeze",
     "grad",
     "gradient_check",
     "log_softmax",

@@ -6,13 +6,16 @@ A layer is one node of the computational graph (the book, chapter 5):
     dx  = layer.backward(dout)      # upstream gradient in, input gradient(s) out
 
 Parameters live in ``layer.params`` and their gradients, under the *same* names, in
-``layer.grads`` after ``backward``; optimisers and networks walk these two dicts. The book's
+``layer.grads`` after ``backward``; optimisers and networks walk these two dicts. State that is
+saved but not trained (BatchNormalization's running statistics) lives in ``layer.buffers``. The book's
 attribute names (``W``, ``b``, ``dW``, ``db``) are kept readable through :func:`param` and
 :func:`grad` aliases. A layer never writes into an array it was given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -26,14 +29,19 @@ class Layer:
     """Base class: ``forward`` caches, ``backward`` consumes the cache.
 
     Subclasses that behave differently while training (Dropout, BatchNormalization) set
-    ``has_train_mode = True`` and accept ``forward(x, train_flg=True)``.
+    ``has_train_mode = True`` and accept ``forward(x, train_flg=True)``. While ``frozen`` is true
+    (see :func:`freeze`) such a layer computes the same function of its input on every call and
+    changes none of its state: Dropout reuses its last mask, BatchNormalization leaves its running
+    statistics alone.
     """
 
     has_train_mode: bool = False
+    frozen: bool = False
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}  # state that is saved but not trained (running statistics)
 
     def forward(self, *inputs: Any, **options: Any) -> Any:
         raise NotImplementedError
@@ -66,6 +74,19 @@ def param(name: str) -> property:
     return property(get, set_, doc=f"The parameter ``params[{name!r}]``.")
 
 
+def buffer(name: str) -> property:
+    """Attribute (``layer.running_mean``) reading and writing ``layer.buffers[name]``: state that a
+    network saves with its parameters but that no optimiser updates."""
+
+    def get(self: Layer) -> np.ndarray:
+        return self.buffers[name]
+
+    def set_(self: Layer, value: np.ndarray) -> None:
+        self.buffers[name] = value
+
+    return property(get, set_, doc=f"The saved, untrained state ``buffers[{name!r}]``.")
+
+
 def grad(name: str) -> property:
     """Book-style attribute (``layer.dW``) reading ``layer.grads[name]`` (None before backward)."""
 
@@ -73,3 +94,20 @@ def grad(name: str) -> property:
         return self.grads.get(name)
 
     return property(get, doc=f"The gradient ``grads[{name!r}]`` of the last backward pass.")
+
+
+@contextmanager
+def freeze(*layers: Layer) -> Iterator[None]:
+    """Within the ``with`` block, mark ``layers`` frozen (see :class:`Layer`); restore on exit.
+
+    Use it around numerical differentiation, which calls ``forward`` many times and needs the same
+    function each time: ``with freeze(dropout): gradient_check(...)``. Nesting is allowed.
+    """
+    previous = [layer.frozen for layer in layers]
+    for layer in layers:
+        layer.frozen = True
+    try:
+        yield
+    finally:
+        for layer, was_frozen in zip(layers, previous, strict=True):
+            layer.frozen = was_frozen

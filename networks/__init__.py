@@ -2,6 +2,7 @@
 
 from networks.base import Network
 from networks.init import init_weight, make_rng, weight_std
+from networks.multi_layer_net import MultiLayerNet
 from networks.two_layer_net import TwoLayerNet
 
-__all__ = ["Network", "TwoLayerNet", "init_weight", "make_rng", "weight_std"]
+__all__ = ["MultiLayerNet", "Network", "TwoLayerNet", "init_weight", "make_rng", "weight_std"]

@@ -12,11 +12,13 @@ import os
 import tempfile
 import zipfile
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from layers import Layer, SoftmaxWithLoss
+from layers import Layer, SoftmaxWithLoss, freeze
 from layers import numerical_gradient as numerical_gradient_of
 
 
@@ -82,9 +84,22 @@ class Network:
         return self.loss_and_gradient(x, t)[1]
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients by centred differences of ``loss`` (slow: two forward passes per parameter entry)."""
-        return {key: numerical_gradient_of(lambda _: self.loss(x, t, train_flg=True), p)
-                for key, p in self.params.items()}
+        """Gradients by centred differences of the training ``loss`` (slow: two forward passes per entry).
+
+        Runs inside :meth:`frozen`, so it differentiates the very function the last training pass
+        computed (same dropout masks) and changes no running statistic; the book's version draws
+        a new mask and updates the statistics on every pass, so its differences are not a gradient.
+        """
+        with self.frozen():
+            return {key: numerical_gradient_of(lambda _: self.loss(x, t, train_flg=True), p)
+                    for key, p in self.params.items()}
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Within the block every layer is frozen (:func:`layers.freeze`): Dropout reuses its last mask
+        and BatchNormalization uses batch statistics without updating its running ones."""
+        with freeze(*self.layers.values(), self.last_layer):
+            yield
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 1000) -> float:
         """Fraction of samples whose highest score is the label; exact for any N (batched to save memory).
@@ -105,9 +120,15 @@ class Network:
             correct += int(np.count_nonzero(scores.argmax(axis=1) == t[start:start + batch_size]))
         return correct / n
 
+    @property
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Saved, untrained layer state keyed ``"<layer name>.<buffer>"`` (e.g. ``BatchNorm1.running_mean``)."""
+        return {f"{name}.{key}": value for name, layer in self.layers.items() for key, value in layer.buffers.items()}
+
     # -- saving -----------------------------------------------------------------------------------
     def save_params(self, path: str | os.PathLike) -> Path:
-        """Write ``params`` to an ``.npz`` file: a temporary file first, renamed over ``path`` when complete."""
+        """Write ``params`` (and ``buffers``) to an ``.npz`` file: a temporary file first, renamed over
+        ``path`` when complete."""
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
@@ -115,7 +136,7 @@ class Network:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.params)
+                np.savez(f, **self.params, **self.buffers)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -126,7 +147,7 @@ class Network:
         return path
 
     def load_params(self, path: str | os.PathLike) -> None:
-        """Read parameters saved by :meth:`save_params` into ``params`` (in place, so layers see them).
+        """Read what :meth:`save_params` wrote into ``params`` and ``buffers`` (in place, so layers see it).
 
         Every key and shape is checked before anything is changed: a mismatch or a corrupt file raises
         ValueError naming the file and key, and leaves the network as it was.
@@ -139,18 +160,19 @@ class Network:
             if isinstance(err, FileNotFoundError):
                 raise
             raise ValueError(f"{name}.load_params: {os.fspath(path)!r} is not a readable .npz file ({err})") from err
-        missing = [k for k in self.params if k not in loaded]
-        unexpected = [k for k in loaded if k not in self.params]
+        expected = {**self.params, **self.buffers}
+        missing = [k for k in expected if k not in loaded]
+        unexpected = [k for k in loaded if k not in expected]
         if missing or unexpected:
             raise ValueError(
                 f"{name}.load_params: {os.fspath(path)!r} does not match this network: "
                 f"missing keys {missing}, unexpected keys {unexpected}"
             )
         for key, value in loaded.items():
-            if value.shape != self.params[key].shape:
+            if value.shape != expected[key].shape:
                 raise ValueError(
                     f"{name}.load_params: {os.fspath(path)!r} key {key!r} has shape {value.shape}, "
-                    f"expected {self.params[key].shape}"
+                    f"expected {expected[key].shape}"
                 )
         for key, value in loaded.items():
-            self.params[key][...] = value
+            expected[key][...] = value

@@ -1,0 +1,30 @@
+"""AdaGrad: a learning rate per parameter entry that decays with its own history (chapter 6.1.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizers.base import Optimizer
+
+
+class AdaGrad(Optimizer):
+    """h <- h + g * g;  W <- W - lr * g / (sqrt(h) + eps), element-wise, with g = dL/dW.
+
+    Entries that have moved a lot take smaller steps. ``h`` lives in ``state[key]["h"]``.
+    ``eps`` (the book's 1e-7) only keeps the division finite while h is zero.
+    """
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
+        super().__init__(lr)
+        self.eps = float(eps)
+
+    def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
+        if key not in self.state:
+            self.state[key] = {"h": np.zeros_like(param)}
+        h = self.state[key]["h"]
+        h += np.square(grad)
+        step = np.sqrt(h)
+        step += self.eps
+        np.divide(grad, step, out=step)
+        step *= self.lr
+        param -= step

@@ -1,0 +1,56 @@
+"""Adam: momentum plus RMSprop-style scaling, with bias correction (chapter 6.1.6, arXiv:1412.6980)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from optimizers.base import Optimizer
+
+
+class Adam(Optimizer):
+    """With g = dL/dW and t the number of updates this parameter has had (1 on the first):
+
+        m <- m + (1 - beta1) * (g - m)          (= beta1 m + (1 - beta1) g)
+        v <- v + (1 - beta2) * (g * g - v)      (= beta2 v + (1 - beta2) g^2)
+        lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+        W <- W - lr_t * m / (sqrt(v) + eps)
+
+    As in the book, eps (1e-7) is added to sqrt(v) before the bias correction is folded into lr_t;
+    ``torch.optim.Adam`` adds it after, so the two agree exactly only when eps is negligible.
+    ``state[key]`` holds ``m``, ``v`` and the step count ``t`` (a 0-d int64 array), so ``state_dict``
+    resumes exactly and a parameter first seen late gets its own bias correction; when every
+    parameter is updated on every call, t equals ``self.iterations``.
+    """
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7) -> None:
+        super().__init__(lr)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"Adam: {name} must lie in [0, 1), got {beta}")
+        self.beta1 = float(beta1)
+        self.beta2 = float(beta2)
+        self.eps = float(eps)
+
+    def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
+        if key not in self.state:
+            self.state[key] = {"m": np.zeros_like(param), "v": np.zeros_like(param), "t": np.array(0, np.int64)}
+        s = self.state[key]
+        m, v, t = s["m"], s["v"], s["t"]
+        t += 1
+        step = int(t)
+        lr_t = self.lr * math.sqrt(1.0 - self.beta2**step) / (1.0 - self.beta1**step)
+
+        buf = np.subtract(grad, m, dtype=m.dtype)
+        buf *= 1 - self.beta1
+        m += buf
+        np.square(grad, out=buf)
+        buf -= v
+        buf *= 1 - self.beta2
+        v += buf
+        np.sqrt(v, out=buf)
+        buf += self.eps
+        np.divide(m, buf, out=buf)
+        buf *= lr_t
+        param -= buf

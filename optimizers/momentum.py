@@ -1,0 +1,29 @@
+"""Momentum SGD (chapter 6.1.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizers.base import Optimizer
+
+
+class Momentum(Optimizer):
+    """v <- momentum * v - lr * dL/dW;  W <- W + v.
+
+    ``v`` (the velocity, a ball rolling downhill) starts at zero and is kept per parameter in
+    ``state[key]["v"]``, with the parameter's shape and dtype.
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__(lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"Momentum: momentum must lie in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+
+    def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
+        if key not in self.state:
+            self.state[key] = {"v": np.zeros_like(param)}
+        v = self.state[key]["v"]
+        v *= self.momentum
+        v -= self.lr * grad
+        param += v

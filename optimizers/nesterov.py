@@ -1,0 +1,36 @@
+"""Nesterov's accelerated gradient (chapter 6.1.7, Bengio et al. 2012, arXiv:1212.0901)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizers.base import Optimizer
+
+
+class Nesterov(Optimizer):
+    """Momentum that looks ahead, written in terms of the gradient at the current W:
+
+        W <- W + momentum^2 * v - (1 + momentum) * lr * dL/dW
+        v <- momentum * v - lr * dL/dW
+
+    The W step uses the velocity from *before* this update (equation 7 of the paper); this is the
+    same update as ``torch.optim.SGD(nesterov=True)`` with v = -lr * buffer. The book's code updates
+    v first and then steps W with the new v, which adds momentum^2 * (momentum * v - lr * g) instead
+    of momentum^2 * v and overshoots slightly. Velocity per parameter in ``state[key]["v"]``.
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__(lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"Nesterov: momentum must lie in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+
+    def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
+        if key not in self.state:
+            self.state[key] = {"v": np.zeros_like(param)}
+        v = self.state[key]["v"]
+        m = self.momentum
+        param += (m * m) * v
+        param -= ((1 + m) * self.lr) * grad
+        v *= m
+        v -= self.lr * grad
