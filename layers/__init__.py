@@ -6,24 +6,35 @@ from layers.arithmetic import AddLayer, MulLayer
 from layers.base import Layer, LayerStateError, buffer, freeze, grad, param
 from layers.batch_normalization import BatchNormalization
 from layers.dropout import Dropout
+from layers.elementwise import AddConstant, Exp, Log, Max, Negate, Reciprocal, Scale
 from layers.functions import cross_entropy_error, log_softmax, sigmoid, softmax, sum_to
 from layers.gradient_check import gradient_check, numerical_gradient
+from layers.reductions import Mean, Sum
 from layers.softmax_with_loss import SoftmaxWithLoss
 from layers.tanh import Tanh
 
 __all__ = [
     "buffer",
+    "AddConstant",
     "AddLayer",
     "Affine",
     "BatchNormalization",
     "Dropout",
+    "Exp",
     "Layer",
     "LayerStateError",
+    "Log",
+    "Max",
+    "Mean",
     "MulLayer",
+    "Negate",
+    "Reciprocal",
     "ReLU",
     "Relu",
+    "Scale",
     "Sigmoid",
     "SoftmaxWithLoss",
+    "Sum",
     "Tanh",
     "cross_entropy_error",
     "freeze",

@@ -1,0 +1,40 @@
+"""Nodes that reduce an array to one number, e.g. a batch of losses to their total or mean."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from layers.base import Layer
+
+
+class Sum(Layer):
+    """y = sum_i x_i over every element;  dx_i = dout (the upstream gradient copied to each element)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.x_shape: tuple[int, ...] | None = None
+        self.x_dtype: np.dtype | None = None
+
+    def forward(self, x: Any) -> Any:
+        self.x_shape, self.x_dtype = np.shape(x), np.result_type(x)
+        return np.sum(x)
+
+    def backward(self, dout: Any = 1.0) -> Any:
+        self._require_forward(self.x_shape)
+        if np.ndim(dout) != 0:
+            raise ValueError(f"{type(self).__name__}: expected a scalar upstream gradient, got shape {np.shape(dout)}")
+        return np.full(self.x_shape, dout, dtype=np.result_type(self.x_dtype, dout))
+
+
+class Mean(Sum):
+    """y = (1/N) sum_i x_i over all N elements;  dx_i = dout / N."""
+
+    def forward(self, x: Any) -> Any:
+        self.x_shape, self.x_dtype = np.shape(x), np.result_type(x)
+        return np.mean(x)
+
+    def backward(self, dout: Any = 1.0) -> Any:
+        self._require_forward(self.x_shape)
+        return super().backward(dout / max(int(np.prod(self.x_shape)), 1))

@@ -1,0 +1,136 @@
+"""Why backprop is fast: every gradient of a TwoLayerNet by numerical differences vs by backprop.
+
+Centred differences need two forward passes per parameter, so their cost grows with the number of
+parameters times the cost of one pass: quadratically as the hidden layer grows. Backprop needs one
+forward and one backward pass whatever the number of parameters (chapter 5.7.3). For each hidden size
+the script counts the passes, times both methods (median over repeats), checks that they agree, and
+plots time and passes against the number of parameters on log-log axes.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from graphs.draw import save_figure
+from networks import TwoLayerNet
+
+
+def count_calls(obj: object, method: str) -> list[int]:
+    """Wrap ``obj.method`` so that each call adds one to the returned counter ([count])."""
+    counter, original = [0], getattr(obj, method)
+
+    def counted(*args, **kwargs):
+        counter[0] += 1
+        return original(*args, **kwargs)
+
+    setattr(obj, method, counted)
+    return counter
+
+
+def relative_difference(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> float:
+    """||a - b|| / (||a|| + ||b||) over all parameters together (robust to the few ReLU kinks that a
+    difference step of 1e-4 straddles, where single entries may differ completely)."""
+    diff = np.sqrt(sum(np.sum((a[k] - b[k]) ** 2) for k in a))
+    size = np.sqrt(sum(np.sum(a[k] ** 2) for k in a)) + np.sqrt(sum(np.sum(b[k] ** 2) for k in a))
+    return float(diff / size)
+
+
+def timed_runs(run, repeats: int) -> tuple[object, float]:
+    """The result of the first of ``repeats`` calls of ``run()`` and the median wall time, in seconds."""
+    times, result = [], None
+    for i in range(max(repeats, 1)):
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+        result = out if i == 0 else result
+    return result, statistics.median(times)
+
+
+def measure(hidden: int, input_size: int, output_size: int, batch: int, repeats: int, seed: int) -> dict:
+    """Passes, times and agreement of numerical vs backprop gradients for one hidden size (float64)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, input_size))
+    t = rng.integers(0, output_size, batch)
+    net = TwoLayerNet(input_size, hidden, output_size, weight_init_std="he", seed=seed, dtype=np.float64)
+    forwards, backwards = count_calls(net, "loss"), count_calls(net.last_layer, "backward")
+    numerical, numerical_s = timed_runs(lambda: net.numerical_gradient(x, t), repeats)
+    numerical_passes = (forwards[0] // max(repeats, 1), backwards[0] // max(repeats, 1))
+    forwards[0] = backwards[0] = 0
+    backprop, backprop_s = timed_runs(lambda: net.gradient(x, t), max(repeats, 5))
+    backprop_passes = (forwards[0] // max(repeats, 5), backwards[0] // max(repeats, 5))
+    return {
+        "hidden": hidden,
+        "params": sum(p.size for p in net.params.values()),
+        "numerical_passes": numerical_passes,
+        "backprop_passes": backprop_passes,
+        "numerical_s": numerical_s,
+        "backprop_s": backprop_s,
+        "relative_difference": relative_difference(backprop, numerical),
+    }
+
+
+def plot(rows: list[dict], path: Path) -> Path:
+    """Log-log figure: time and number of passes against the number of parameters."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    params = [r["params"] for r in rows]
+    fig = Figure(figsize=(10, 4))
+    FigureCanvasAgg(fig)
+    ax_time, ax_passes = fig.subplots(1, 2)
+    ax_time.loglog(params, [r["numerical_s"] for r in rows], "o-", label="numerical differences")
+    ax_time.loglog(params, [r["backprop_s"] for r in rows], "s-", label="backprop")
+    ax_time.set(xlabel="number of parameters", ylabel="seconds for all gradients", title="time (median)")
+    ax_passes.loglog(params, [sum(r["numerical_passes"]) for r in rows], "o-",
+                     label="numerical: 2 forward per parameter")
+    ax_passes.loglog(params, [sum(r["backprop_passes"]) for r in rows], "s-",
+                     label="backprop: 1 forward + 1 backward")
+    ax_passes.set(xlabel="number of parameters", ylabel="passes through the network", title="passes")
+    for ax in (ax_time, ax_passes):
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[5, 10, 20, 50, 100, 200],
+                        help="hidden sizes to measure (default 5 10 20 50 100 200)")
+    parser.add_argument("--input-size", type=int, default=64, help="inputs per example (default 64)")
+    parser.add_argument("--output-size", type=int, default=10, help="classes (default 10)")
+    parser.add_argument("--batch", type=int, default=32, help="examples per pass (default 32)")
+    parser.add_argument("--repeats", type=int, default=3, help="timing repeats, median reported (default 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights and data (default 0)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    args = parser.parse_args(argv)
+
+    print(f"TwoLayerNet({args.input_size}, hidden, {args.output_size}), batch {args.batch}, float64")
+    print(f"{'hidden':>6} {'params':>7} {'numerical passes':>17} {'backprop passes':>16} "
+          f"{'numerical s':>12} {'backprop s':>11} {'ratio':>8} {'rel. diff':>10}")
+    rows = []
+    for hidden in args.hidden:
+        r = measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
+        rows.append(r)
+        fwd, bwd = r["numerical_passes"]
+        bp_fwd, bp_bwd = r["backprop_passes"]
+        print(f"{r['hidden']:>6} {r['params']:>7} {f'{fwd} fwd + {bwd} bwd':>17} {f'{bp_fwd} fwd + {bp_bwd} bwd':>16} "
+              f"{r['numerical_s']:>12.4f} {r['backprop_s']:>11.6f} {r['numerical_s'] / r['backprop_s']:>8.0f} "
+              f"{r['relative_difference']:>10.1e}")
+    print("(rel. diff = ||backprop - numerical|| / (||backprop|| + ||numerical||); values well above 1e-8 come from\n"
+          " a few pre-activations within the step h = 1e-4 of ReLU's kink, where a centred difference averages\n"
+          " the two slopes)")
+    path = plot(rows, args.out / "backprop_vs_numerical.png")
+    print(f"figure: {path}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()

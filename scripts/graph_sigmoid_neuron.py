@@ -1,0 +1,69 @@
+"""A sigmoid neuron f(w, x) = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2))) drawn twice (chapter 5.5.2).
+
+Top: built from the elementary nodes x, +, x-1, exp, +1 and 1/x; the gradient is multiplied by each
+node's local gradient on its way back. Bottom: the same neuron with one sigma node, whose local gradient
+is simply y (1 - y). Both give the same value and the same gradients, which is why the Sigmoid layer
+can collapse the chain into one node and cache only its output y.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/graph_sigmoid_neuron.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from graphs import Graph, Value, format_value
+from graphs.draw import draw_graphs, save_figure
+
+INPUTS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+
+
+def _weighted_sum(g: Graph, inputs: dict[str, float]) -> Value:
+    w0, x0, w1, x1, w2 = (g.input(name, inputs[name]) for name in ("w0", "x0", "w1", "x1", "w2"))
+    return (g.mul(w0, x0) + g.mul(w1, x1) + w2).named("z")
+
+
+def build_chain(inputs: dict[str, float] = INPUTS) -> Graph:
+    """f = 1 / (1 + exp(-z)) with z = w0 x0 + w1 x1 + w2, one node per elementary operation."""
+    g = Graph()
+    z = _weighted_sum(g, inputs)
+    (1 / (g.exp(-z) + 1)).named("f")
+    return g
+
+
+def build_sigmoid(inputs: dict[str, float] = INPUTS) -> Graph:
+    """The same f with a single Sigmoid node."""
+    g = Graph()
+    g.sigmoid(_weighted_sum(g, inputs), name="f")
+    return g
+
+
+def main(argv: list[str] | None = None) -> tuple[Graph, Graph]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, default in INPUTS.items():
+        parser.add_argument(f"--{name}", type=float, default=default, help=f"{name} (default {default:g})")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    args = parser.parse_args(argv)
+    inputs = {name: getattr(args, name) for name in INPUTS}
+
+    chain, single = build_chain(inputs), build_sigmoid(inputs)
+    for g in (chain, single):
+        g.forward()
+        g.backward()
+    print(f"{'':8}{'chain of nodes':>16}{'one sigmoid node':>18}")
+    print(f"{'f':8}{format_value(chain.value('f'), 6):>16}{format_value(single.value('f'), 6):>18}")
+    for name in INPUTS:
+        print(f"{'df/d' + name:8}{format_value(chain.grad(name), 6):>16}{format_value(single.grad(name), 6):>18}")
+    y = single.value("f")
+    print(f"sigmoid local gradient y(1 - y) = {format_value(y * (1 - y), 6)}, "
+          f"df/dz from the chain = {format_value(chain.grad('z'), 6)}")
+    fig = draw_graphs([chain, single], ["f = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2))), one node per operation",
+                                        "the same neuron with one σ node: local gradient y (1 - y)"])
+    path = save_figure(fig, args.out / "graph_sigmoid_neuron.png")
+    print(f"figure: {path}")
+    return chain, single
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""f = (x + y) * z as a computational graph (chapter 5.2): at x = -2, y = 5, z = -4, f = -12.
+
+Backward from f with gradient 1: the "x" node passes z = -4 back to q = x + y, the "+" node passes it
+unchanged to x and y, so df/dx = df/dy = -4 and df/dz = q = 3.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/graph_simple.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from graphs import Graph, format_value
+from graphs.draw import draw_graph, save_figure
+
+
+def build(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Graph:
+    """The graph q = x + y, f = q * z with the given inputs."""
+    g = Graph()
+    xv, yv, zv = g.input("x", x), g.input("y", y), g.input("z", z)
+    q = (xv + yv).named("q")
+    g.mul(q, zv, name="f")
+    return g
+
+
+def main(argv: list[str] | None = None) -> Graph:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-x", type=float, default=-2.0, help="x (default -2)")
+    parser.add_argument("-y", type=float, default=5.0, help="y (default 5)")
+    parser.add_argument("-z", type=float, default=-4.0, help="z (default -4)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    args = parser.parse_args(argv)
+
+    g = build(args.x, args.y, args.z)
+    f = g.forward()
+    g.backward()
+    print(f"f = (x + y) * z = {format_value(f, 6)}")
+    for name in ("x", "y", "z"):
+        print(f"df/d{name} = {format_value(g.grad(name), 6)}")
+    path = save_figure(draw_graph(g, "f = (x + y) z"), args.out / "graph_simple.png")
+    print(f"figure: {path}")
+    return g
+
+
+if __name__ == "__main__":
+    main()
