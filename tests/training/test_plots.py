@@ -1,0 +1,80 @@
+"""Plots: a PNG on disk, written atomically, holding the lines it should."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import History, plot_history, plot_loss_curves
+from training.plots import history_figure, loss_curves_figure, smooth
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def naive_moving_average(values, window):
+    return [sum(values[i - window + 1:i + 1]) / window for i in range(window - 1, len(values))]
+
+
+def history(n=300):
+    rng = np.random.default_rng(0)
+    h = History()
+    for i in range(n):
+        h.record_loss(float(2.0 * np.exp(-i / 80) + 0.1 * rng.random()))
+    for e in range(1, 4):
+        h.record_evaluation(e, e * 100, 0.6 + 0.1 * e, 0.55 + 0.1 * e, 0.1)
+    return h
+
+
+@pytest.mark.parametrize("window", [1, 4, 7])
+def test_smooth_matches_a_naive_moving_average(window):
+    values = list(np.random.default_rng(1).random(25))
+    np.testing.assert_allclose(smooth(values, window), naive_moving_average(values, window), rtol=1e-12)
+    assert smooth(values[:3], 5).size == 0
+
+
+def test_history_figure_holds_the_curves():
+    h = history()
+    fig = history_figure(h, smoothing_window=10)
+    ax_loss, ax_acc = fig.axes
+    raw, smoothed = ax_loss.get_lines()
+    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, 301))
+    np.testing.assert_array_equal(raw.get_ydata(), h.train_loss_list)
+    np.testing.assert_array_equal(smoothed.get_xdata(), np.arange(10, 301))
+    np.testing.assert_allclose(smoothed.get_ydata(), naive_moving_average(h.train_loss_list, 10), rtol=1e-12)
+    train, test = ax_acc.get_lines()
+    assert (train.get_label(), test.get_label()) == ("train acc", "test acc")
+    np.testing.assert_array_equal(train.get_xdata(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(train.get_ydata(), h.train_acc_list)
+    np.testing.assert_array_equal(test.get_ydata(), h.test_acc_list)
+    assert ax_acc.get_xlabel() == "epochs" and ax_loss.get_xlabel() == "iterations"
+
+
+def test_plot_history_writes_a_png_and_nothing_else(tmp_path):
+    path = plot_history(history(), tmp_path / "figs" / "curves.png")
+    assert path == tmp_path / "figs" / "curves.png"
+    assert path.read_bytes()[:8] == PNG_MAGIC
+    assert [p.name for p in path.parent.iterdir()] == ["curves.png"]
+    assert plot_history(History(), tmp_path / "empty").name == "empty.png"     # suffix added, empty history ok
+
+
+def test_loss_curves_one_line_per_label(tmp_path):
+    curves = {"SGD": [2.0 / (i + 1) for i in range(100)], "Adam": [1.0 / (i + 1) for i in range(100)]}
+    fig = loss_curves_figure(curves, smoothing_window=5, ylim=(0, 1))
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["SGD", "Adam"]
+    np.testing.assert_allclose(lines[1].get_ydata(), naive_moving_average(curves["Adam"], 5), rtol=1e-12)
+    assert ax.get_ylim() == (0, 1)
+    with_raw = loss_curves_figure(curves, show_raw=True)
+    assert len(with_raw.axes[0].get_lines()) == 4
+    path = plot_loss_curves(curves, tmp_path / "compare.png", log_y=True)
+    assert path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_importing_training_does_not_load_matplotlib():
+    code = "import sys, training; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -1,0 +1,197 @@
+"""Interrupting and resuming a run ends with bit-for-bit the parameters of a run never interrupted."""
+
+from __future__ import annotations
+
+import signal
+
+import numpy as np
+import pytest
+
+from networks import TwoLayerNet
+from training import CheckpointError, CosineDecay, Trainer, TrainingInterrupted, available_optimizers, load_checkpoint
+
+N, BATCH, EPOCHS = 203, 20, 4      # 11 updates per epoch, the last one of 3 samples
+PER_EPOCH = 11
+
+
+def optimizer_settings(kind, heavy_ball):
+    """Keyword arguments choosing the optimiser; a fresh instance each call (instances carry state)."""
+    if kind == "heavy-ball":
+        return {"optimizer": heavy_ball(lr=0.05, momentum=0.9)}
+    if kind not in available_optimizers():
+        pytest.skip(f"optimizers package has no {kind!r} yet")
+    lr = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01}[kind]
+    return {"optimizer": kind, "optimizer_param": {"lr": lr}}
+
+
+def make_trainer(network, data, *, epochs=EPOCHS, **kwargs):
+    x, t, x_test, t_test = data
+    settings = {"verbose": False, "progress": False, "mini_batch_size": BATCH, "seed": 3, **kwargs}
+    return Trainer(network, x, t, x_test, t_test, epochs=epochs, **settings)
+
+
+@pytest.fixture
+def data(blobs):
+    x, t = blobs(N)
+    x_test, t_test = blobs(40, seed=1)
+    return x, t, x_test, t_test
+
+
+def reference_run(data, **kwargs):
+    net = TwoLayerNet(8, 6, 3, seed=1)
+    history = make_trainer(net, data, **kwargs).train()
+    return net, history
+
+
+def assert_same_params(a, b):
+    assert list(a.params) == list(b.params)
+    for key in a.params:
+        assert np.array_equal(a.params[key], b.params[key]), key
+
+
+@pytest.mark.parametrize("kind", ["sgd", "heavy-ball", "momentum", "adam"])
+@pytest.mark.parametrize("interrupt_at", [1, 5, 11, 12, 23, 44])
+def test_resume_after_ctrl_c_matches_an_uninterrupted_run(data, instrumented, heavy_ball, tmp_path, kind, interrupt_at):
+    expected, expected_history = reference_run(data, **optimizer_settings(kind, heavy_ball))
+
+    interrupted = instrumented(TwoLayerNet(8, 6, 3, seed=1), raise_at=interrupt_at)
+    trainer = make_trainer(interrupted, data, checkpoint_dir=tmp_path, **optimizer_settings(kind, heavy_ball))
+    with pytest.raises(TrainingInterrupted) as info:
+        trainer.train()
+    path = info.value.checkpoint_path
+    assert path == tmp_path / "latest.npz" and path.is_file()
+    assert info.value.iteration == interrupt_at - 1          # the interrupted update was never applied
+    assert str(path) in str(info.value) and "resume" in str(info.value)
+
+    # a fresh process would start from a differently initialised network: the checkpoint must override it
+    resumed_net = TwoLayerNet(8, 6, 3, seed=99)
+    resumed = make_trainer(resumed_net, data, checkpoint_dir=tmp_path, **optimizer_settings(kind, heavy_ball))
+    resumed.resume(path)
+    assert resumed.current_iter == interrupt_at - 1
+    history = resumed.train()
+    assert_same_params(resumed_net, expected)
+    assert history.to_dict() == expected_history.to_dict()
+
+
+def test_real_sigint_stops_at_the_next_batch_boundary(data, instrumented, tmp_path):
+    expected, _ = reference_run(data)
+    net = instrumented(TwoLayerNet(8, 6, 3, seed=1), sigint_at=7)
+    trainer = make_trainer(net, data, checkpoint_dir=tmp_path)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(TrainingInterrupted) as info:
+        trainer.train()
+    assert info.value.iteration == 7                          # update 7 completed, then the loop stopped
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # handler restored
+    resumed_net = TwoLayerNet(8, 6, 3, seed=5)
+    Trainer.from_checkpoint(info.value.checkpoint_path, resumed_net, *data, verbose=False, progress=False).train()
+    assert_same_params(resumed_net, expected)
+
+
+def test_without_checkpoint_dir_the_trainer_itself_continues(data, instrumented):
+    expected, expected_history = reference_run(data)
+    net = instrumented(TwoLayerNet(8, 6, 3, seed=1), raise_at=17)
+    trainer = make_trainer(net, data)
+    with pytest.raises(TrainingInterrupted, match="nothing was saved") as info:
+        trainer.train()
+    assert info.value.checkpoint_path is None
+    history = trainer.train()
+    assert_same_params(net, expected)
+    assert history.to_dict() == expected_history.to_dict()
+
+
+def test_resume_from_an_epoch_checkpoint_to_train_longer(data, tmp_path):
+    expected, expected_history = reference_run(data, schedule=CosineDecay(0.2, total_epochs=EPOCHS))
+    short = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=2, checkpoint_dir=tmp_path,
+                         schedule=CosineDecay(0.2, total_epochs=EPOCHS))
+    short.train()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.npz"]
+    saved = load_checkpoint(tmp_path / "latest.npz")
+    assert (saved.epoch, saved.iteration, saved.batch_in_epoch, saved.permutation) == (2, 22, 0, None)
+    assert saved.config == short.config
+
+    net = TwoLayerNet(8, 6, 3, seed=7)
+    longer = Trainer.from_checkpoint(tmp_path / "latest.npz", net, *data, epochs=EPOCHS, verbose=False,
+                                     progress=False)
+    assert isinstance(longer.schedule, CosineDecay) and longer.schedule.config() == short.schedule.config()
+    history = longer.train()
+    assert_same_params(net, expected)
+    assert history.to_dict() == expected_history.to_dict()
+
+
+def test_resume_after_max_iterations_continues_the_same_epoch(data, tmp_path):
+    expected, _ = reference_run(data)
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=16, checkpoint_dir=tmp_path).train()
+    saved = load_checkpoint(tmp_path / "latest.npz")
+    assert (saved.epoch, saved.iteration, saved.batch_in_epoch) == (1, 16, 5)
+    assert saved.permutation is not None and sorted(saved.permutation) == list(range(N))
+    net = TwoLayerNet(8, 6, 3, seed=2)
+    trainer = make_trainer(net, data)
+    trainer.resume(tmp_path / "latest.npz")
+    trainer.train()
+    assert_same_params(net, expected)
+
+
+def test_resume_refuses_a_checkpoint_from_another_run(data, tmp_path):
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=1, checkpoint_dir=tmp_path).train()
+    path = tmp_path / "latest.npz"
+    with pytest.raises(CheckpointError, match=r"mini_batch_size 20 \(checkpoint\) vs 25"):
+        make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, mini_batch_size=25).resume(path)
+    with pytest.raises(CheckpointError, match="seed"):
+        make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, seed=4).resume(path)
+    net = TwoLayerNet(8, 5, 3, seed=1)
+    before = {k: v.copy() for k, v in net.params.items()}
+    with pytest.raises(CheckpointError, match=r"parameter 'W1' is float32\[8, 6\].*float32\[8, 5\]"):
+        make_trainer(net, data).resume(path)
+    for key in before:   # nothing changed by a refused checkpoint
+        assert np.array_equal(net.params[key], before[key])
+
+
+def test_a_new_learning_rate_takes_effect_on_resume(data, tmp_path):
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=1, checkpoint_dir=tmp_path,
+                 optimizer_param={"lr": 0.1}).train()
+    same = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, optimizer_param={"lr": 0.1})
+    same.resume(tmp_path / "latest.npz")
+    lower = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, optimizer_param={"lr": 0.01})
+    lower.resume(tmp_path / "latest.npz")
+    assert same.optimizer.lr == 0.1 and lower.optimizer.lr == 0.01
+
+
+def dropout_batchnorm_net(seed):
+    import networks
+    if not hasattr(networks, "MultiLayerNet"):
+        pytest.skip("networks has no MultiLayerNet yet")
+    return networks.MultiLayerNet(8, [10, 10], 3, use_dropout=True, dropout_ratio=0.2, use_batchnorm=True, seed=seed)
+
+
+@pytest.mark.parametrize("interrupt_at", [6, 12])
+def test_resume_restores_dropout_generators_and_running_statistics(data, instrumented, tmp_path, interrupt_at):
+    expected = dropout_batchnorm_net(seed=1)
+    make_trainer(expected, data, optimizer="adam", optimizer_param={"lr": 0.01}).train()
+
+    net = instrumented(dropout_batchnorm_net(seed=1), raise_at=interrupt_at)
+    with pytest.raises(TrainingInterrupted) as info:
+        make_trainer(net, data, optimizer="adam", optimizer_param={"lr": 0.01}, checkpoint_dir=tmp_path).train()
+    resumed = dropout_batchnorm_net(seed=42)            # other masks and fresh statistics unless restored
+    trainer = make_trainer(resumed, data, optimizer="adam", optimizer_param={"lr": 0.01})
+    trainer.resume(info.value.checkpoint_path)
+    trainer.train()
+    assert_same_params(resumed, expected)
+    for name in ("BatchNorm1", "BatchNorm2"):
+        for attr in ("running_mean", "running_var"):
+            assert np.array_equal(getattr(resumed.layers[name], attr), getattr(expected.layers[name], attr))
+
+
+def test_from_checkpoint_needs_an_instance_optimizer_back(data, heavy_ball, tmp_path):
+    expected, _ = reference_run(data, optimizer=heavy_ball(lr=0.05, momentum=0.5))
+    trainer = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, optimizer=heavy_ball(lr=0.05, momentum=0.5),
+                           max_iterations=30)
+    trainer.train()
+    path = trainer.save_checkpoint(tmp_path / "elsewhere" / "run.npz")
+    with pytest.raises(CheckpointError, match="HeavyBall instance"):
+        Trainer.from_checkpoint(path, TwoLayerNet(8, 6, 3, seed=1), *data)
+    net = TwoLayerNet(8, 6, 3, seed=3)
+    resumed = Trainer.from_checkpoint(path, net, *data, optimizer=heavy_ball(lr=0.05, momentum=0.5),
+                                      max_iterations=None, verbose=False, progress=False)
+    assert resumed.checkpoint_dir == tmp_path / "elsewhere"
+    resumed.train()
+    assert_same_params(net, expected)

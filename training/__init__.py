@@ -1,0 +1,37 @@
+"""Training: the loop that drives a network and an optimiser over a data set, with its checkpoints,
+progress display, learning-rate schedules and plots. Imports layers/networks/optimizers, never the reverse;
+matplotlib is loaded only when a plot is drawn."""
+
+from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from training.history import History
+from training.plots import plot_history, plot_loss_curves
+from training.progress import ProgressBar
+from training.schedules import ConstantLR, CosineDecay, Schedule, StepDecay, schedule_from_config
+from training.trainer import (
+    Trainer,
+    TrainingDivergedError,
+    TrainingInterrupted,
+    available_optimizers,
+    make_optimizer,
+)
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "ConstantLR",
+    "CosineDecay",
+    "History",
+    "ProgressBar",
+    "Schedule",
+    "StepDecay",
+    "Trainer",
+    "TrainingDivergedError",
+    "TrainingInterrupted",
+    "available_optimizers",
+    "load_checkpoint",
+    "make_optimizer",
+    "plot_history",
+    "plot_loss_curves",
+    "save_checkpoint",
+    "schedule_from_config",
+]

@@ -1,0 +1,117 @@
+"""Figures of a training run, saved as PNG (written atomically). matplotlib is imported only in here,
+inside the functions, and only its object-oriented ``Figure`` is used: no pyplot, no global state."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from training.atomic_write import atomic_write
+from training.history import History
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def default_window(n: int) -> int:
+    """Smoothing window for a curve of ``n`` points: about 2% of it, at least 1."""
+    return max(1, round(n / 50))
+
+
+def smooth(values: Sequence[float], window: int) -> np.ndarray:
+    """Trailing moving average: out[i] = mean(values[i : i + window]), for the n - window + 1 full windows."""
+    if window < 1:
+        raise ValueError(f"smooth: window must be >= 1, got {window}")
+    v = np.asarray(values, dtype=np.float64)
+    if v.size < window:
+        return np.empty(0)
+    c = np.concatenate(([0.0], np.cumsum(v)))
+    return (c[window:] - c[:-window]) / window
+
+
+def _png_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    return path if path.suffix.lower() == ".png" else path.with_name(path.name + ".png")
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
+    """Save ``fig`` as PNG at ``path`` (".png" appended if missing) via a temporary file; return the path."""
+    return atomic_write(_png_path(path), lambda f: fig.savefig(f, format="png", dpi=dpi))
+
+
+def history_figure(history: History, *, smoothing_window: int | None = None, title: str | None = None) -> Figure:
+    """Two panels: the loss of every iteration with its moving average, and train/test accuracy per epoch."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    losses = history.train_loss_list
+    window = default_window(len(losses)) if smoothing_window is None else smoothing_window
+    iterations = np.arange(1, len(losses) + 1)
+    ax_loss.plot(iterations, losses, color="tab:blue", alpha=0.3, linewidth=0.8, label="loss")
+    ax_loss.plot(iterations[window - 1:], smooth(losses, window), color="tab:blue", linewidth=1.8,
+                 label=f"mean of {window} iterations")
+    ax_loss.set_xlabel("iterations")
+    ax_loss.set_ylabel("loss")
+    ax_loss.legend(loc="upper right")
+    ax_acc.plot(history.epoch_list, history.train_acc_list, "o-", color="tab:orange", label="train acc")
+    ax_acc.plot(history.epoch_list, history.test_acc_list, "s--", color="tab:green", label="test acc")
+    ax_acc.set_xlabel("epochs")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.set_ylim(0, 1.0)
+    ax_acc.legend(loc="lower right")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_history(history: History, path: str | os.PathLike, *, smoothing_window: int | None = None,
+                 title: str | None = None, dpi: int = 100) -> Path:
+    """Save :func:`history_figure` as a PNG at ``path``; return the path written."""
+    return save_figure(history_figure(history, smoothing_window=smoothing_window, title=title), path, dpi)
+
+
+def loss_curves_figure(
+    curves: Mapping[str, Sequence[float]],
+    *,
+    smoothing_window: int | None = None,
+    show_raw: bool = False,
+    ylim: tuple[float, float] | None = None,
+    log_y: bool = False,
+    title: str | None = None,
+    xlabel: str = "iterations",
+    ylabel: str = "loss",
+) -> Figure:
+    """One smoothed line per label (``show_raw`` adds each raw curve, faint, behind it), for comparisons."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    ax = fig.subplots()
+    for i, (label, values) in enumerate(curves.items()):
+        color = f"C{i % 10}"
+        x = np.arange(1, len(values) + 1)
+        window = default_window(len(values)) if smoothing_window is None else smoothing_window
+        if show_raw:
+            ax.plot(x, values, color=color, alpha=0.25, linewidth=0.8, label="_nolegend_")
+        ax.plot(x[window - 1:], smooth(values, window), color=color, linewidth=1.6, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if curves:
+        ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_loss_curves(curves: Mapping[str, Sequence[float]], path: str | os.PathLike, *,
+                     dpi: int = 100, **options: object) -> Path:
+    """Save :func:`loss_curves_figure` (same keyword options) as a PNG at ``path``; return the path written."""
+    return save_figure(loss_curves_figure(curves, **options), path, dpi)

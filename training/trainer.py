@@ -1,0 +1,593 @@
+"""The training loop: the book's chapter-6 ``Trainer``, made exact, resumable and safe.
+
+One update (an *iteration*) takes the next mini-batch of the current epoch's permutation::
+
+    loss, grads = network.loss_and_gradient(x_batch, t_batch)   # one forward and one backward pass
+    optimizer.update(network.params, grads)                     # params <- params - lr * grads (SGD)
+
+* **Exact epochs.** Each epoch is one pass over all N samples in a fresh random order (without
+  replacement), ``ceil(N / mini_batch_size)`` updates, the last batch possibly smaller. Train and test
+  accuracy are measured at the end of every epoch, and once more if ``max_iterations`` stops a run
+  inside an epoch.
+* **Reproducible.** The order comes from the Trainer's own ``numpy.random.Generator``, seeded by
+  ``seed``; the evaluation sample (``evaluate_sample_num_per_epoch``) from a second generator spawned
+  from the same seed, drawn once, so every epoch is measured on the same samples.
+* **Resumable.** With ``checkpoint_dir`` set, ``<checkpoint_dir>/latest.npz`` is rewritten atomically
+  after every epoch; it holds the parameters, the optimiser's state, the layers' own generators and
+  running statistics (Dropout, BatchNormalization), the Trainer's generator, position and history.
+  :meth:`Trainer.resume` (or :meth:`Trainer.from_checkpoint`) continues a run so that it ends with
+  bit-for-bit the parameters of a run never stopped (on the same machine and BLAS thread count).
+  Ctrl-C stops at the next batch boundary, saves a checkpoint there (when ``checkpoint_dir`` is set)
+  and raises :class:`TrainingInterrupted`, which says where the checkpoint is and how to resume.
+* **Divergence guard.** A NaN or infinite loss stops training with :class:`TrainingDivergedError`,
+  naming the iteration, epoch and learning rate. The loss of update k is computed *before* update k,
+  from the parameters left by update k-1; so the parameters that gave the last finite loss are those
+  from before update k-1. Rather than copying every parameter at every update, the Trainer keeps one
+  copy per epoch (taken just before the epoch's first update, kept if that update's loss is finite);
+  on divergence it restores that copy and replays the epoch's updates up to k-2, which gives exactly
+  those parameters. They are saved to the checkpoint when ``checkpoint_dir`` is set.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import optimizers
+from optimizers import Optimizer
+from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from training.history import History
+from training.network_state import check_network_state, load_network_state, network_state
+from training.progress import ProgressBar
+from training.schedules import Schedule, schedule_from_config
+
+CHECKPOINT_NAME = "latest.npz"
+_EVAL_CHUNK = 2000           # samples copied at a time when evaluating on a subset
+_STRICT_CONFIG = ("mini_batch_size", "seed", "n_train", "optimizer")   # what fixes the order of updates
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped ``train()``; ``checkpoint_path`` is where the run was saved (None if nowhere)."""
+
+    def __init__(self, message: str, checkpoint_path: Path | None, iteration: int) -> None:
+        super().__init__(message)
+        self.checkpoint_path = checkpoint_path
+        self.iteration = iteration
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite. The network holds the parameters that gave the last finite loss."""
+
+    def __init__(self, message: str, *, iteration: int, epoch: int, lr: float, loss: float,
+                 restored_iteration: int, checkpoint_path: Path | None) -> None:
+        super().__init__(message)
+        self.iteration = iteration                    # the update whose loss was not finite (1-based)
+        self.epoch = epoch                            # the epoch it belonged to (1-based)
+        self.lr = lr                                  # the learning rate at that update
+        self.loss = loss
+        self.restored_iteration = restored_iteration  # the network now holds the params after this many updates
+        self.checkpoint_path = checkpoint_path
+
+
+def available_optimizers() -> dict[str, type[Optimizer]]:
+    """The optimiser classes of the ``optimizers`` package, by lower-case name ("sgd", "adam", ...)."""
+    return {
+        name.lower(): obj for name, obj in vars(optimizers).items()
+        if isinstance(obj, type) and issubclass(obj, Optimizer) and obj is not Optimizer
+    }
+
+
+def make_optimizer(optimizer: str | Optimizer, optimizer_param: Mapping[str, Any] | None = None) -> Optimizer:
+    """An optimiser from a name looked up case-insensitively (``"sgd"``, ``"Adam"``), or the instance given.
+
+    ``optimizer_param`` holds the constructor's arguments (default: the book's ``{"lr": 0.01}``); with
+    an instance, give them to the instance instead.
+    """
+    if isinstance(optimizer, Optimizer):
+        if optimizer_param is not None:
+            raise ValueError("Trainer: optimizer_param applies to an optimiser given by name; "
+                             f"the {type(optimizer).__name__} instance given already has its settings")
+        return optimizer
+    known = available_optimizers()
+    if not isinstance(optimizer, str) or optimizer.lower() not in known:
+        names = ", ".join(sorted(known))
+        raise ValueError(f"Trainer: unknown optimizer {optimizer!r}; known names (any case): {names}")
+    settings = {"lr": 0.01} if optimizer_param is None else dict(optimizer_param)
+    cls = known[optimizer.lower()]
+    try:
+        return cls(**settings)
+    except TypeError as err:
+        raise ValueError(f"Trainer: {cls.__name__} does not accept optimizer_param {settings} ({err})") from err
+
+
+def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"Trainer: {name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
+    return int(value)
+
+
+def _plain(value: Any) -> Any:
+    """Numbers of a settings dict as plain Python numbers, so that it can go into JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass
+class _Snapshot:
+    """The state before one update of an epoch, kept so that a divergence can be rolled back."""
+
+    epoch: int
+    iteration: int
+    batch: int
+    permutation: np.ndarray
+    rng_state: dict[str, Any]
+    params: dict[str, np.ndarray]
+    optimizer_state: dict[str, Any]
+    network_state: dict[str, Any]
+
+
+class Trainer:
+    """Trains ``network`` by mini-batch gradient descent; see the module docstring.
+
+    ``network`` needs ``params`` (a dict of arrays updated in place), ``loss_and_gradient(x, t)`` and
+    ``accuracy(x, t)``, as every :class:`networks.Network` has. ``epochs`` may be None when
+    ``max_iterations`` is given; training stops at whichever limit comes first.
+    ``evaluate_sample_num_per_epoch``: None evaluates on all the data; a number evaluates on a fixed
+    random subset of that many training and test samples (the same subset every epoch).
+    ``schedule(epoch_position) -> lr`` sets the learning rate before every update
+    (see :mod:`training.schedules`). ``log`` receives the per-epoch lines (when ``verbose``);
+    ``progress`` draws a progress bar on stderr.
+    """
+
+    def __init__(
+        self,
+        network: Any,
+        x_train: np.ndarray,
+        t_train: np.ndarray,
+        x_test: np.ndarray,
+        t_test: np.ndarray,
+        epochs: int | None = 20,
+        mini_batch_size: int = 100,
+        optimizer: str | Optimizer = "SGD",
+        optimizer_param: Mapping[str, Any] | None = None,
+        evaluate_sample_num_per_epoch: int | None = None,
+        verbose: bool = True,
+        *,
+        seed: int | None = 0,
+        max_iterations: int | None = None,
+        schedule: Callable[[float], float] | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        progress: bool = True,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        for method in ("loss_and_gradient", "accuracy"):
+            if not callable(getattr(network, method, None)):
+                raise TypeError(f"Trainer: the network ({type(network).__name__}) has no {method}() method")
+        if not isinstance(getattr(network, "params", None), Mapping):
+            raise TypeError(f"Trainer: the network ({type(network).__name__}) has no params dict")
+        self.network = network
+        self.x_train, self.t_train = self._check_data("train", x_train, t_train)
+        self.x_test, self.t_test = self._check_data("test", x_test, t_test)
+        self.epochs = _positive_int("epochs", epochs, allow_none=True)
+        self.batch_size = _positive_int("mini_batch_size", mini_batch_size)
+        self.max_iterations = _positive_int("max_iterations", max_iterations, allow_none=True)
+        if self.epochs is None and self.max_iterations is None:
+            raise ValueError("Trainer: give epochs or max_iterations (or both); both are None")
+        self.evaluate_sample_num_per_epoch = _positive_int(
+            "evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch, allow_none=True)
+        self.optimizer = make_optimizer(optimizer, optimizer_param)
+        self._optimizer_param = (
+            {"lr": self.optimizer.lr} if isinstance(optimizer, Optimizer)
+            else {k: _plain(v) for k, v in ({"lr": 0.01} if optimizer_param is None else optimizer_param).items()}
+        )
+        self._optimizer_is_instance = isinstance(optimizer, Optimizer)
+        self._configured_lr = self.optimizer.lr
+        if schedule is not None and not callable(schedule):
+            raise TypeError(f"Trainer: schedule must be callable (epoch -> lr), got {type(schedule).__name__}")
+        self.schedule = schedule
+        self.verbose = verbose
+        self.progress = progress
+        self.log = log
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+
+        self.train_size = self.x_train.shape[0]
+        self.iter_per_epoch = math.ceil(self.train_size / self.batch_size)
+        limits = [n for n in (self.max_iterations,
+                              None if self.epochs is None else self.epochs * self.iter_per_epoch) if n is not None]
+        self.max_iter = min(limits)
+
+        sequence = np.random.SeedSequence(seed)
+        self.seed = int(sequence.entropy)
+        order_seed, sample_seed = sequence.spawn(2)
+        self.rng = np.random.default_rng(order_seed)
+        sampler = np.random.default_rng(sample_seed)
+        self._train_sample = self._draw_sample(sampler, self.train_size)
+        self._test_sample = self._draw_sample(sampler, self.x_test.shape[0])
+
+        self.history = History()
+        self.current_epoch = 0       # epochs completed
+        self.current_iter = 0        # updates done
+        self._batch = 0              # updates done in the current epoch
+        self._perm: np.ndarray | None = None
+        self._snapshot: _Snapshot | None = None
+        self._stop_requested = False
+        self._updating = False
+
+    # -- set-up helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _check_data(kind: str, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, t = np.asarray(x), np.asarray(t)
+        if x.ndim < 1 or t.ndim < 1 or x.shape[0] != t.shape[0]:
+            raise ValueError(f"Trainer: x_{kind} has shape {x.shape} but t_{kind} has shape {t.shape}; "
+                             "expected the same number of samples along axis 0")
+        if x.shape[0] == 0:
+            raise ValueError(f"Trainer: x_{kind} holds no samples")
+        return x, t
+
+    def _draw_sample(self, sampler: np.random.Generator, n: int) -> np.ndarray | None:
+        k = self.evaluate_sample_num_per_epoch
+        if k is None or k >= n:
+            return None
+        return np.sort(sampler.choice(n, size=k, replace=False))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The settings of this run, as JSON-able values (stored in every checkpoint)."""
+        schedule = None
+        if self.schedule is not None:
+            schedule = self.schedule.config() if isinstance(self.schedule, Schedule) else {"name": "custom"}
+        return {
+            "epochs": self.epochs,
+            "mini_batch_size": self.batch_size,
+            "optimizer": type(self.optimizer).__name__,
+            "optimizer_param": dict(self._optimizer_param),
+            "optimizer_given_as_instance": self._optimizer_is_instance,
+            "evaluate_sample_num_per_epoch": self.evaluate_sample_num_per_epoch,
+            "seed": self.seed,
+            "max_iterations": self.max_iterations,
+            "schedule": schedule,
+            "n_train": self.train_size,
+            "n_test": int(self.x_test.shape[0]),
+        }
+
+    # the book's attribute names
+    @property
+    def train_loss_list(self) -> list[float]:
+        return self.history.train_loss_list
+
+    @property
+    def train_acc_list(self) -> list[float]:
+        return self.history.train_acc_list
+
+    @property
+    def test_acc_list(self) -> list[float]:
+        return self.history.test_acc_list
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        """Where the run's checkpoint is written (None without ``checkpoint_dir``)."""
+        return None if self.checkpoint_dir is None else self.checkpoint_dir / CHECKPOINT_NAME
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def train(self) -> History:
+        """Run until ``max_iter`` updates are done (continuing from the current position); return the history."""
+        self._snapshot = None
+        self._stop_requested = False
+        self._updating = False
+        bar = None
+        if self.progress:
+            bar = ProgressBar(self.max_iter, start=self.current_iter,
+                              total_epochs=math.ceil(self.max_iter / self.iter_per_epoch))
+        try:
+            with self._ctrl_c_deferred():
+                self._run(bar)
+        except TrainingInterrupted:
+            raise
+        except KeyboardInterrupt:
+            raise self._interrupted() from None
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.history
+
+    def _run(self, bar: ProgressBar | None) -> None:
+        while True:
+            if self._perm is not None and self._batch == self.iter_per_epoch:
+                self._end_epoch(bar)
+            if self.current_iter >= self.max_iter:
+                break
+            if self._stop_requested:
+                raise self._interrupted()
+            if self._perm is None:
+                self._perm = self.rng.permutation(self.train_size)
+                self._batch = 0
+            loss = self._train_step()
+            if bar is not None:
+                bar.update(self.current_iter, self.current_epoch + 1, loss)
+        if not self.history.iteration_list or self.history.iteration_list[-1] != self.current_iter:
+            self._evaluate_and_record(bar, end_of_epoch=False)
+            if self.checkpoint_dir is not None:
+                self.save_checkpoint()
+
+    def _forward_backward(self) -> tuple[float, Mapping[str, np.ndarray]]:
+        """Loss and gradients on the current batch (``x[idx]`` copies the batch only), after setting the lr."""
+        idx = self._perm[self._batch * self.batch_size:(self._batch + 1) * self.batch_size]
+        if self.schedule is not None:
+            self.optimizer.lr = float(self.schedule(self.current_epoch + self._batch / self.iter_per_epoch))
+        loss, grads = self.network.loss_and_gradient(self.x_train[idx], self.t_train[idx])
+        return float(loss), grads
+
+    def _apply(self, grads: Mapping[str, np.ndarray]) -> None:
+        self._updating = True
+        self.optimizer.update(self.network.params, grads)
+        self._updating = False
+        self.current_iter += 1
+        self._batch += 1
+
+    def _train_step(self) -> float:
+        # A new snapshot is due at the first update of each epoch (and of each train() call). It is taken
+        # before the forward pass, which may draw dropout masks and move running statistics, and kept only
+        # if that pass gives a finite loss.
+        candidate = None
+        if self._snapshot is None or self._snapshot.epoch != self.current_epoch:
+            candidate = self._take_snapshot()
+        loss, grads = self._forward_backward()
+        if not math.isfinite(loss):
+            self._diverged(loss, candidate)
+        if candidate is not None:
+            self._snapshot = candidate
+        self._apply(grads)
+        self.history.record_loss(loss)
+        return loss
+
+    def _end_epoch(self, bar: ProgressBar | None) -> None:
+        self._evaluate_and_record(bar, end_of_epoch=True)
+        if self.checkpoint_dir is not None:
+            self.save_checkpoint()
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def _accuracy(self, x: np.ndarray, t: np.ndarray, sample: np.ndarray | None) -> float:
+        if sample is None:
+            return float(self.network.accuracy(x, t))
+        correct = 0
+        for start in range(0, sample.size, _EVAL_CHUNK):
+            idx = sample[start:start + _EVAL_CHUNK]
+            correct += round(self.network.accuracy(x[idx], t[idx]) * idx.size)
+        return correct / sample.size
+
+    def _evaluate_and_record(self, bar: ProgressBar | None, end_of_epoch: bool) -> None:
+        train_acc = self._accuracy(self.x_train, self.t_train, self._train_sample)
+        test_acc = self._accuracy(self.x_test, self.t_test, self._test_sample)
+        if end_of_epoch:
+            self.current_epoch += 1
+            self._perm = None
+            self._batch = 0
+        position = self.current_epoch + self._batch / self.iter_per_epoch
+        self.history.record_evaluation(position, self.current_iter, train_acc, test_acc, self.optimizer.lr)
+        if self.verbose:
+            if bar is not None:
+                bar.clear()
+            where = (f"epoch:{self.current_epoch}" if end_of_epoch
+                     else f"iteration:{self.current_iter} (epoch {position:.2f})")
+            self.log(f"=== {where}, train acc:{train_acc:.4f}, test acc:{test_acc:.4f} ===")
+
+    # -- divergence -------------------------------------------------------------------------------
+    def _take_snapshot(self) -> _Snapshot:
+        return _Snapshot(
+            epoch=self.current_epoch, iteration=self.current_iter, batch=self._batch, permutation=self._perm,
+            rng_state=copy.deepcopy(self.rng.bit_generator.state),
+            params={name: p.copy() for name, p in self.network.params.items()},
+            optimizer_state=self.optimizer.state_dict(),
+            network_state=network_state(self.network),
+        )
+
+    def _roll_back(self, target: int) -> bool:
+        """Put the network back to its parameters after ``target`` updates, by replay from the snapshot."""
+        snap = self._snapshot
+        if snap is None or not snap.iteration <= target < self.current_iter:
+            return False
+        for name, value in snap.params.items():
+            np.copyto(self.network.params[name], value)
+        self.optimizer.load_state_dict(snap.optimizer_state)
+        load_network_state(self.network, snap.network_state)
+        self.rng.bit_generator.state = snap.rng_state
+        self.current_epoch, self.current_iter, self._batch, self._perm = (
+            snap.epoch, snap.iteration, snap.batch, snap.permutation)
+        while self.current_iter < target:
+            loss, grads = self._forward_backward()
+            if not math.isfinite(loss):
+                raise RuntimeError(f"Trainer: replaying update {self.current_iter + 1} gave a loss of {loss}, "
+                                   "unlike the first time: the training step is not deterministic")
+            self._apply(grads)
+        self.history.truncate(target)
+        return True
+
+    def _diverged(self, loss: float, before_this_step: _Snapshot | None) -> None:
+        failed = self.current_iter + 1
+        epoch, batch, lr = self.current_epoch + 1, self._batch + 1, self.optimizer.lr
+        losses = self.history.train_loss_list
+        last_finite = losses[-1] if losses else None
+        if self._roll_back(self.current_iter - 1):
+            kept = (f"The parameters were rolled back to those after update {self.current_iter}, which gave the "
+                    f"last finite loss ({last_finite:.6g}, at update {failed - 1}).")
+        else:
+            if before_this_step is not None:   # undo what the failed forward pass did to dropout and statistics
+                load_network_state(self.network, before_this_step.network_state)
+            kept = (f"The parameters are those after update {self.current_iter}, where this call to train() "
+                    "started; there is no earlier state to go back to.")
+        path = self.save_checkpoint() if self.checkpoint_dir is not None else None
+        saved = f" Checkpoint saved to {path}." if path is not None else ""
+        raise TrainingDivergedError(
+            f"Trainer: training diverged: the loss became {loss} at iteration {failed} "
+            f"(epoch {epoch}, batch {batch} of {self.iter_per_epoch}) with learning rate {lr:g}. {kept}{saved} "
+            "Try a smaller learning rate.",
+            iteration=failed, epoch=epoch, lr=lr, loss=loss, restored_iteration=self.current_iter,
+            checkpoint_path=path,
+        )
+
+    # -- Ctrl-C -----------------------------------------------------------------------------------
+    @contextmanager
+    def _ctrl_c_deferred(self) -> Iterator[None]:
+        """While training, the first Ctrl-C only asks the loop to stop at the next batch boundary.
+
+        A second Ctrl-C interrupts at once. Outside the main thread, or when someone else handles SIGINT,
+        nothing is changed and a KeyboardInterrupt is caught by ``train`` instead.
+        """
+        if (threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            yield
+            return
+
+        def request_stop(signum: int, frame: Any) -> None:
+            if self._stop_requested:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                raise KeyboardInterrupt
+            self._stop_requested = True
+
+        previous = signal.signal(signal.SIGINT, request_stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _interrupted(self) -> TrainingInterrupted:
+        self._stop_requested = False
+        where = f"epoch {self.current_epoch + 1}, iteration {self.current_iter}/{self.max_iter}"
+        path = None
+        if self._updating:
+            previous = f" The last checkpoint is {self.checkpoint_path}." if self.checkpoint_dir is not None else ""
+            message = (f"training interrupted at {where}, in the middle of a parameter update: "
+                       f"the parameters are inconsistent and were not saved.{previous}")
+        elif self.checkpoint_dir is None:
+            message = (f"training interrupted at {where}; no checkpoint_dir was given, so nothing was saved. "
+                       "This Trainer keeps its position: calling train() again continues the run.")
+        else:
+            path = self.save_checkpoint()
+            message = (f"training interrupted at {where}; checkpoint saved to {path}. To continue, build the "
+                       f"Trainer as before and call trainer.resume({str(path)!r}) then trainer.train(), or use "
+                       f"Trainer.from_checkpoint({str(path)!r}, network, x_train, t_train, x_test, t_test).train().")
+        return TrainingInterrupted(message, path, self.current_iter)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def save_checkpoint(self, path: str | os.PathLike | None = None) -> Path:
+        """Save the run at its current position (default: ``checkpoint_path``); return the file written."""
+        if path is None:
+            if self.checkpoint_dir is None:
+                raise ValueError("Trainer.save_checkpoint: no path given and no checkpoint_dir set")
+            path = self.checkpoint_path
+        return save_checkpoint(path, Checkpoint(
+            params=dict(self.network.params),
+            optimizer_state=self.optimizer.state_dict(),
+            network_state=network_state(self.network),
+            rng_state=self.rng.bit_generator.state,
+            epoch=self.current_epoch,
+            iteration=self.current_iter,
+            batch_in_epoch=self._batch if self._perm is not None else 0,
+            permutation=self._perm,
+            history=self.history.to_dict(),
+            config=self.config,
+        ))
+
+    def resume(self, path: str | os.PathLike) -> None:
+        """Load the run saved in ``path`` into this Trainer, which must be set up as the saved one was.
+
+        Parameters, optimiser state, the layers' generators and running statistics
+        (:mod:`training.network_state`), the Trainer's generator, position and history are restored;
+        ``train()`` then continues. Batch size, seed, number of training samples and optimiser type must match (else
+        :class:`CheckpointError`); ``epochs``/``max_iterations`` may differ (to train longer), and a
+        different learning rate or schedule takes effect from here on.
+        """
+        self._restore(load_checkpoint(path), os.fspath(path))
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, network: Any, x_train: np.ndarray, t_train: np.ndarray,
+                        x_test: np.ndarray, t_test: np.ndarray, **overrides: Any) -> Trainer:
+        """A Trainer with the settings stored in ``path`` (``overrides`` win), resumed from it.
+
+        Checkpoints keep writing to the checkpoint's directory unless ``checkpoint_dir`` is overridden.
+        """
+        where = os.fspath(path)
+        checkpoint = load_checkpoint(path)
+        config = checkpoint.config
+        settings: dict[str, Any] = {key: config[key] for key in (
+            "epochs", "mini_batch_size", "optimizer", "evaluate_sample_num_per_epoch", "seed", "max_iterations")}
+        settings["optimizer_param"] = config["optimizer_param"]
+        if config.get("optimizer_given_as_instance") and "optimizer" not in overrides:
+            raise CheckpointError(f"Trainer.from_checkpoint: {where!r} was trained with a {config['optimizer']} "
+                                  "instance whose settings are not all stored; pass optimizer=<the same instance>")
+        if "optimizer" in overrides and isinstance(overrides["optimizer"], Optimizer):
+            settings.pop("optimizer_param")
+        schedule = config.get("schedule")
+        if schedule is not None and "schedule" not in overrides:
+            if schedule.get("name") == "custom":
+                raise CheckpointError(f"Trainer.from_checkpoint: {where!r} used a custom schedule; pass schedule=...")
+            settings["schedule"] = schedule_from_config(schedule)
+        settings["checkpoint_dir"] = Path(path).parent
+        settings.update(overrides)
+        trainer = cls(network, x_train, t_train, x_test, t_test, **settings)
+        trainer._restore(checkpoint, where)
+        return trainer
+
+    def _restore(self, checkpoint: Checkpoint, where: str) -> None:
+        saved, mine = checkpoint.config, self.config
+        differ = [f"{key} {saved.get(key)!r} (checkpoint) vs {mine[key]!r} (this trainer)"
+                  for key in _STRICT_CONFIG if saved.get(key) != mine[key]]
+        if differ:
+            raise CheckpointError(f"checkpoint {where!r} comes from a different run: " + "; ".join(differ))
+        params = self.network.params
+        missing = [k for k in params if k not in checkpoint.params]
+        unexpected = [k for k in checkpoint.params if k not in params]
+        if missing or unexpected:
+            raise CheckpointError(f"checkpoint {where!r} does not fit {type(self.network).__name__}: "
+                                  f"missing parameters {missing}, unexpected parameters {unexpected}")
+        for key, value in checkpoint.params.items():
+            if value.shape != params[key].shape or value.dtype != params[key].dtype:
+                raise CheckpointError(f"checkpoint {where!r}: parameter {key!r} is {value.dtype}{list(value.shape)}, "
+                                      f"the network's is {params[key].dtype}{list(params[key].shape)}")
+        perm = checkpoint.permutation
+        if perm is not None and not np.array_equal(np.sort(perm), np.arange(self.train_size)):
+            raise CheckpointError(f"checkpoint {where!r}: the stored sample order is not a permutation of "
+                                  f"{self.train_size} samples")
+        if not 0 <= checkpoint.batch_in_epoch <= self.iter_per_epoch:
+            raise CheckpointError(f"checkpoint {where!r}: batch {checkpoint.batch_in_epoch} is outside an epoch "
+                                  f"of {self.iter_per_epoch} batches")
+        try:
+            history = History.from_dict(checkpoint.history)
+            probe = np.random.default_rng()
+            probe.bit_generator.state = checkpoint.rng_state
+            check_network_state(self.network, checkpoint.network_state, f"checkpoint {where!r}")
+        except (ValueError, TypeError, KeyError) as err:
+            raise CheckpointError(f"checkpoint {where!r}: malformed history, generator or layer state ({err})") from err
+        if history.iterations != checkpoint.iteration:
+            raise CheckpointError(f"checkpoint {where!r}: {history.iterations} losses recorded for "
+                                  f"{checkpoint.iteration} updates")
+        try:
+            self.optimizer.load_state_dict(checkpoint.optimizer_state)
+        except (KeyError, TypeError, ValueError) as err:
+            raise CheckpointError(f"checkpoint {where!r}: the optimiser state does not fit "
+                                  f"{type(self.optimizer).__name__} ({err})") from err
+        if saved.get("optimizer_param", {}).get("lr") != self._optimizer_param.get("lr"):
+            self.optimizer.lr = self._configured_lr
+        for key, value in checkpoint.params.items():
+            np.copyto(params[key], value)
+        load_network_state(self.network, checkpoint.network_state)
+        self.rng.bit_generator.state = checkpoint.rng_state
+        self.current_epoch = checkpoint.epoch
+        self.current_iter = checkpoint.iteration
+        self._batch = checkpoint.batch_in_epoch
+        self._perm = perm
+        self.history = history
+        self._snapshot = None
+        if self.verbose:
+            self.log(f"resumed from {where} at epoch {self.current_epoch + 1}, iteration {self.current_iter}")
