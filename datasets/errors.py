@@ -1,0 +1,30 @@
+"""Errors raised by the data set loaders."""
+
+from __future__ import annotations
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A data set's files are neither in its cache directory nor downloadable right now.
+
+    The message says which files are missing, where to put them, which mirrors failed and
+    why, and how to use the built-in digits instead. ``short_reason`` is the one-clause version
+    (e.g. ``"could not be downloaded (no network)"``) for callers that fall back.
+    """
+
+    def __init__(self, message: str, *, missing: tuple[str, ...], directory: str, short_reason: str) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.directory = directory
+        self.short_reason = short_reason
+
+
+class ChecksumMismatchError(ValueError):
+    """A file's checksum differs from the known one for that file."""
+
+
+class IdxFormatError(ValueError):
+    """An IDX file (or a pair of image and label files) does not have the expected layout."""
+
+
+class BuiltinCacheError(ValueError):
+    """A cached built-in digits file is unreadable or does not hold what its name promises."""

@@ -1,0 +1,57 @@
+"""Save a grid of the built-in digits as a PNG: one row per class, the first test samples of each.
+
+The built-in digits are the project's own MNIST-like data set, used when MNIST cannot be had.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/show_builtin_digits.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from datasets import load_builtin_digits
+from datasets.atomic import atomic_write
+
+
+def digit_grid(images: np.ndarray, labels: np.ndarray, per_class: int) -> np.ndarray:
+    """uint8 (10*28, per_class*28) mosaic: row ``d`` holds the first ``per_class`` images labelled ``d``."""
+    grid = np.zeros((10 * 28, per_class * 28), dtype=np.uint8)
+    for digit in range(10):
+        for column, index in enumerate(np.flatnonzero(labels == digit)[:per_class]):
+            grid[digit * 28 : (digit + 1) * 28, column * 28 : (column + 1) * 28] = images[index]
+    return grid
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("results"), help="output directory (default results/)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data set (default 0)")
+    parser.add_argument("--per-class", type=int, default=16, help="samples per class (default 16)")
+    parser.add_argument("--scale", type=int, default=3, help="pixels per image pixel in the PNG (default 3)")
+    args = parser.parse_args(argv)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, (x_test, t_test) = load_builtin_digits(normalize=False, flatten=False, seed=args.seed)
+    grid = digit_grid(x_test[:, 0], t_test, args.per_class)
+    grid = np.kron(grid, np.ones((args.scale, args.scale), dtype=np.uint8))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"builtin_digits_seed{args.seed}.png"
+    with atomic_write(path) as handle:
+        plt.imsave(handle, grid, cmap="gray", vmin=0, vmax=255, format="png")
+    print(path)
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Downloads over real HTTP from a local server: good, corrupt, cut-short, missing and refused mirrors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from datasets import DatasetUnavailableError, load_idx_dataset
+
+
+def _serve(local_mirror, tiny_dataset) -> None:
+    local_mirror.files.update(tiny_dataset.blobs)
+
+
+def _assert_complete_cache(directory: Path, tiny_dataset, directory_listing) -> None:
+    """Exactly the four verified files, byte for byte, and nothing else (no temp or partial files)."""
+    assert directory_listing(directory) == sorted(tiny_dataset.blobs)
+    for name, blob in tiny_dataset.blobs.items():
+        assert (directory / name).read_bytes() == blob
+
+
+def test_good_mirror(tmp_path: Path, local_mirror, tiny_dataset, directory_listing) -> None:
+    _serve(local_mirror, tiny_dataset)
+    spec = tiny_dataset.spec(mirrors=(local_mirror.url("good"),))
+    (x_train, t_train), (x_test, t_test) = load_idx_dataset(spec, normalize=False, data_dir=tmp_path / "c")
+    _assert_complete_cache(tmp_path / "c", tiny_dataset, directory_listing)
+    assert np.array_equal(x_train.reshape(12, 28, 28), tiny_dataset.arrays["train_images"])
+    assert np.array_equal(t_test, tiny_dataset.arrays["test_labels"])
+    assert len(local_mirror.requests) == 4
+    load_idx_dataset(spec, data_dir=tmp_path / "c")
+    assert len(local_mirror.requests) == 4, "a verified cache must not be downloaded again"
+
+
+@pytest.mark.parametrize("bad_mode", ["corrupt", "short", "missing", "refused"])
+def test_failing_mirror_then_good_one(
+    tmp_path: Path, local_mirror, tiny_dataset, directory_listing, bad_mode
+) -> None:
+    _serve(local_mirror, tiny_dataset)
+    bad = local_mirror.refused if bad_mode == "refused" else local_mirror.url(bad_mode)
+    spec = tiny_dataset.spec(mirrors=(bad, local_mirror.url("good")))
+    load_idx_dataset(spec, data_dir=tmp_path / "c")
+    _assert_complete_cache(tmp_path / "c", tiny_dataset, directory_listing)
+    good_requests = [r for r in local_mirror.requests if r.startswith("/good/")]
+    assert sorted(good_requests) == sorted(f"/good/{name}" for name in tiny_dataset.blobs)
+    if bad_mode != "refused":
+        assert local_mirror.requests[0] == f"/{bad_mode}/{tiny_dataset.names['train_images']}"
+
+
+def test_all_mirrors_fail(tmp_path: Path, local_mirror, tiny_dataset, directory_listing) -> None:
+    _serve(local_mirror, tiny_dataset)
+    modes = ("corrupt", "short", "missing")
+    spec = tiny_dataset.spec(mirrors=(*(local_mirror.url(m) for m in modes), local_mirror.refused))
+    cache = tmp_path / "c"
+    with pytest.raises(DatasetUnavailableError) as caught:
+        load_idx_dataset(spec, data_dir=cache)
+    message = str(caught.value)
+    assert isinstance(caught.value, RuntimeError)
+    assert "Tiny is not available: 4 file(s) missing from" in message
+    assert str(cache) in message
+    for name in tiny_dataset.blobs:
+        assert name in message
+    lines = message.splitlines()
+    corrupt_line = (
+        f"  {local_mirror.url('corrupt')} - checksum mismatch for 4 files, e.g. train-images-idx3-ubyte.gz: "
+    )
+    assert any(line.startswith(corrupt_line + "checksum mismatch (md5 ") for line in lines)
+    assert any(
+        line.startswith(f"  {local_mirror.url('short')} - transfer cut short for 4 files") for line in lines
+    )
+    assert f"  {local_mirror.url('missing')} - HTTP 404 Not Found" in lines
+    assert f"  {local_mirror.refused} - connection refused" in lines
+    assert "load_builtin_digits()" in message and "--dataset builtin" in message
+    assert not cache.exists(), "a cache directory created for nothing is removed again"
+    assert caught.value.missing == tuple(tiny_dataset.blobs)
+
+
+def test_corrupt_cached_file_is_fetched_again(
+    tmp_path: Path, local_mirror, tiny_dataset, directory_listing
+) -> None:
+    _serve(local_mirror, tiny_dataset)
+    cache = tiny_dataset.write(tmp_path / "c")
+    damaged = cache / tiny_dataset.names["test_images"]
+    blob = bytearray(damaged.read_bytes())
+    blob[len(blob) // 2] ^= 0x55
+    damaged.write_bytes(bytes(blob))
+    spec = tiny_dataset.spec(mirrors=(local_mirror.url("good"),))
+    (_, _), (x_test, _) = load_idx_dataset(spec, normalize=False, flatten=False, data_dir=cache)
+    assert local_mirror.requests == [f"/good/{damaged.name}"]
+    _assert_complete_cache(cache, tiny_dataset, directory_listing)
+    assert np.array_equal(x_test[:, 0], tiny_dataset.arrays["test_images"])
+
+
+def test_corrupt_cached_file_without_download(tmp_path: Path, local_mirror, tiny_dataset) -> None:
+    cache = tiny_dataset.write(tmp_path / "c")
+    damaged = cache / tiny_dataset.names["train_labels"]
+    damaged.write_bytes(b"junk")
+    spec = tiny_dataset.spec(mirrors=(local_mirror.url("good"),))
+    with pytest.raises(DatasetUnavailableError) as caught:
+        load_idx_dataset(spec, data_dir=cache, download=False)
+    message = str(caught.value)
+    assert f"1 file(s) missing from {cache}: {damaged.name}" in message
+    assert "was there but corrupt (size 4 bytes" in message
+    assert "download=False" in message
+    assert caught.value.short_reason == "could not be downloaded (downloading is turned off)"
+    assert not damaged.exists()
+    assert local_mirror.requests == []
+
+
+def test_environment_variable_names_the_cache_root(
+    tmp_path: Path, local_mirror, tiny_dataset, monkeypatch
+) -> None:
+    _serve(local_mirror, tiny_dataset)
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(tmp_path / "root"))
+    load_idx_dataset(tiny_dataset.spec(mirrors=(local_mirror.url("good"),)))
+    assert sorted(p.name for p in (tmp_path / "root" / "tiny").iterdir()) == sorted(tiny_dataset.blobs)
+    explicit = tmp_path / "explicit"
+    load_idx_dataset(tiny_dataset.spec(mirrors=(local_mirror.url("good"),)), data_dir=explicit)
+    assert sorted(p.name for p in explicit.iterdir()) == sorted(tiny_dataset.blobs)

@@ -1,0 +1,99 @@
+"""The IDX reader and split loader on small hand-made files, good and malformed."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from datasets import ChecksumMismatchError, IdxFormatError, load_idx_split, read_idx
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_reads_shape_and_values(tmp_path: Path, make_idx) -> None:
+    array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    result = read_idx(_write(tmp_path / "a.gz", make_idx(array)), expected_ndim=3)
+    assert result.dtype == np.uint8 and result.shape == (2, 3, 4)
+    assert result[1, 2, 3] == 23 and result[0, 1, 0] == 4
+    assert result.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (bytes([0, 0, 0x0D, 1]) + (3).to_bytes(4, "big") + bytes(12), "bad magic number 0x00000d01"),
+        (bytes([1, 0, 0x08, 1]) + (3).to_bytes(4, "big") + bytes(3), "bad magic number"),
+        (bytes([0, 0, 0x08, 1]) + (5).to_bytes(4, "big") + bytes(3), "promises 5 data bytes .* found 3"),
+        (bytes([0, 0, 0x08, 1]) + (3).to_bytes(4, "big") + bytes(4), "more data than"),
+        (bytes([0, 0, 0x08, 2]) + (3).to_bytes(4, "big"), "file ends inside the header"),
+        (bytes([0, 0]), "file ends inside the magic number"),
+    ],
+)
+def test_malformed_files_name_the_file(tmp_path: Path, payload: bytes, message: str) -> None:
+    path = _write(tmp_path / "broken-idx1-ubyte.gz", gzip.compress(payload))
+    with pytest.raises(IdxFormatError, match=message) as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
+def test_wrong_number_of_dimensions(tmp_path: Path, make_idx) -> None:
+    path = _write(tmp_path / "labels.gz", make_idx(np.zeros(4, np.uint8)))
+    with pytest.raises(IdxFormatError, match="expected 3 dimensions, header says 1"):
+        read_idx(path, expected_ndim=3)
+
+
+def test_not_gzip(tmp_path: Path) -> None:
+    path = _write(tmp_path / "plain.gz", bytes([0, 0, 8, 1, 0, 0, 0, 1, 7]))
+    with pytest.raises(IdxFormatError, match="not a readable gzip file"):
+        read_idx(path)
+
+
+def test_truncated_gzip_stream(tmp_path: Path, make_idx) -> None:
+    blob = make_idx(np.arange(3000, dtype=np.int64).astype(np.uint8))
+    path = _write(tmp_path / "cut.gz", blob[: len(blob) // 2])
+    with pytest.raises(IdxFormatError, match="cut.gz"):
+        read_idx(path)
+
+
+def test_split_loader_on_a_tiny_dataset(tmp_path: Path, tiny_dataset) -> None:
+    spec = tiny_dataset.spec()
+    directory = tiny_dataset.write(tmp_path)
+    x, t = load_idx_split(spec, "test", directory, normalize=False, flatten=False)
+    assert np.array_equal(x[:, 0], tiny_dataset.arrays["test_images"])
+    assert np.array_equal(t, tiny_dataset.arrays["test_labels"])
+    x, t = load_idx_split(spec, "train", directory, one_hot_label=True)
+    assert x.shape == (12, 784)
+    assert np.array_equal(t.argmax(axis=1), tiny_dataset.arrays["train_labels"])
+
+
+def test_split_loader_rejects_wrong_checksum_without_deleting(tmp_path: Path, tiny_dataset, make_idx) -> None:
+    directory = tiny_dataset.write(tmp_path)
+    other = make_idx(np.ones(5, np.uint8))
+    _write(directory / tiny_dataset.names["test_labels"], other)
+    with pytest.raises(ChecksumMismatchError, match="t10k-labels-idx1-ubyte.gz: size") as caught:
+        load_idx_split(tiny_dataset.spec(), "test", directory)
+    assert str(directory) in str(caught.value)
+    assert (directory / tiny_dataset.names["test_labels"]).read_bytes() == other
+    x, t = load_idx_split(tiny_dataset.spec(), "test", directory, verify=False)
+    assert t.tolist() == [1] * 5
+
+
+def test_split_loader_checks_counts_and_label_range(tmp_path: Path, tiny_dataset, make_idx) -> None:
+    directory = tiny_dataset.write(tmp_path)
+    _write(directory / tiny_dataset.names["test_labels"], make_idx(np.zeros(4, np.uint8)))
+    with pytest.raises(IdxFormatError, match="holds 5 images but .* holds 4 labels"):
+        load_idx_split(tiny_dataset.spec(), "test", directory, verify=False)
+    _write(directory / tiny_dataset.names["test_labels"], make_idx(np.array([1, 2, 10, 3, 4])))
+    with pytest.raises(IdxFormatError, match="label 10 is out of range"):
+        load_idx_split(tiny_dataset.spec(), "test", directory, verify=False)
+
+
+def test_unknown_split(tmp_path: Path, tiny_dataset) -> None:
+    with pytest.raises(ValueError, match="split must be one of"):
+        load_idx_split(tiny_dataset.spec(), "validation", tiny_dataset.write(tmp_path))

@@ -1,0 +1,46 @@
+"""load_dataset: names, the built-in set, and falling back to it when a data set is unavailable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from datasets import DATASET_NAMES, DatasetUnavailableError, load_dataset
+
+
+def test_names() -> None:
+    assert DATASET_NAMES == ("mnist", "fashion-mnist", "kmnist", "builtin")
+    with pytest.raises(ValueError, match="unknown data set 'cifar'; choose one of mnist, fashion-mnist"):
+        load_dataset("cifar")
+
+
+def test_builtin_by_name(builtin_root: Path) -> None:
+    ((x, t), (x_test, _)), info = load_dataset("builtin", data_dir=builtin_root / "builtin-digits")
+    assert x.shape == (60000, 784) and x.dtype == np.float32 and x_test.shape == (10000, 784)
+    assert (
+        info.name == "builtin" and info.requested == "builtin" and not info.fell_back and info.notice is None
+    )
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion-mnist", "kmnist"])
+def test_unavailable_without_fallback_raises(tmp_path: Path, name: str) -> None:
+    with pytest.raises(DatasetUnavailableError, match="download=False"):
+        load_dataset(name, data_dir=tmp_path, download=False)
+
+
+def test_fallback_says_why(tmp_path: Path, builtin_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))  # the fallback reads the cached built-in set
+    empty = tmp_path / "nothing-here"
+    ((x, t), _), info = load_dataset(
+        "mnist", one_hot_label=True, data_dir=empty, download=False, fallback_to_builtin=True
+    )
+    assert x.shape == (60000, 784) and t.shape == (60000, 10)
+    assert info.requested == "mnist" and info.name == "builtin" and info.fell_back
+    assert info.fallback_reason == (
+        f"MNIST is not cached in {empty} and could not be downloaded (downloading is turned off): "
+        "training on the built-in digits instead"
+    )
+    assert info.notice == info.fallback_reason
+    assert "\n" not in info.fallback_reason

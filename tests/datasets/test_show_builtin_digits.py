@@ -1,0 +1,27 @@
+"""The script that saves a PNG grid of the built-in digits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scripts.show_builtin_digits import digit_grid, main
+
+
+def test_grid_layout() -> None:
+    images = np.stack([np.full((28, 28), i, np.uint8) for i in range(30)])
+    labels = np.arange(30) % 10
+    grid = digit_grid(images, labels, per_class=2)
+    assert grid.shape == (280, 56)
+    assert grid[0, 0] == 0 and grid[0, 28] == 10 and grid[28 * 3, 28] == 13
+
+
+def test_writes_a_png(tmp_path: Path, builtin_root: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    path = main(["--out", str(tmp_path / "out"), "--per-class", "3", "--scale", "1"])
+    assert path == tmp_path / "out" / "builtin_digits_seed0.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capsys.readouterr().out.strip() == str(path)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
