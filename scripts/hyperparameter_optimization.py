@@ -9,7 +9,6 @@ accuracy (dashed) per epoch. The book runs 100 trials; the default here is 30, `
 """
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -20,33 +19,7 @@ import numpy as np
 
 from datasets import DATASET_NAMES, load_dataset
 from networks import MultiLayerNet
-from training import History, Trainer
-from training.plots import save_figure
-
-
-def best_trials_figure(ranked: list[dict], cols: int = 5):
-    """A grid of the best trials, best first: validation accuracy (solid), training accuracy (dashed)."""
-    from matplotlib.figure import Figure
-
-    rows = math.ceil(len(ranked) / cols)
-    fig = Figure(figsize=(2.4 * cols, 2.0 * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for i, trial in enumerate(ranked):
-        ax, history = axes[i], trial["history"]
-        ax.plot(history.epoch_list, history.test_acc_list, label="validation")
-        ax.plot(history.epoch_list, history.train_acc_list, "--", label="train")
-        ax.set_title(f"Best-{i + 1} (val {history.test_acc_list[-1]:.2f})", fontsize=9)
-        ax.set_ylim(0.0, 1.0)
-        ax.set_xticks([])
-        if i % cols:
-            ax.set_yticks([])
-        else:
-            ax.tick_params(labelsize=7)
-    for ax in axes[len(ranked):]:
-        ax.set_axis_off()
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2)
-    return fig
+from training import History, Trainer, plot_accuracy_panels
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -99,7 +72,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"top {len(top)} ranges: lr {min(r['lr'] for r in top):.1e} .. {max(r['lr'] for r in top):.1e}, weight decay "
           f"{min(r['weight_decay'] for r in top):.1e} .. {max(r['weight_decay'] for r in top):.1e}")
 
-    figure = save_figure(best_trials_figure(ranked), args.out / "hyperparameter_optimization.png")
+    best_histories = {f"Best-{i} (val {r['history'].test_acc_list[-1]:.2f})": r["history"]
+                      for i, r in enumerate(ranked, 1)}
+    figure = plot_accuracy_panels(best_histories, args.out / "hyperparameter_optimization.png", cols=5,
+                                  eval_label="validation")
     print(f"figure: {figure}")
     return {"results": results, "ranked": ranked, "best": {"lr": best["lr"], "weight_decay": best["weight_decay"]},
             "figures": [figure]}

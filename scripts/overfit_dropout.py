@@ -16,25 +16,7 @@ if __package__ in (None, ""):  # run as `python scripts/overfit_dropout.py`: mak
 
 from datasets import DATASET_NAMES, load_dataset
 from networks import MultiLayerNet
-from training import History, Trainer
-from training.plots import save_figure
-
-
-def accuracy_panels_figure(histories: dict[str, History]):
-    """One panel per run: accuracy on the training samples (circles) and the test set (squares) per epoch."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5.5 * len(histories), 4.2), layout="constrained")
-    for ax, (title, history) in zip(fig.subplots(1, len(histories), squeeze=False)[0], histories.items(), strict=True):
-        every = max(1, len(history.epoch_list) // 20)
-        ax.plot(history.epoch_list, history.train_acc_list, marker="o", markevery=every, label="train")
-        ax.plot(history.epoch_list, history.test_acc_list, marker="s", markevery=every, label="test")
-        ax.set_xlabel("epochs")
-        ax.set_ylabel("accuracy")
-        ax.set_ylim(0, 1.0)
-        ax.set_title(title)
-        ax.legend(loc="lower right")
-    return fig
+from training import History, Trainer, plot_accuracy_panels
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -78,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
         final[title] = {"train_acc": train_acc, "test_acc": test_acc, "gap": train_acc - test_acc}
         print(f"| {title:<{width}} | {train_acc:>9.4f} | {test_acc:>8.4f} | {train_acc - test_acc:>5.3f} |")
 
-    figure = save_figure(accuracy_panels_figure(histories), args.out / "overfit_dropout.png")
+    figure = plot_accuracy_panels(histories, args.out / "overfit_dropout.png")
     print(f"figure: {figure}")
     return {"histories": histories, "final": final, "figures": [figure]}
 

@@ -4,7 +4,7 @@ matplotlib is loaded only when a plot is drawn."""
 
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
-from training.plots import plot_history, plot_loss_curves
+from training.plots import accuracy_panels_figure, plot_accuracy_panels, plot_history, plot_loss_curves
 from training.progress import ProgressBar
 from training.schedules import ConstantLR, CosineDecay, Schedule, StepDecay, schedule_from_config
 from training.trainer import (
@@ -27,9 +27,11 @@ __all__ = [
     "Trainer",
     "TrainingDivergedError",
     "TrainingInterrupted",
+    "accuracy_panels_figure",
     "available_optimizers",
     "load_checkpoint",
     "make_optimizer",
+    "plot_accuracy_panels",
     "plot_history",
     "plot_loss_curves",
     "save_checkpoint",

@@ -3,6 +3,7 @@ inside the functions, and only its object-oriented ``Figure`` is used: no pyplot
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -115,3 +116,46 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]], path: str | os.PathL
                      dpi: int = 100, **options: object) -> Path:
     """Save :func:`loss_curves_figure` (same keyword options) as a PNG at ``path``; return the path written."""
     return save_figure(loss_curves_figure(curves, **options), path, dpi)
+
+
+def accuracy_panels_figure(
+    histories: Mapping[str, History],
+    *,
+    cols: int | None = None,
+    eval_label: str = "test",
+    title: str | None = None,
+) -> Figure:
+    """One panel per history, titled by its key, in a grid of ``cols`` columns (default: one row): training
+    accuracy (dashed) and evaluation accuracy (solid, labelled ``eval_label``) per epoch, y from 0 to 1."""
+    from matplotlib.figure import Figure
+
+    if not histories:
+        raise ValueError("accuracy_panels_figure: no histories to draw")
+    cols = len(histories) if cols is None else cols
+    if cols < 1:
+        raise ValueError(f"accuracy_panels_figure: cols must be >= 1, got {cols}")
+    rows = math.ceil(len(histories) / cols)
+    width = min(5.5 * cols, 12.0)  # panels of 5.5 x 4.2 in, shrunk to fit 12 in across
+    fig = Figure(figsize=(width, 4.2 / 5.5 * width / cols * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
+    for ax, (name, history) in zip(axes, histories.items(), strict=False):
+        ax.plot(history.epoch_list, history.train_acc_list, "--", color="tab:orange", label="train")
+        ax.plot(history.epoch_list, history.test_acc_list, color="tab:blue", label=eval_label)
+        ax.set_title(name)
+        ax.set_xlabel("epochs")
+        ax.set_ylim(0, 1.0)
+    for ax in axes[::cols]:
+        ax.set_ylabel("accuracy")
+    for ax in axes[len(histories):]:
+        ax.set_axis_off()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_accuracy_panels(histories: Mapping[str, History], path: str | os.PathLike, *,
+                         dpi: int = 100, **options: object) -> Path:
+    """Save :func:`accuracy_panels_figure` (same keyword options) as a PNG at ``path``; return the path written."""
+    return save_figure(accuracy_panels_figure(histories, **options), path, dpi)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training import History, plot_history, plot_loss_curves
+from training import History, accuracy_panels_figure, plot_accuracy_panels, plot_history, plot_loss_curves
 from training.plots import history_figure, loss_curves_figure, smooth
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -78,3 +78,27 @@ def test_loss_curves_one_line_per_label(tmp_path):
 def test_importing_training_does_not_load_matplotlib():
     code = "import sys, training; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_accuracy_panels_one_panel_per_history(tmp_path):
+    plain, decayed = History(), History()
+    for e, (train, test) in enumerate([(0.5, 0.4), (0.8, 0.6), (1.0, 0.7)], 1):
+        plain.record_evaluation(e, e * 3, train, test, 0.01)
+    for e, (train, test) in enumerate([(0.3, 0.3), (0.6, 0.55)], 1):
+        decayed.record_evaluation(e, e * 3, train, test, 0.01)
+    histories = {"plain": plain, "decayed": decayed}
+    fig = accuracy_panels_figure(histories, eval_label="validation")
+    assert len(fig.axes) == 2
+    for ax, (name, h) in zip(fig.axes, histories.items(), strict=True):
+        assert ax.get_title() == name
+        train, evaluation = ax.get_lines()
+        assert (train.get_label(), train.get_linestyle()) == ("train", "--")
+        assert (evaluation.get_label(), evaluation.get_linestyle()) == ("validation", "-")
+        for line, accuracies in [(train, h.train_acc_list), (evaluation, h.test_acc_list)]:
+            np.testing.assert_array_equal(line.get_xdata(), h.epoch_list)
+            np.testing.assert_array_equal(line.get_ydata(), accuracies)
+        assert ax.get_ylim() == (0, 1) and ax.get_xlabel() == "epochs"
+    grid = accuracy_panels_figure({f"run {i}": plain for i in range(3)}, cols=2)
+    assert len(grid.axes) == 4 and not grid.axes[3].axison    # 2 x 2 grid, the spare panel hidden
+    path = plot_accuracy_panels(histories, tmp_path / "panels", title="accuracy")
+    assert path.name == "panels.png" and path.read_bytes()[:8] == PNG_MAGIC
