@@ -5,10 +5,13 @@ from layers.affine import Affine
 from layers.arithmetic import AddLayer, MulLayer
 from layers.base import Layer, LayerStateError, buffer, freeze, grad, param
 from layers.batch_normalization import BatchNormalization
+from layers.convolution import Convolution
 from layers.dropout import Dropout
 from layers.elementwise import AddConstant, Exp, Log, Max, Negate, Reciprocal, Scale
 from layers.functions import cross_entropy_error, log_softmax, sigmoid, softmax, sum_to
 from layers.gradient_check import gradient_check, numerical_gradient
+from layers.im2col import col2im, im2col
+from layers.pooling import Pooling
 from layers.reductions import Mean, Sum
 from layers.softmax_with_loss import SoftmaxWithLoss
 from layers.tanh import Tanh
@@ -19,6 +22,7 @@ __all__ = [
     "AddLayer",
     "Affine",
     "BatchNormalization",
+    "Convolution",
     "Dropout",
     "Exp",
     "Layer",
@@ -28,6 +32,7 @@ __all__ = [
     "Mean",
     "MulLayer",
     "Negate",
+    "Pooling",
     "Reciprocal",
     "ReLU",
     "Relu",
@@ -36,10 +41,12 @@ __all__ = [
     "SoftmaxWithLoss",
     "Sum",
     "Tanh",
+    "col2im",
     "cross_entropy_error",
     "freeze",
     "grad",
     "gradient_check",
+    "im2col",
     "log_softmax",
     "numerical_gradient",
     "param",

@@ -1,8 +1,12 @@
 """Networks: compositions of layers, run forward in order and backward in reverse."""
 
 from networks.base import Network
+from networks.deep_convnet import DeepConvNet
 from networks.init import init_weight, make_rng, weight_std
 from networks.multi_layer_net import MultiLayerNet
+from networks.simple_convnet import SimpleConvNet
 from networks.two_layer_net import TwoLayerNet
 
-__all__ = ["MultiLayerNet", "Network", "TwoLayerNet", "init_weight", "make_rng", "weight_std"]
+__all__ = [
+    "DeepConvNet", "MultiLayerNet", "Network", "SimpleConvNet", "TwoLayerNet", "init_weight", "make_rng", "weight_std"
+]

@@ -1,0 +1,105 @@
+"""Max pooling (chapter 7.4.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layers.base import Layer
+from layers.im2col import output_shape, padded_channels_first, window_view
+
+
+class Pooling(Layer):
+    """out[n, c, oh, ow] = max over (i, j) of x_pad[n, c, oh*stride + i, ow*stride + j], a pool_h x pool_w window.
+
+    Padding is -inf, so a padded pixel never wins. Backward routes each dout entry to the FIRST maximum
+    of its window in row-major order (as the book's argmax and PyTorch do); all other pixels get 0,
+    and pixels in several windows sum what they receive. Ties matter: on MNIST's blank background a
+    window often holds several equal maxima, and giving each of them the gradient would multiply it.
+
+    The window is walked position by position (pool_h*pool_w strided views of the whole batch, copied
+    into one contiguous array first when the windows do not overlap), and only the position of the
+    maximum is kept, as one small integer per output entry.
+    """
+
+    def __init__(self, pool_h: int, pool_w: int, stride: int = 1, pad: int = 0) -> None:
+        super().__init__()
+        for name, value, low in (("pool_h", pool_h, 1), ("pool_w", pool_w, 1), ("stride", stride, 1), ("pad", pad, 0)):
+            if int(value) != value or value < low:
+                raise ValueError(f"Pooling: expected an integer {name} >= {low}, got {value!r}")
+        if pad >= min(pool_h, pool_w):
+            raise ValueError(f"Pooling: pad must be smaller than the window ({pool_h}x{pool_w}) so that every "
+                             f"window holds an input pixel, got pad={pad}")
+        self.pool_h, self.pool_w, self.stride, self.pad = int(pool_h), int(pool_w), int(stride), int(pad)
+        self.x_shape: tuple[int, ...] | None = None
+        self.arg_max: np.ndarray | None = None  # (C, N, OH, OW): index i*pool_w + j of the first maximum
+        self._pad_buffer: np.ndarray | None = None
+        self._gather_buffer: np.ndarray | None = None
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """(N, C, OH, OW) for input of ``input_shape``; ValueError if the window or stride does not fit."""
+        out_h, out_w = output_shape(tuple(input_shape), self.pool_h, self.pool_w, self.stride, self.pad, "Pooling")
+        return input_shape[0], input_shape[1], out_h, out_w
+
+    def _positions(self) -> list[tuple[int, int]]:
+        return [(i, j) for i in range(self.pool_h) for j in range(self.pool_w)]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        N, C, out_h, out_w = self.output_shape(np.shape(x))
+        if x.dtype.kind != "f":
+            raise TypeError(f"Pooling: expected floating-point input, got dtype {x.dtype}")
+        xp = padded_channels_first(x, self.pad, fill=-np.inf, buffer=self._pad_buffer)
+        if self.pad:
+            self._pad_buffer = xp
+        views = [window_view(xp, i, j, out_h, out_w, self.stride) for i, j in self._positions()]
+        if self.stride >= self.pool_h and self.stride >= self.pool_w:
+            views = self._gathered(views)
+        out = np.empty_like(views[0])  # (C, N, OH, OW), laid out in memory like x
+        if len(views) == 1:
+            out[...] = views[0]
+        else:
+            np.maximum(views[0], views[1], out=out)
+            for view in views[2:]:
+                np.maximum(out, view, out=out)
+        # First maximum: a_k = 0 if view k holds the maximum, else 1 + a_(k+1); the last position is 0.
+        arg = np.zeros(out.shape, dtype=np.min_scalar_type(len(views) - 1))
+        for view in reversed(views[:-1]):
+            arg += 1
+            arg *= view != out
+        self.arg_max = arg
+        self.x_shape = x.shape
+        return out.transpose(1, 0, 2, 3)
+
+    def _gathered(self, views: list[np.ndarray]) -> list[np.ndarray]:
+        """The strided views copied into one contiguous (pool_h*pool_w, C, N, OH, OW) array of our own.
+
+        Only for windows that do not overlap, where it holds each input pixel at most once (it is no
+        larger than x); the comparisons then run over contiguous memory, a good deal faster.
+        """
+        shape = (len(views), *views[0].shape)
+        buffer = self._gather_buffer
+        if buffer is None or buffer.shape != shape or buffer.dtype != views[0].dtype:
+            buffer = self._gather_buffer = np.empty(shape, dtype=views[0].dtype)
+        for block, view in zip(buffer, views, strict=True):
+            block[...] = view
+        return list(buffer)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._require_forward(self.arg_max)
+        expected = self.output_shape(self.x_shape)
+        if np.shape(dout) != expected:
+            raise ValueError(f"Pooling.backward: expected dout of shape {expected}, got {np.shape(dout)}")
+        N, C, H, W = self.x_shape
+        p = self.pad
+        out_h, out_w = expected[2:]
+        dout_c = np.ascontiguousarray(dout.transpose(1, 0, 2, 3))  # laid out like arg_max: a faster loop
+        disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
+        # Windows of size stride x stride tile the padded input: every pixel is written exactly once.
+        covering = self.stride == self.pool_h == self.pool_w
+        dx = (np.empty if covering else np.zeros)((C, N, H + 2 * p, W + 2 * p), dtype=dout.dtype)
+        for k, (i, j) in enumerate(self._positions()):
+            target = window_view(dx, i, j, out_h, out_w, self.stride)
+            if disjoint:
+                np.multiply(dout_c, self.arg_max == k, out=target)
+            else:
+                target += dout_c * (self.arg_max == k)
+        return dx[:, :, p:p + H, p:p + W].transpose(1, 0, 2, 3)

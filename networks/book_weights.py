@@ -1,0 +1,139 @@
+"""The book's pretrained ConvNet weights: a safe reader for its pickles and the conversion to our networks.
+
+The book publishes ``simple_convnet_params.pkl`` and ``deep_convnet_params.pkl``: pickled dicts of
+float64 arrays keyed ``W1``, ``b1``, ... A pickle can run arbitrary code while it is read, so
+:class:`ArrayUnpickler` resolves only what a dict of NumPy arrays needs and refuses anything else.
+
+DeepConvNet's dropout. The book trains with dropout that scales nothing while training and multiplies
+each dropout's output by (1 - p) = 0.5 at test time. At test time its last layers therefore compute,
+with h the output of the ReLU after W7:
+
+    scores = 0.5 * ((0.5 * h) W8 + b8) = h (0.25 W8) + 0.5 b8.
+
+Our Dropout is inverted (scaled while training, identity at test time), so the same scores come from
+W8' = 0.25 W8 and b8' = 0.5 b8, all other parameters unchanged. SimpleConvNet has no dropout and
+its parameters are copied as they are.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from networks.base import Network
+from networks.deep_convnet import DeepConvNet
+from networks.simple_convnet import SimpleConvNet
+
+BOOK_NETWORKS: dict[str, type[Network]] = {"simple": SimpleConvNet, "deep": DeepConvNet}
+BOOK_DROPOUT_KEEP = 0.5  # 1 - dropout_ratio of the book's DeepConvNet
+
+# How the book's test-time dropout scaling folds into our parameters (see the module docstring).
+BOOK_FOLDED_SCALES: dict[str, dict[str, float]] = {
+    "simple": {},
+    "deep": {"W8": BOOK_DROPOUT_KEEP * BOOK_DROPOUT_KEEP, "b8": BOOK_DROPOUT_KEEP},
+}
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """The pickle asks for something other than NumPy arrays in plain containers."""
+
+
+def _multiarray() -> Any:
+    try:
+        return importlib.import_module("numpy._core.multiarray")
+    except ImportError:  # NumPy 1.x
+        return importlib.import_module("numpy.core.multiarray")
+
+
+def _checked_dtype(*args: Any) -> np.dtype:
+    dtype = np.dtype(*args)
+    if dtype.hasobject:
+        raise UnsafePickleError(f"book weights: refusing an object dtype {dtype} in the pickle")
+    return dtype
+
+
+def _checked_reconstruct(cls: Any, *args: Any) -> np.ndarray:
+    if cls is not np.ndarray:
+        raise UnsafePickleError(f"book weights: refusing to build {cls!r}, only numpy.ndarray is allowed")
+    return _multiarray()._reconstruct(cls, *args)
+
+
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """What protocol-2 pickles call to rebuild a bytes object (the raw data of an array)."""
+    if not isinstance(text, str) or encoding != "latin1":
+        raise UnsafePickleError(f"book weights: refusing _codecs.encode({type(text).__name__}, {encoding!r})")
+    return text.encode("latin1")
+
+
+_ALLOWED: dict[tuple[str, str], Callable[..., Any] | type] = {
+    ("_codecs", "encode"): _latin1_bytes,
+    ("numpy.core.multiarray", "_reconstruct"): _checked_reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _checked_reconstruct,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): _checked_dtype,
+}
+
+
+class ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only numpy.ndarray, numpy.dtype, the array reconstructor and latin-1 bytes.
+
+    Plain containers (dict, list, tuple, str, numbers) need no lookup and are read as usual; any other
+    global (a function, a class, a module attribute) raises :class:`UnsafePickleError`.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise UnsafePickleError(
+                f"book weights: the pickle asks for {module}.{name}; only NumPy arrays and dtypes are allowed"
+            ) from None
+
+
+def load_book_params(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read one of the book's parameter pickles with :class:`ArrayUnpickler`: a dict of str to arrays."""
+    with open(path, "rb") as f:
+        data = ArrayUnpickler(f).load()
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, np.ndarray) and v.dtype.kind in "fiu" for k, v in data.items()
+    ):
+        raise UnsafePickleError(f"book weights: {os.fspath(path)!r} does not hold a dict of numeric arrays")
+    return data
+
+
+def convert_book_params(book_params: Mapping[str, np.ndarray], network: str,
+                        dtype: np.dtype | type = np.float32) -> dict[str, np.ndarray]:
+    """The book's parameters of ``network`` ("simple" or "deep") as our networks' parameters, in ``dtype``.
+
+    Checks every key and shape against the book's architecture; folds DeepConvNet's test-time dropout
+    scaling into W8 and b8 (computed in float64, then cast).
+    """
+    if network not in BOOK_NETWORKS:
+        raise ValueError(f"book weights: unknown network {network!r}, expected one of {sorted(BOOK_NETWORKS)}")
+    expected = {k: v.shape for k, v in BOOK_NETWORKS[network](seed=0).params.items()}
+    missing = sorted(set(expected) - set(book_params))
+    unexpected = sorted(set(book_params) - set(expected))
+    if missing or unexpected:
+        raise ValueError(f"book weights: parameters do not match the book's {network} network: "
+                         f"missing {missing}, unexpected {unexpected}")
+    for key, shape in expected.items():
+        if book_params[key].shape != shape:
+            raise ValueError(f"book weights: {key} has shape {book_params[key].shape}, the book's {network} "
+                             f"network expects {shape}")
+    scales = BOOK_FOLDED_SCALES[network]
+    return {key: (np.asarray(book_params[key], dtype=np.float64) * scales.get(key, 1.0)).astype(dtype)
+            for key in expected}
+
+
+def load_book_network(path: str | os.PathLike, network: str, dtype: np.dtype | type = np.float32) -> Network:
+    """A SimpleConvNet or DeepConvNet (book architecture) holding the converted weights read from ``path``."""
+    params = convert_book_params(load_book_params(path), network, dtype)
+    net = BOOK_NETWORKS[network](seed=0, dtype=dtype)
+    for key, value in params.items():
+        net.params[key][...] = value
+    return net

@@ -1,0 +1,75 @@
+"""The book's simple ConvNet (chapter 7.5): conv - relu - pool - affine - relu - affine - softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+
+from layers import Affine, Convolution, Pooling, ReLU
+from layers.im2col import output_size as window_output_size
+from networks.base import Network
+from networks.init import WeightInit, init_weight, make_rng
+
+SIMPLE_CONV_PARAM: Mapping[str, int] = MappingProxyType({"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1})
+
+
+def conv_param_dict(conv_param: Mapping[str, int], defaults: Mapping[str, int], owner: str) -> dict[str, int]:
+    """``conv_param`` completed from ``defaults``; unknown keys raise ValueError naming ``owner``."""
+    unknown = sorted(set(conv_param) - set(defaults))
+    if unknown:
+        raise ValueError(f"{owner}: unknown conv_param key(s) {unknown}, expected some of {sorted(defaults)}")
+    return {**defaults, **conv_param}
+
+
+class SimpleConvNet(Network):
+    """Conv1 - Relu1 - Pool1 - Affine1 - Relu2 - Affine2 - SoftmaxWithLoss, params W1..W3, b1..b3.
+
+    Input (N, C, H, W) with (C, H, W) = ``input_dim``. W1 is (filter_num, C, filter_size, filter_size);
+    the pool is 2x2 with stride 2, so W2 is (filter_num * PH * PW, hidden_size) with PH = OH / 2,
+    OH = (H + 2*pad - filter_size) / stride + 1 (likewise PW); W3 is (hidden_size, output_size).
+    Weights are Gaussian with std ``weight_init_std`` (or "he"/"xavier" with each layer's fan-in),
+    biases zero. Conv1 skips the gradient of its input, which is data: set
+    ``net.layers["Conv1"].needs_input_grad = True`` to get it from the layers' ``backward``.
+    """
+
+    def __init__(
+        self,
+        input_dim: tuple[int, int, int] = (1, 28, 28),
+        conv_param: Mapping[str, int] = SIMPLE_CONV_PARAM,
+        hidden_size: int = 100,
+        output_size: int = 10,
+        weight_init_std: WeightInit = 0.01,
+        *,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        super().__init__(dtype)
+        name = type(self).__name__
+        conv = conv_param_dict(conv_param, SIMPLE_CONV_PARAM, name)
+        C, H, W = input_dim
+        fn, fs, pad, stride = conv["filter_num"], conv["filter_size"], conv["pad"], conv["stride"]
+        out_h = window_output_size(H, fs, stride, pad, name, "height")
+        out_w = window_output_size(W, fs, stride, pad, name, "width")
+        pooled = fn * window_output_size(out_h, 2, 2, 0, f"{name} pooling", "height") * \
+            window_output_size(out_w, 2, 2, 0, f"{name} pooling", "width")
+        self.input_dim = (C, H, W)
+        rng = make_rng(seed, rng)
+        W1 = init_weight(rng, (fn, C, fs, fs), weight_init_std, C * fs * fs, self.dtype)
+        W2 = init_weight(rng, (pooled, hidden_size), weight_init_std, pooled, self.dtype)
+        W3 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
+        zeros = lambda n: np.zeros(n, dtype=self.dtype)  # noqa: E731
+        conv1 = self.add_layer("Conv1", Convolution(W1, zeros(fn), stride, pad), W="W1", b="b1")
+        conv1.needs_input_grad = False  # its input is data
+        self.add_layer("Relu1", ReLU())
+        self.add_layer("Pool1", Pooling(2, 2, stride=2))
+        self.add_layer("Affine1", Affine(W2, zeros(hidden_size)), W="W2", b="b2")
+        self.add_layer("Relu2", ReLU())
+        self.add_layer("Affine2", Affine(W3, zeros(output_size)), W="W3", b="b3")
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 100) -> float:
+        """As :meth:`Network.accuracy`, in batches of 100 by default as in the book: each convolution's
+        im2col matrix grows with the batch (DeepConvNet's Conv2: 45 MB for 100 images)."""
+        return super().accuracy(x, t, batch_size)

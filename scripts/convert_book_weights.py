@@ -1,0 +1,48 @@
+"""Convert the book's pretrained ConvNet pickle (simple_convnet_params.pkl / deep_convnet_params.pkl) to .npz.
+
+    python -m scripts.convert_book_weights --network deep --trust-pickle deep_convnet_params.pkl deep.npz
+
+The pickle is read with an unpickler that accepts NumPy arrays alone; DeepConvNet's test-time dropout
+scaling is folded into W8 and b8 (see networks/book_weights.py). Load the result with
+``DeepConvNet().load_params("deep.npz")``.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/convert_book_weights.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from networks.book_weights import BOOK_NETWORKS, load_book_network
+
+WARNING = ("warning: a pickle can run code while it is read. This script reads it with an unpickler that "
+           "accepts NumPy arrays alone, but open only files from a source you trust.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--network", required=True, choices=sorted(BOOK_NETWORKS),
+                        help="the book's SimpleConvNet (chapter 7) or DeepConvNet (chapter 8)")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="confirm that INPUT comes from a source you trust (required to read it)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"],
+                        help="dtype of the saved parameters (default float32)")
+    parser.add_argument("input", metavar="INPUT.pkl", type=Path, help="the book's parameter pickle")
+    parser.add_argument("output", metavar="OUTPUT.npz", type=Path, help="where to write the parameters")
+    args = parser.parse_args(argv)
+
+    print(WARNING, file=sys.stderr)
+    if not args.trust_pickle:
+        print("refusing to read the pickle: pass --trust-pickle to confirm you trust its source", file=sys.stderr)
+        return 2
+    net = load_book_network(args.input, args.network, np.dtype(args.dtype))
+    path = net.save_params(args.output)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

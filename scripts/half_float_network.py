@@ -1,0 +1,137 @@
+"""Chapter 8.3.4: a trained DeepConvNet loses (almost) no accuracy when its weights and inputs are float16.
+
+Classifies the test images twice, with float32 weights and inputs and with float16 ones, and prints both
+accuracies and how many predictions changed; the book finds the same accuracy (its DeepConvNet: 99.35% on
+MNIST). --arithmetic says what float16 means:
+
+* float32 (default) is the book's experiment: weights and inputs rounded to float16 (11 significant bits),
+  every product and sum computed in float32 (in the book, float64). Fast: the full test set in seconds.
+* float16 builds the network with dtype float16, so that every product, sum and activation is float16 too.
+  NumPy has no fast float16 matrix product: this takes about 50 ms per DeepConvNet image on two CPU cores
+  (minutes for 10,000 images), so use --test-size or --network simple.
+
+The weights come from --weights (deep_convnet.npz saved by train_deepnet, or the book's deep_convnet_params.pkl
+converted by convert_book_weights); without it the network is trained here for --epochs 1. The test images are
+the test split of --dataset, or the real MNIST test set in --mnist-test-dir. Saves a bar chart of the two
+accuracies.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if __package__ in (None, ""):  # run as `python scripts/half_float_network.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from datasets import DATASET_NAMES
+from networks import Network
+from networks.book_weights import BOOK_NETWORKS
+from scripts.convnet_setup import (
+    NETWORK_NAMES,
+    first,
+    load_images,
+    load_mnist_test_images,
+    network_with_weights,
+    predicted_labels,
+)
+from training.plots import save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--network", default="deep", choices=NETWORK_NAMES,
+                        help="deep: DeepConvNet (chapter 8, default); simple: SimpleConvNet (chapter 7)")
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="trained parameters of --network (.npz); default: train here")
+    parser.add_argument("--arithmetic", default="float32", choices=["float32", "float16"],
+                        help="precision of the float16 run's arithmetic (default float32, as the book; "
+                             "float16 is ~50x slower, see above)")
+    parser.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
+                        help="data set (default mnist; falls back to builtin when MNIST is unavailable)")
+    parser.add_argument("--mnist-test-dir", type=Path, default=None,
+                        help="classify the real MNIST test set in this directory (t10k-*.gz) instead of "
+                             "--dataset's test split")
+    parser.add_argument("--test-size", type=int, default=None, help="classify the first N test images (default: all)")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs to train without --weights (default 1)")
+    parser.add_argument("--lr", type=float, default=0.001, help="Adam learning rate (default 0.001)")
+    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="train on the first N training images (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a run of seconds for tests: {QUICK['test_size']} test images; without --weights, "
+                             f"{QUICK['epochs']} epoch on {QUICK['train_size']} images")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs = QUICK["epochs"]
+        args.train_size = args.train_size or QUICK["train_size"]
+        args.test_size = args.test_size or QUICK["test_size"]
+    return args
+
+
+def half_precision_copy(network: Network, kind: str, arithmetic: str) -> Network:
+    """A network of ``kind`` holding ``network``'s weights in float16: a float16 network (``arithmetic``
+    "float16"), or a float32 one whose weights are rounded to float16 values, as the book does."""
+    copy = BOOK_NETWORKS[kind](seed=0, dtype=np.float16 if arithmetic == "float16" else np.float32)
+    for key, value in network.params.items():
+        copy.params[key][...] = value.astype(np.float16)
+    return copy
+
+
+def accuracy_figure(accuracies: dict[str, float], title: str) -> "Figure":
+    """Two bars, the accuracy with float32 and with float16 weights and inputs, each labelled with its value."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.5, 4), layout="constrained")
+    ax = fig.subplots()
+    bars = ax.bar(list(accuracies), list(accuracies.values()), color=["tab:blue", "tab:orange"], width=0.6)
+    ax.bar_label(bars, labels=[f"{a:.4f}" for a in accuracies.values()], label_type="center", color="white")
+    ax.set_ylim(max(0.0, min(accuracies.values()) - 0.1), 1.0)
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    train = test = None
+    if args.weights is None or args.mnist_test_dir is None:
+        train, test, title = load_images(args.dataset, args.seed)
+        train = first(train, args.train_size)
+    if args.mnist_test_dir is not None:
+        test, title = load_mnist_test_images(args.mnist_test_dir)
+    x_test, t_test = first(test, args.test_size)
+    network = network_with_weights(args.network, args.weights, seed=args.seed, train=train, test=(x_test, t_test),
+                                   epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, quiet=args.quick,
+                                   prog="half_float_network")
+    name = type(network).__name__
+
+    labels = {"float32": predicted_labels(network, x_test.astype(np.float32))}
+    half = half_precision_copy(network, args.network, args.arithmetic)
+    labels["float16"] = predicted_labels(half, x_test.astype(np.float16))
+    accuracy = {kind: float(np.mean(predicted == t_test)) for kind, predicted in labels.items()}
+    changed = int(np.count_nonzero(labels["float32"] != labels["float16"]))
+
+    print(f"{name} on {title}, {len(t_test)} test images; float16 weights and inputs, "
+          f"{args.arithmetic} arithmetic")
+    print(f"accuracy with float32: {accuracy['float32']:.4f}")
+    print(f"accuracy with float16: {accuracy['float16']:.4f}")
+    print(f"difference {accuracy['float16'] - accuracy['float32']:+.4f}; "
+          f"{changed} of {len(t_test)} predictions changed")
+    fig = accuracy_figure(accuracy, f"{name}, {len(t_test)} test images\nfloat16 with {args.arithmetic} arithmetic")
+    figure = save_figure(fig, args.out / "half_float_network" / "accuracy.png")
+    print(f"figure: {figure}")
+    return {"figures": [figure], "accuracy": accuracy, "changed": changed, "test_size": len(t_test)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Chapter 7.6.1 (figure 7-24): the 30 first-layer filters (5x5) of SimpleConvNet before and after training.
+
+Before training the filters are the random initial weights (Gaussian, std 0.01) and show no structure; after
+training they have become blobs and edge detectors (light-dark transitions in one direction). Each filter is
+drawn in grey on its own scale, dark for large weights, as the book's filter_show does. The trained filters
+come from --weights (simple_convnet.npz saved by train_convnet, or the book's simple_convnet_params.pkl
+converted by convert_book_weights); without it the network is trained here, for --epochs 1 by default. The
+"before" filters are those of a fresh SimpleConvNet with --seed: when training here, the very network trained.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/visualize_filter.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from datasets import DATASET_NAMES
+from networks import SimpleConvNet
+from scripts.convnet_setup import first, load_images, network_with_weights
+from scripts.image_grid import image_grid_figure
+from training.plots import save_figure
+
+GRID = (5, 6)  # rows, columns of 30 filters
+QUICK = {"epochs": 1, "train_size": 300, "test_size": 100}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="trained SimpleConvNet parameters (.npz); default: train here")
+    parser.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
+                        help="data set to train on without --weights (default mnist; falls back to builtin)")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs to train without --weights (default 1)")
+    parser.add_argument("--lr", type=float, default=0.001, help="Adam learning rate (default 0.001)")
+    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="train on the first N training images (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a run of seconds for tests: without --weights, {QUICK['epochs']} epoch on "
+                             f"{QUICK['train_size']} images")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs = QUICK["epochs"]
+        args.train_size = args.train_size or QUICK["train_size"]
+    return args
+
+
+def filter_images(W1: np.ndarray) -> np.ndarray:
+    """The first input channel of every filter of W1 (FN, C, FH, FW): (FN, FH, FW)."""
+    return W1[:, 0]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    train = test = None
+    if args.weights is None:
+        train, test, title = load_images(args.dataset, args.seed)
+        train, test = first(train, args.train_size), first(test, QUICK["test_size"] if args.quick else None)
+        print(f"data: {title}, {len(train[0])} training images")
+    before = SimpleConvNet(seed=args.seed).params["W1"].copy()
+    network = network_with_weights("simple", args.weights, seed=args.seed, train=train, test=test,
+                                   epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, quiet=args.quick,
+                                   prog="visualize_filter")
+    after = network.params["W1"]
+    trained = (f"from {args.weights.name}" if args.weights is not None
+               else f"after {args.epochs} epoch(s) on {len(train[0])} images")
+
+    out = args.out / "visualize_filter"
+    rows, cols = GRID
+    figures, panels = [], {}
+    for name, W1, caption in (("before", before, f"before training (random, seed {args.seed})"),
+                              ("after", after, f"after training ({trained})")):
+        fig = image_grid_figure(filter_images(W1), rows, cols, title=f"SimpleConvNet conv1 filters {caption}")
+        panels[name] = sum(1 for ax in fig.axes if ax.images)
+        figures.append(save_figure(fig, out / f"filters_{name}.png"))
+        print(f"{name}: {panels[name]} filters {W1.shape[2]}x{W1.shape[3]}, weight std {W1.std():.4f}, "
+              f"range [{W1.min():.3f}, {W1.max():.3f}]")
+    for figure in figures:
+        print(f"figure: {figure}")
+    return {"figures": figures, "panels": panels, "before": before, "after": after.copy()}
+
+
+if __name__ == "__main__":
+    main()

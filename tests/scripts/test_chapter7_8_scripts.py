@@ -1,0 +1,104 @@
+"""The chapter 7-8 ConvNet scripts in quick mode on the built-in digits (figures written, one property of each),
+and half_float_network on the real MNIST test set with the book's DeepConvNet weights."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from datasets import load_dataset
+from networks import SimpleConvNet
+from networks.book_weights import load_book_network
+from scripts import half_float_network, misclassified_mnist, train_convnet, train_deepnet, visualize_filter
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ["train_convnet", "train_deepnet", "visualize_filter", "misclassified_mnist", "half_float_network"]
+BOOK_DEEP_ACCURACY = 0.9935  # the book's DeepConvNet on the 10,000 MNIST test images
+
+
+def quick(main, tmp_path: Path, *extra: str) -> dict:
+    """Run a script's main in quick mode on the built-in digits; check every figure it reports."""
+    result = main(["--quick", "--dataset", "builtin", "--out", str(tmp_path), *extra])
+    assert result["figures"]
+    for figure in result["figures"]:
+        figure = Path(figure)
+        assert figure.suffix == ".png" and figure.is_file() and figure.stat().st_size > 0, figure
+        assert figure.parent == tmp_path / main.__module__.rsplit(".", 1)[-1]
+    return result
+
+
+def test_train_convnet_then_visualize_its_filters(tmp_path, capsys):
+    trained = quick(train_convnet.main, tmp_path)
+    assert trained["history"].epoch_list == [1.0, 2.0]
+    assert 0.0 <= trained["test_acc"] <= 1.0
+    network = SimpleConvNet()
+    network.load_params(trained["weights"])
+    out = capsys.readouterr().out
+    assert "simple_convnet.npz" in out and "loss_and_accuracy.png" in out
+
+    shown = quick(visualize_filter.main, tmp_path, "--weights", str(trained["weights"]))
+    assert shown["panels"] == {"before": 30, "after": 30}
+    np.testing.assert_array_equal(shown["after"], network.params["W1"])
+    np.testing.assert_array_equal(shown["before"], SimpleConvNet(seed=0).params["W1"])
+
+
+def test_visualize_filter_trains_without_weights(tmp_path):
+    result = quick(visualize_filter.main, tmp_path)
+    assert [Path(f).name for f in result["figures"]] == ["filters_before.png", "filters_after.png"]
+    assert result["panels"] == {"before": 30, "after": 30}
+    assert not np.array_equal(result["before"], result["after"])  # the filters were trained from the init
+
+
+def test_train_deepnet(tmp_path):
+    result = quick(train_deepnet.main, tmp_path)
+    assert result["history"].epoch_list == [1.0]
+    assert Path(result["weights"]).name == "deep_convnet.npz" and Path(result["weights"]).is_file()
+
+
+def test_misclassified_mnist(tmp_path, capsys):
+    result = quick(misclassified_mnist.main, tmp_path)
+    n = result["test_size"]
+    assert result["misclassified"] == round((1 - result["accuracy"]) * n)
+    assert len(result["titles"]) == min(20, result["misclassified"]) > 0
+    _, (_, t_test) = load_dataset("builtin", flatten=False)[0]
+    for title, index in zip(result["titles"], result["indices"], strict=True):
+        true, pred = map(int, re.fullmatch(r"true (\d), pred (\d)", title).groups())
+        assert true != pred and true == t_test[index] and pred == result["predicted"][index]
+    assert f"{result['misclassified']} of {n} images misclassified" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra", [(), ("--network", "simple", "--arithmetic", "float16", "--test-size", "100")])
+def test_half_float_network(tmp_path, extra):
+    result = quick(half_float_network.main, tmp_path, *extra)
+    assert abs(result["accuracy"]["float32"] - result["accuracy"]["float16"]) <= 0.02
+
+
+def test_half_float_network_book_weights_on_mnist(tmp_path, book_weights_dir, mnist_dir, capsys):
+    weights = load_book_network(book_weights_dir / "deep_convnet_params.pkl", "deep").save_params(tmp_path / "deep.npz")
+    result = half_float_network.main(["--weights", str(weights), "--mnist-test-dir", str(mnist_dir),
+                                      "--out", str(tmp_path)])
+    assert result["test_size"] == 10_000
+    assert result["accuracy"]["float16"] == pytest.approx(BOOK_DEEP_ACCURACY, abs=0.003)
+    assert result["accuracy"]["float32"] == pytest.approx(BOOK_DEEP_ACCURACY, abs=0.003)
+    assert Path(result["figures"][0]).stat().st_size > 0
+    assert "accuracy with float16: 0.99" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_help_by_path(name):
+    result = subprocess.run([sys.executable, f"scripts/{name}.py", "--help"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, check=True)
+    for option in ("--out", "--quick", "--seed", "--dataset"):
+        assert option in result.stdout, option
+
+
+def test_runs_as_a_module(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scripts.visualize_filter", "--quick", "--dataset", "builtin",
+                             "--out", str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert "filters_after.png" in result.stdout
+    assert (tmp_path / "visualize_filter" / "filters_after.png").is_file()
