@@ -78,7 +78,7 @@ def load_dataset(
         where = display_path(dataset_dir(spec.name, data_dir))
         reason = (
             f"{spec.title} is not cached in {where} and {error.short_reason}: "
-            "training on the built-in digits instead"
+            "using the built-in digits instead"
         )
     data = load_builtin_digits(**options, seed=seed)
     return data, DatasetInfo(name, BUILTIN, "built-in digits", reason)

@@ -101,8 +101,22 @@ class Network:
         with freeze(*self.layers.values(), self.last_layer):
             yield
 
+    def predict_labels(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Class of highest score for every sample: ``argmax_c predict(x, train_flg=False)[n, c]``, shape (N,).
+
+        Scored ``batch_size`` samples at a time (to save memory); the result does not depend on it.
+        """
+        if batch_size < 1:
+            raise ValueError(f"{type(self).__name__}.predict_labels: batch_size must be >= 1, got {batch_size}")
+        n = x.shape[0]
+        labels = np.empty(n, dtype=np.intp)
+        for start in range(0, n, batch_size):
+            labels[start:start + batch_size] = self.predict(x[start:start + batch_size], train_flg=False).argmax(axis=1)
+        return labels
+
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 1000) -> float:
-        """Fraction of samples whose highest score is the label; exact for any N (batched to save memory).
+        """Fraction of samples whose highest score is the label; exact for any N (labels from
+        :meth:`predict_labels`, batched to save memory).
 
         ``t`` is integer labels (N,) or one-hot rows (N, C).
         """
@@ -114,11 +128,7 @@ class Network:
             raise ValueError(f"{type(self).__name__}.accuracy: {n} samples but {t.shape[0]} labels")
         if n == 0:
             raise ValueError(f"{type(self).__name__}.accuracy: no samples given")
-        correct = 0
-        for start in range(0, n, batch_size):
-            scores = self.predict(x[start:start + batch_size], train_flg=False)
-            correct += int(np.count_nonzero(scores.argmax(axis=1) == t[start:start + batch_size]))
-        return correct / n
+        return int(np.count_nonzero(self.predict_labels(x, batch_size) == t)) / n
 
     @property
     def buffers(self) -> dict[str, np.ndarray]:
@@ -164,10 +174,9 @@ class Network:
         missing = [k for k in expected if k not in loaded]
         unexpected = [k for k in loaded if k not in expected]
         if missing or unexpected:
-            raise ValueError(
-                f"{name}.load_params: {os.fspath(path)!r} does not match this network: "
-                f"missing keys {missing}, unexpected keys {unexpected}"
-            )
+            parts = [f"{what} {keys}" for what, keys in (("missing keys", missing), ("unexpected keys", unexpected))
+                     if keys]
+            raise ValueError(f"{name}.load_params: {os.fspath(path)!r} does not match this network: {'; '.join(parts)}")
         for key, value in loaded.items():
             if value.shape != expected[key].shape:
                 raise ValueError(

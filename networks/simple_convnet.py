@@ -73,3 +73,7 @@ class SimpleConvNet(Network):
         """As :meth:`Network.accuracy`, in batches of 100 by default as in the book: each convolution's
         im2col matrix grows with the batch (DeepConvNet's Conv2: 45 MB for 100 images)."""
         return super().accuracy(x, t, batch_size)
+
+    def predict_labels(self, x: np.ndarray, batch_size: int = 100) -> np.ndarray:
+        """As :meth:`Network.predict_labels`, in batches of 100 by default, as :meth:`accuracy` is."""
+        return super().predict_labels(x, batch_size)

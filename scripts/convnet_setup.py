@@ -80,9 +80,3 @@ def network_with_weights(kind: str, weights: Path | None, *, seed: int, train: S
     print(f"{name}: after training, train acc {history.train_acc_list[-1]:.4f}, "
           f"test acc {history.test_acc_list[-1]:.4f}")
     return network
-
-
-def predicted_labels(network: Network, x: np.ndarray, batch_size: int = 100) -> np.ndarray:
-    """The class of highest score for every image of ``x``, computed in batches (inference mode)."""
-    return np.concatenate([network.predict(x[start:start + batch_size]).argmax(axis=1)
-                           for start in range(0, len(x), batch_size)])

@@ -35,7 +35,6 @@ from scripts.convnet_setup import (
     load_images,
     load_mnist_test_images,
     network_with_weights,
-    predicted_labels,
 )
 from training.plots import save_figure
 
@@ -115,9 +114,9 @@ def main(argv: list[str] | None = None) -> dict:
                                    prog="half_float_network")
     name = type(network).__name__
 
-    labels = {"float32": predicted_labels(network, x_test.astype(np.float32))}
+    labels = {"float32": network.predict_labels(x_test.astype(np.float32))}
     half = half_precision_copy(network, args.network, args.arithmetic)
-    labels["float16"] = predicted_labels(half, x_test.astype(np.float16))
+    labels["float16"] = half.predict_labels(x_test.astype(np.float16))
     accuracy = {kind: float(np.mean(predicted == t_test)) for kind, predicted in labels.items()}
     changed = int(np.count_nonzero(labels["float32"] != labels["float16"]))
 

@@ -25,10 +25,8 @@ from scripts.convnet_setup import (
     load_images,
     load_mnist_test_images,
     network_with_weights,
-    predicted_labels,
 )
-from scripts.image_grid import image_grid_figure, image_panel_titles
-from training.plots import save_figure
+from training.plots import image_grid_figure, image_panel_titles, save_figure
 
 COLUMNS = 5
 QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
@@ -78,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
                                    epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, quiet=args.quick,
                                    prog="misclassified_mnist")
 
-    predicted = predicted_labels(network, x_test)
+    predicted = network.predict_labels(x_test)
     wrong = np.flatnonzero(predicted != t_test)
     accuracy = 1.0 - len(wrong) / len(t_test)
     print(f"{type(network).__name__} on {title}: test accuracy {accuracy:.4f}, "

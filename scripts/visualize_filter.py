@@ -20,8 +20,7 @@ import numpy as np
 from datasets import DATASET_NAMES
 from networks import SimpleConvNet
 from scripts.convnet_setup import first, load_images, network_with_weights
-from scripts.image_grid import image_grid_figure
-from training.plots import save_figure
+from training.plots import image_grid_figure, save_figure
 
 GRID = (5, 6)  # rows, columns of 30 filters
 QUICK = {"epochs": 1, "train_size": 300, "test_size": 100}

@@ -4,7 +4,15 @@ matplotlib is loaded only when a plot is drawn."""
 
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
-from training.plots import accuracy_panels_figure, plot_accuracy_panels, plot_history, plot_loss_curves
+from training.plots import (
+    accuracy_panels_figure,
+    image_grid_figure,
+    image_panel_titles,
+    plot_accuracy_panels,
+    plot_history,
+    plot_image_grid,
+    plot_loss_curves,
+)
 from training.progress import ProgressBar
 from training.schedules import ConstantLR, CosineDecay, Schedule, StepDecay, schedule_from_config
 from training.trainer import (
@@ -29,10 +37,13 @@ __all__ = [
     "TrainingInterrupted",
     "accuracy_panels_figure",
     "available_optimizers",
+    "image_grid_figure",
+    "image_panel_titles",
     "load_checkpoint",
     "make_optimizer",
     "plot_accuracy_panels",
     "plot_history",
+    "plot_image_grid",
     "plot_loss_curves",
     "save_checkpoint",
     "schedule_from_config",

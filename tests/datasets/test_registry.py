@@ -40,7 +40,7 @@ def test_fallback_says_why(tmp_path: Path, builtin_root: Path, monkeypatch: pyte
     assert info.requested == "mnist" and info.name == "builtin" and info.fell_back
     assert info.fallback_reason == (
         f"MNIST is not cached in {empty} and could not be downloaded (downloading is turned off): "
-        "training on the built-in digits instead"
+        "using the built-in digits instead"
     )
     assert info.notice == info.fallback_reason
     assert "\n" not in info.fallback_reason

@@ -149,6 +149,21 @@ def test_accuracy_in_batches_is_exact_for_any_count():
     x, t = batch((1, 12, 12), 7, 3, dtype=np.float32)
     expected = np.mean(net.predict(x).argmax(axis=1) == t)
     assert net.accuracy(x, t, batch_size=3) == expected
+    np.testing.assert_array_equal(net.predict_labels(x, batch_size=3), net.predict(x).argmax(axis=1))
+
+
+@pytest.mark.parametrize("cls", [SimpleConvNet, DeepConvNet])
+def test_labels_and_accuracy_are_computed_100_images_at_a_time_by_default(cls, monkeypatch):
+    net = cls(seed=0)
+    x, t = batch((1, 28, 28), 250, 10, dtype=np.float32)
+    sizes = []
+    predict = net.predict
+    monkeypatch.setattr(net, "predict", lambda xb, train_flg=False: sizes.append(len(xb)) or predict(xb, train_flg))
+    labels = net.predict_labels(x)
+    assert sizes == [100, 100, 50]
+    sizes.clear()
+    assert net.accuracy(x, t) == np.mean(labels == t)
+    assert sizes == [100, 100, 50]
 
 
 def test_save_and_load_restore_predictions(tmp_path):

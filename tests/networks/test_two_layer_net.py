@@ -136,8 +136,14 @@ def test_load_rejects_mismatched_files_without_changing_the_network(tmp_path):
     with pytest.raises(ValueError, match=r"key 'W1' has shape \(12, 7\), expected \(12, 6\)"):
         net.load_params(tmp_path / "shape.npz")
     np.savez(tmp_path / "keys.npz", W1=np.zeros((12, 6)), b1=np.zeros(6), W3=np.zeros((6, 4)), b2=np.zeros(4))
-    with pytest.raises(ValueError, match=r"missing keys \['W2'\], unexpected keys \['W3'\]"):
+    with pytest.raises(ValueError, match=r"this network: missing keys \['W2'\]; unexpected keys \['W3'\]$"):
         net.load_params(tmp_path / "keys.npz")
+    np.savez(tmp_path / "missing.npz", W1=np.zeros((12, 6)), b1=np.zeros(6), b2=np.zeros(4))
+    with pytest.raises(ValueError, match=r"this network: missing keys \['W2'\]$"):
+        net.load_params(tmp_path / "missing.npz")
+    np.savez(tmp_path / "extra.npz", **before, W3=np.zeros((6, 4)))
+    with pytest.raises(ValueError, match=r"this network: unexpected keys \['W3'\]$"):
+        net.load_params(tmp_path / "extra.npz")
     (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04 this is not a zip archive")
     with pytest.raises(ValueError, match="corrupt.npz' is not a readable .npz file"):
         net.load_params(tmp_path / "corrupt.npz")
@@ -159,3 +165,32 @@ def test_a_failed_save_never_replaces_a_good_file(tmp_path, monkeypatch):
         TwoLayerNet(12, 6, 4, seed=1).save_params(path)
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ["net.npz"]
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(1, None), (2503, None), (7, 3), (10, 4)])
+def test_predict_labels_is_the_argmax_of_the_scores_in_any_batching(n, batch_size):
+    net = TwoLayerNet(5, 4, 3, weight_init_std=1.0, seed=2, dtype=np.float64)
+    x, _ = make_batch(n, 5, 3, seed=n)
+    p = net.params
+    by_hand = (np.maximum(x @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"]).argmax(axis=1)
+    if n > 1000:
+        assert set(by_hand) == {0, 1, 2}  # the labels vary, so a batch scored out of place would show
+    np.testing.assert_array_equal(net.predict(x).argmax(axis=1), by_hand)
+    labels = net.predict_labels(x) if batch_size is None else net.predict_labels(x, batch_size=batch_size)
+    assert labels.shape == (n,) and labels.dtype.kind == "i"
+    np.testing.assert_array_equal(labels, by_hand)
+
+
+def test_predict_labels_batches_like_accuracy(monkeypatch):
+    net = TwoLayerNet(5, 4, 3, seed=0)
+    x, t = make_batch(2503, 5, 3)
+    sizes = []
+    predict = net.predict
+    monkeypatch.setattr(net, "predict", lambda xb, train_flg=False: sizes.append((len(xb), train_flg)) or predict(xb))
+    net.predict_labels(x)
+    assert sizes == [(1000, False), (1000, False), (503, False)]
+    sizes.clear()
+    net.accuracy(x, t, batch_size=700)
+    assert sizes == [(700, False)] * 3 + [(403, False)]
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        net.predict_labels(x, batch_size=0)

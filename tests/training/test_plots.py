@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training import History, accuracy_panels_figure, plot_accuracy_panels, plot_history, plot_loss_curves
+from training import (
+    History,
+    accuracy_panels_figure,
+    image_grid_figure,
+    image_panel_titles,
+    plot_accuracy_panels,
+    plot_history,
+    plot_image_grid,
+    plot_loss_curves,
+)
 from training.plots import history_figure, loss_curves_figure, smooth
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -102,3 +111,26 @@ def test_accuracy_panels_one_panel_per_history(tmp_path):
     assert len(grid.axes) == 4 and not grid.axes[3].axison    # 2 x 2 grid, the spare panel hidden
     path = plot_accuracy_panels(histories, tmp_path / "panels", title="accuracy")
     assert path.name == "panels.png" and path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_image_grid_draws_each_image_in_grid_order(tmp_path):
+    images = np.random.default_rng(2).random((7, 5, 4))
+    titles = [f"image {i}" for i in range(7)]
+    fig = image_grid_figure(images, 2, 4, titles=titles, title="grid")
+    assert len(fig.axes) == 8
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 7 and not fig.axes[7].images and not fig.axes[7].axison   # the spare panel hidden
+    for ax, image in zip(shown, images, strict=True):
+        (drawn,) = ax.images
+        np.testing.assert_array_equal(drawn.get_array(), image)
+        assert ax.get_xticks().size == 0 and ax.get_yticks().size == 0
+    assert image_panel_titles(fig) == titles
+    assert fig.get_suptitle() == "grid"
+    assert image_panel_titles(image_grid_figure(list(images[:3]), 1, 3)) == ["", "", ""]
+    with pytest.raises(ValueError, match="7 images do not fit a 2x3 grid"):
+        image_grid_figure(images, 2, 3)
+    with pytest.raises(ValueError, match="2 titles for 7 images"):
+        image_grid_figure(images, 2, 4, titles=titles[:2])
+    path = plot_image_grid(images, 2, 4, tmp_path / "grid", titles=titles)
+    assert path.name == "grid.png" and path.read_bytes()[:8] == PNG_MAGIC
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.png"]
