@@ -22,7 +22,7 @@ BOX_SIZE = 20.0  # like MNIST, the digit is scaled to fit this box, keeping its 
 NUM_CLASSES = 10
 _CURVE_STEP = 0.07  # template units between polyline points on curves (the digit is ~1 high)
 _LINE_STEP = 0.10
-_CHUNK = 1024  # samples rendered at once
+_CHUNK = 256  # samples rendered at once
 
 # How much the hand strays, in template units unless stated. Each sample's `sloppiness` (a
 # log-normal factor) scales the warp, the waves and the jitter together: some writers are neat.

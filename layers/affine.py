@@ -11,7 +11,11 @@ class Affine(Layer):
     """out = x W + b for x of shape (N, ...), flattened to (N, D); W is (D, M), b is (M,).
 
     Backward:  dx = dout W^T (reshaped to x's shape),  dW = x^T dout,  db = sum over N of dout.
+    Setting ``needs_input_grad = False`` (for a network's first layer, whose input is data) skips dx,
+    a third of the layer's matrix work, and makes ``backward`` return None.
     """
+
+    needs_input_grad: bool = True
 
     W = param("W")
     b = param("b")
@@ -40,10 +44,17 @@ class Affine(Layer):
             )
         self.original_x_shape = x.shape
         self.x = x2
-        return x2 @ W + self.params["b"]
+        out = x2 @ W
+        b = self.params["b"]
+        if out.dtype == b.dtype:
+            out += b  # in place: out is ours, and this saves a pass and an allocation
+            return out
+        return out + b
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
         self._require_forward(self.x)
         self.grads["W"] = self.x.T @ dout
         self.grads["b"] = dout.sum(axis=0)
+        if not self.needs_input_grad:
+            return None
         return (dout @ self.params["W"].T).reshape(self.original_x_shape)

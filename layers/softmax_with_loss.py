@@ -26,7 +26,8 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarra
         if t.dtype.kind != "f" or not np.array_equal(t, np.round(t)):
             raise ValueError(f"{owner}: expected integer class labels, got dtype {t.dtype} with non-integer values")
         t = t.astype(np.intp)
-    if n and (t.min() < 0 or t.max() >= n_classes):
+    # Viewed as unsigned, negative labels wrap round to huge values: one max checks both ends.
+    if n and t.view(t.dtype.str.replace("i", "u")).max() >= n_classes:
         raise ValueError(
             f"{owner}: labels must lie in [0, {n_classes - 1}], got values from {t.min()} to {t.max()}"
         )

@@ -61,7 +61,8 @@ class MultiLayerNet(Network):
         for i in range(1, len(sizes)):
             fan_in, fan_out = sizes[i - 1], sizes[i]
             W = init_weight(rng, (fan_in, fan_out), weight_init_std, fan_in, self.dtype)
-            self.add_layer(f"Affine{i}", Affine(W, np.zeros(fan_out, self.dtype)), W=f"W{i}", b=f"b{i}")
+            affine = self.add_layer(f"Affine{i}", Affine(W, np.zeros(fan_out, self.dtype)), W=f"W{i}", b=f"b{i}")
+            affine.needs_input_grad = i > 1  # Affine1's input is data: its dx would be wasted work
             if i == len(sizes) - 1:
                 break
             if use_batchnorm:

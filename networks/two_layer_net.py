@@ -14,6 +14,8 @@ class TwoLayerNet(Network):
 
     W1 is (input_size, hidden_size), W2 is (hidden_size, output_size); weights are Gaussian with
     std ``weight_init_std`` (or "he"/"xavier"), biases zero. ``seed`` or ``rng`` makes it reproducible.
+    Affine1's input is data, so its backward skips dx (``needs_input_grad = False``): a third of the
+    network's matrix work that no gradient needs. Set it back to True to read dL/dx.
     """
 
     def __init__(
@@ -32,6 +34,7 @@ class TwoLayerNet(Network):
         rng = make_rng(seed, rng)
         W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
         W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
-        self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
+        affine1 = self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
+        affine1.needs_input_grad = False  # its input is data
         self.add_layer("Relu1", ReLU())
         self.add_layer("Affine2", Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")

@@ -12,9 +12,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/train_neuralnet.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from datasets import DATASET_NAMES, load_dataset
+from datasets import DATASET_NAMES, DatasetInfo, load_dataset
 from networks import TwoLayerNet
-from training import Trainer, TrainingDivergedError, TrainingInterrupted, plot_history
+from training import History, Trainer, TrainingDivergedError, TrainingInterrupted, plot_history
 
 QUICK = {"iters": 300, "eval_samples": 2000}
 
@@ -42,12 +42,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    (train, test), info = load_dataset(args.dataset, fallback_to_builtin=True, seed=args.seed)
+def train(args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
+    """Load the data and train; the data is freed when this returns, before any figure is drawn."""
+    (train_split, test_split), info = load_dataset(args.dataset, fallback_to_builtin=True, seed=args.seed)
     if info.fell_back:
         print(f"notice: {info.fallback_reason}")
-    (x_train, t_train), (x_test, t_test) = train, test
+    (x_train, t_train), (x_test, t_test) = train_split, test_split
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")
 
     network = TwoLayerNet(x_train.shape[1], args.hidden, 10, seed=args.seed)
@@ -59,10 +59,16 @@ def main(argv: list[str] | None = None) -> dict:
         history = trainer.train()
     except (TrainingInterrupted, TrainingDivergedError) as stop:
         sys.exit(f"train_neuralnet: {stop}")
+    return network, history, info, x_train.shape[1]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    network, history, info, input_size = train(args)
 
     out = args.out / "train_neuralnet"
     figure = plot_history(history, out / "loss_and_accuracy.png",
-                          title=f"TwoLayerNet {x_train.shape[1]}-{args.hidden}-10 on {info.title}")
+                          title=f"TwoLayerNet {input_size}-{args.hidden}-10 on {info.title}")
     weights = network.save_params(out / "two_layer_net.npz")
     print(f"final train acc {history.train_acc_list[-1]:.4f}, test acc {history.test_acc_list[-1]:.4f}")
     print(f"figure: {figure}")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from datasets import builtin_cache_path, generate_builtin_digits, load_builtin_digits
+from datasets.builtin_digits import GENERATOR_VERSION
 
 SMALL = {"n_train": 300, "n_test": 100}
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,8 @@ def test_unreadable_cache_is_regenerated(tmp_path: Path) -> None:
 def test_cache_goes_under_the_environment_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZEROPROP_DATA_DIR", str(tmp_path))
     load_builtin_digits(n_train=20, n_test=10, seed=5)
-    assert [p.name for p in (tmp_path / "builtin-digits").iterdir()] == ["digits-v1-seed5-train20-test10.npz"]
+    expected = f"digits-v{GENERATOR_VERSION}-seed5-train20-test10.npz"
+    assert [p.name for p in (tmp_path / "builtin-digits").iterdir()] == [expected]
 
 
 @pytest.mark.parametrize("bad", [{"n_train": -1}, {"seed": -3}, {"n_test": 2.5}, {"seed": True}])

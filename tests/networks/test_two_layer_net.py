@@ -8,7 +8,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from layers import Affine, ReLU, SoftmaxWithLoss, gradient_check
+from layers import Affine, ReLU, SoftmaxWithLoss, gradient_check, numerical_gradient
 from networks import TwoLayerNet
 from optimizers import SGD
 
@@ -194,3 +194,19 @@ def test_predict_labels_batches_like_accuracy(monkeypatch):
     assert sizes == [(700, False)] * 3 + [(403, False)]
     with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         net.predict_labels(x, batch_size=0)
+
+
+def test_first_affine_skips_the_data_gradient_unless_asked():
+    net = TwoLayerNet(6, 4, 3, weight_init_std="xavier", seed=0, dtype=np.float64)
+    x, t = make_batch(5, 6, 3)
+    grads_skipping = {k: v.copy() for k, v in net.gradient(x, t).items()}
+    assert net.layers["Affine1"].backward(np.ones((5, 4))) is None
+    net.layers["Affine1"].needs_input_grad = True
+    grads_full = net.gradient(x, t)
+    for key in grads_full:
+        np.testing.assert_array_equal(grads_skipping[key], grads_full[key])
+    net.loss(x, t)
+    dx = net.layers["Affine1"].backward(net.layers["Relu1"].backward(net.layers["Affine2"].backward(
+        net.last_layer.backward(1.0))))
+    numeric = numerical_gradient(lambda _: net.loss(x, t), x)
+    np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-10)

@@ -1,0 +1,304 @@
+"""Time one training iteration of SimpleConvNet and DeepConvNet against PyTorch and BLAS alone.
+
+    python -m benchmarks.bench_convnet              # both networks at batch 100, batch sweep, peak memory
+    python -m benchmarks.bench_convnet --quick      # a fast smoke run
+
+An iteration is forward, backward and an Adam update (lr 0.001) on a float32 batch of 1x28x28
+images. zeroprop and PyTorch (the same layers with the same weights, dropout included, on the CPU)
+run in one process with the same thread count, taking turns in rounds; medians are compared. The
+"matmul floor" times only the matrix products of zeroprop's im2col convolutions (forward, dW, dcol)
+and affines at the same shapes: no implementation computing them with the same BLAS can be faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from itertools import cycle
+from types import ModuleType
+
+import numpy as np
+
+from benchmarks.common import (
+    available_cores,
+    describe_environment,
+    format_ratio,
+    format_seconds,
+    import_torch,
+    peak_rss_of,
+    pin_threads,
+    print_table,
+    time_interleaved,
+)
+from layers import Affine, Convolution, Dropout, Pooling, ReLU
+from networks import DeepConvNet, SimpleConvNet
+from networks.base import Network
+from optimizers import Adam
+
+LEARNING_RATE = 0.001
+BATCH_POOL = 4  # distinct batches cycled through
+TARGETS = {"SimpleConvNet": 0.7, "DeepConvNet": 1.2}  # the most zeroprop / torch may be
+NETWORKS: dict[str, Callable[[], Network]] = {
+    "SimpleConvNet": lambda: SimpleConvNet(seed=0),
+    "DeepConvNet": lambda: DeepConvNet(seed=0),
+}
+
+Step = Callable[[], object]
+
+
+def make_batches(batch: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A small pool of float32 images in [0, 1) with integer labels."""
+    rng = np.random.default_rng(seed)
+    return [(rng.random((batch, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, batch)) for _ in range(BATCH_POOL)]
+
+
+def zeroprop_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    opt = Adam(LEARNING_RATE)
+    pool = cycle(batches)
+
+    def step() -> None:
+        x, t = next(pool)
+        _, grads = net.loss_and_gradient(x, t)
+        opt.update(net.params, grads)
+
+    return step
+
+
+# -- PyTorch twins -------------------------------------------------------------------------------
+
+def torch_model(torch: ModuleType, net: Network) -> object:
+    """A torch.nn.Sequential mirroring ``net``'s layers one by one, holding copies of its weights."""
+    nn = torch.nn
+    modules = []
+    flat = False
+    for layer in net.layers.values():
+        if isinstance(layer, Convolution):
+            W, b = layer.params["W"], layer.params["b"]
+            conv = nn.Conv2d(W.shape[1], W.shape[0], W.shape[2:], stride=layer.stride, padding=layer.pad)
+            with torch.no_grad():
+                conv.weight.copy_(torch.from_numpy(W))
+                conv.bias.copy_(torch.from_numpy(b))
+            modules.append(conv)
+        elif isinstance(layer, Affine):
+            W, b = layer.params["W"], layer.params["b"]
+            linear = nn.Linear(*W.shape)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T)))
+                linear.bias.copy_(torch.from_numpy(b))
+            if not flat:
+                modules.append(nn.Flatten())
+                flat = True
+            modules.append(linear)
+        elif isinstance(layer, ReLU):
+            modules.append(nn.ReLU())
+        elif isinstance(layer, Pooling):
+            modules.append(nn.MaxPool2d((layer.pool_h, layer.pool_w), stride=layer.stride, padding=layer.pad))
+        elif isinstance(layer, Dropout):
+            modules.append(nn.Dropout(layer.dropout_ratio))
+        else:
+            raise TypeError(f"bench_convnet: no torch twin for layer {type(layer).__name__}")
+    return nn.Sequential(*modules)
+
+
+def torch_step(torch: ModuleType, net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    model = torch_model(torch, net)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    cross_entropy = torch.nn.functional.cross_entropy
+    pool = cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
+
+    def step() -> None:
+        x, t = next(pool)
+        opt.zero_grad(set_to_none=True)
+        cross_entropy(model(x), t).backward()
+        opt.step()
+
+    return step
+
+
+def first_losses(net: Network, torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
+    """Inference loss on one batch from zeroprop and from the torch twin (a check that they match)."""
+    losses = [net.loss(x, t)]
+    if torch is not None:
+        model = torch_model(torch, net)
+        model.eval()
+        with torch.no_grad():
+            losses.append(float(torch.nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(t))))
+    return losses
+
+
+# -- the matrix products alone -------------------------------------------------------------------
+
+def matmul_step(net: Network, batch: int) -> Step:
+    """The products zeroprop computes for ``net`` at ``batch``, on random arrays of the same shapes.
+
+    Convolution, with W_col (FN, K), col^T (K, P) and P = N*OH*OW: out^T = W_col col^T,
+    dW = dout^T col, and dcol^T = W_col^T dout^T where the layer passes a gradient on.
+    Affine: x W, x^T dout, and dout W^T where it passes a gradient on.
+    """
+    rng = np.random.default_rng(2)
+    shape = (batch, 1, 28, 28)
+    products: list[tuple[np.ndarray, ...]] = []
+    for layer in net.layers.values():
+        if isinstance(layer, Convolution):
+            N, FN, OH, OW = layer.output_shape(shape)
+            K, P = int(np.prod(layer.params["W"].shape[1:])), N * OH * OW
+            W = rng.standard_normal((FN, K), dtype=np.float32)
+            col = rng.random((K, P), dtype=np.float32)
+            dout = rng.standard_normal((FN, P), dtype=np.float32)
+            products += [(W, col, np.empty((FN, P), np.float32)), (dout, col.T, np.empty((FN, K), np.float32))]
+            if layer.needs_input_grad:
+                products.append((W.T, dout, col))
+            shape = (N, FN, OH, OW)
+        elif isinstance(layer, Pooling):
+            shape = layer.output_shape(shape)
+        elif isinstance(layer, Affine):
+            D, M = layer.params["W"].shape
+            x = rng.random((batch, D), dtype=np.float32)
+            W = rng.standard_normal((D, M), dtype=np.float32)
+            dout = rng.standard_normal((batch, M), dtype=np.float32)
+            products += [(x, W, np.empty((batch, M), np.float32)), (x.T, dout, np.empty((D, M), np.float32))]
+            if layer.needs_input_grad:
+                products.append((dout, W.T, x))
+            shape = (batch, M)
+
+    def step() -> None:
+        for a, b, out in products:
+            np.matmul(a, b, out=out)
+
+    return step
+
+
+# -- running -------------------------------------------------------------------------------------
+
+def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None) -> dict[str, float]:
+    """Time zeroprop, torch and the matmul floor for one network at --batch; print the table."""
+    net = NETWORKS[name]()
+    batches = make_batches(args.batch)
+    losses = first_losses(net, torch, *batches[0])
+    if max(losses) - min(losses) > 1e-4 * max(losses):
+        raise RuntimeError(f"{name}: zeroprop and torch disagree on the first loss: {losses}")
+    cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
+    if torch is not None:
+        cases["torch"] = torch_step(torch, net, batches)
+    cases["floor"] = matmul_step(net, args.batch)
+    rounds = max(1, args.repeat // args.calls_per_round)
+    timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup)
+    medians = {case: timing.median for case, timing in timings.items()}
+    labels = {"ours": f"zeroprop {name} + Adam (float32)", "torch": "PyTorch twin + Adam (float32)",
+              "floor": "matmul floor of zeroprop (im2col GEMMs + affines)"}
+    rows = []
+    for case, timing in timings.items():
+        q1, q3 = timing.quartiles
+        rows.append([labels[case], format_seconds(timing.median), f"{format_seconds(q1)} - {format_seconds(q3)}",
+                     format_ratio(medians[case] / medians["torch"] if "torch" in medians else None),
+                     format_ratio(medians[case] / medians["floor"])])
+    print(f"\n{name}, batch {args.batch}: {rounds * args.calls_per_round} timed iterations per row "
+          f"({rounds} rounds of {args.calls_per_round}); first losses agree: "
+          f"{', '.join(f'{loss:.5f}' for loss in losses)}")
+    print_table(["implementation", "median", "middle half", "/ torch", "/ floor"], rows)
+    if "torch" in medians:
+        ratio = medians["ours"] / medians["torch"]
+        target = TARGETS[name]
+        print(f"  zeroprop / torch = {ratio:.2f}x (target <= {target:.2f}x: {'met' if ratio <= target else 'NOT met'})")
+    return medians
+
+
+def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:
+    """SimpleConvNet's time per iteration over batch sizes: it should grow linearly."""
+    rows = []
+    for batch in (int(size) for size in args.batch_sweep.split(",")):
+        net = SimpleConvNet(seed=0)
+        batches = make_batches(batch)
+        cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
+        if torch is not None:
+            cases["torch"] = torch_step(torch, net, batches)
+        rounds = max(1, args.sweep_repeat // args.calls_per_round)
+        timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=3)
+        ours = timings["ours"].median
+        row = [batch, format_seconds(ours), format_seconds(ours / batch)]
+        if torch is not None:
+            theirs = timings["torch"].median
+            row += [format_seconds(theirs), format_seconds(theirs / batch), format_ratio(ours / theirs)]
+        rows.append(row)
+    print(f"\nSimpleConvNet over batch sizes ({args.sweep_repeat} timed iterations each):")
+    headers = ["batch", "zeroprop", "per sample"] + (["torch", "per sample", "ratio"] if torch is not None else [])
+    print_table(headers, rows)
+
+
+def one_iteration(name: str, batch: int, iterations: int) -> None:
+    """Build ``name`` and run ``iterations`` training iterations (for the peak-memory measurement)."""
+    net = NETWORKS[name]()
+    step = zeroprop_step(net, make_batches(batch)[:1])
+    for _ in range(iterations):
+        step()
+
+
+def report_memory(args: argparse.Namespace) -> None:
+    """Peak RSS of a process running DeepConvNet training iterations, against one that only builds it."""
+    base = [sys.executable, "-m", "benchmarks.bench_convnet", "--threads", str(args.threads), "--run-iterations"]
+    idle = peak_rss_of(base + ["0", "--batch", str(args.batch)])
+    busy = peak_rss_of(base + ["2", "--batch", str(args.batch)])
+    for result in (idle, busy):
+        if result.returncode != 0:
+            raise RuntimeError(f"memory probe failed: {' '.join(result.command)}\n{result.output_tail}")
+    print(f"\nDeepConvNet peak resident memory, batch {args.batch}: {busy.peak_rss_mib:.1f} MiB with two training "
+          f"iterations, {idle.peak_rss_mib:.1f} MiB after building the network and data alone "
+          f"(the iterations add {busy.peak_rss_mib - idle.peak_rss_mib:.1f} MiB)")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_convnet",
+        description="Median time of one training iteration of SimpleConvNet and DeepConvNet against PyTorch on "
+                    "the CPU and the matrix products alone; a batch-size sweep; DeepConvNet's peak memory.",
+    )
+    parser.add_argument("--threads", type=int, default=available_cores(),
+                        help="threads for NumPy's BLAS and for torch (default: all %(default)s cores)")
+    parser.add_argument("--batch", type=int, default=100, help="batch size (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=200, help="timed iterations per row (default %(default)s)")
+    parser.add_argument("--calls-per-round", type=int, default=5,
+                        help="timed iterations a row runs before the next takes its turn (default %(default)s)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed iterations per row first (default %(default)s)")
+    parser.add_argument("--networks", default="SimpleConvNet,DeepConvNet",
+                        help="networks to time, comma-separated (default %(default)s)")
+    parser.add_argument("--batch-sweep", default="32,64,128,256,512",
+                        help="SimpleConvNet batch sizes for the sweep; empty to skip (default %(default)s)")
+    parser.add_argument("--sweep-repeat", type=int, default=40, help="timed iterations per sweep size")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run: --repeat 20 --sweep-repeat 10")
+    parser.add_argument("--run-iterations", type=int, metavar="K", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat, args.sweep_repeat, args.warmup = 20, 10, 2
+    unknown = [name for name in args.networks.split(",") if name and name not in NETWORKS]
+    if unknown:
+        parser.error(f"--networks: unknown {unknown}, expected some of {sorted(NETWORKS)}")
+    if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.sweep_repeat) < 1:
+        parser.error("--threads, --repeat, --calls-per-round, --batch and --sweep-repeat must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    pin_threads(args.threads)
+    if args.run_iterations is not None:
+        one_iteration("DeepConvNet", args.batch, args.run_iterations)
+        return 0
+    torch = None if args.no_torch else import_torch(args.threads)
+    print("zeroprop ConvNet benchmark: one training iteration (forward, backward, Adam update)")
+    print("\n".join(describe_environment(args.threads, torch)))
+    for name in (name for name in args.networks.split(",") if name):
+        bench_network(name, args, torch)
+    if args.batch_sweep:
+        bench_batches(args, torch)
+    if not args.no_memory:
+        report_memory(args)
+    print(f"\ncommand: python -m benchmarks.bench_convnet {' '.join(sys.argv[1:])}".rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

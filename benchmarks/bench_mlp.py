@@ -1,0 +1,383 @@
+"""Time one training iteration of TwoLayerNet against PyTorch, the textbook's float64 net and BLAS alone.
+
+    python -m benchmarks.bench_mlp                 # 784-50-10 and 784-1000-10 at batch 100
+    python -m benchmarks.bench_mlp --quick         # a fast smoke run
+    python -m benchmarks.bench_mlp --rss-of "python -m scripts.train_neuralnet --quick" --rss-dataset 70000x784
+
+An iteration is forward, backward and an SGD update on a float32 batch. All implementations run in
+the same process with the same thread count, taking turns in rounds; a ratio is the median over
+rounds of the two rows' medians in that round. The "matmul floor" rows time only the network's
+matrix products at the same shapes: no implementation that computes them with the same BLAS can
+be faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections import OrderedDict
+from collections.abc import Callable
+from itertools import cycle
+from types import ModuleType
+
+import numpy as np
+
+from benchmarks.common import (
+    OthersCpuShare,
+    Timing,
+    available_cores,
+    describe_environment,
+    float32_mib,
+    format_ratio,
+    format_seconds,
+    import_torch,
+    paired_ratio,
+    peak_rss_of,
+    pin_threads,
+    print_table,
+    time_interleaved,
+)
+from networks import TwoLayerNet
+from optimizers import SGD
+
+INPUT_SIZE = 784
+OUTPUT_SIZE = 10
+LEARNING_RATE = 0.1
+BATCH_POOL = 8  # distinct batches cycled through, so no run trains on one batch forever
+TARGETS = {50: 0.5, 1000: 1.0}  # the most zeroprop / torch may be, per hidden size
+
+Step = Callable[[], object]
+
+
+# -- the textbook's float64 net, for scale -------------------------------------------------------
+
+class BookAffine:
+    """The book's Affine: out = x W + b; backward returns dx and keeps dW, db."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        self.W, self.b = W, b
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return np.dot(dout, self.W.T)
+
+
+class BookRelu:
+    """The book's Relu: zeroes a copy where x <= 0; backward zeroes dout there, in place."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout[self.mask] = 0
+        return dout
+
+
+class BookSoftmaxWithLoss:
+    """The book's softmax + cross-entropy (with its 1e-7 inside the log) for integer labels."""
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        self.y = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+        self.t = t
+        n = x.shape[0]
+        return -np.sum(np.log(self.y[np.arange(n), t] + 1e-7)) / n
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        n = self.t.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(n), self.t] -= 1
+        return dx / n
+
+
+class BookTwoLayerNet:
+    """Chapter 5's two-layer net as the book writes it: float64 weights, layers in an OrderedDict."""
+
+    def __init__(self, params: dict[str, np.ndarray]) -> None:
+        self.params = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
+        self.layers = OrderedDict(
+            Affine1=BookAffine(self.params["W1"], self.params["b1"]),
+            Relu1=BookRelu(),
+            Affine2=BookAffine(self.params["W2"], self.params["b2"]),
+        )
+        self.last_layer = BookSoftmaxWithLoss()
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return self.last_layer.forward(x, t)
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        self.loss(x, t)
+        dout = self.last_layer.backward(1.0)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        first, second = self.layers["Affine1"], self.layers["Affine2"]
+        return {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
+
+    def sgd_step(self, x: np.ndarray, t: np.ndarray, lr: float) -> None:
+        grads = self.gradient(x, t)
+        for key in self.params:
+            self.params[key] -= lr * grads[key]
+
+
+# -- the cases -----------------------------------------------------------------------------------
+
+def make_batches(batch: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A small pool of float32 inputs in [0, 1) with integer labels."""
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.random((batch, INPUT_SIZE), dtype=np.float32), rng.integers(0, OUTPUT_SIZE, batch))
+        for _ in range(BATCH_POOL)
+    ]
+
+
+def zeroprop_step(net: TwoLayerNet, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    opt = SGD(LEARNING_RATE)
+    pool = cycle(batches)
+
+    def step() -> None:
+        x, t = next(pool)
+        _, grads = net.loss_and_gradient(x, t)
+        opt.update(net.params, grads)
+
+    return step
+
+
+def book_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    net = BookTwoLayerNet(params)
+    pool = cycle(batches)
+
+    def step() -> None:
+        x, t = next(pool)
+        net.sgd_step(x, t, LEARNING_RATE)
+
+    return step
+
+
+def torch_model(torch: ModuleType, params: dict[str, np.ndarray]) -> object:
+    """nn.Linear-ReLU-nn.Linear in float32 holding the same weights as ``params``."""
+    hidden = params["W1"].shape[1]
+    model = torch.nn.Sequential(
+        torch.nn.Linear(INPUT_SIZE, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, OUTPUT_SIZE)
+    )
+    with torch.no_grad():
+        for layer, w, b in ((model[0], "W1", "b1"), (model[2], "W2", "b2")):
+            layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(params[w].T)))
+            layer.bias.copy_(torch.from_numpy(params[b]))
+    return model
+
+
+def torch_step(torch: ModuleType, params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    model = torch_model(torch, params)
+    opt = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    cross_entropy = torch.nn.functional.cross_entropy
+    pool = cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
+
+    def step() -> None:
+        x, t = next(pool)
+        opt.zero_grad(set_to_none=True)
+        cross_entropy(model(x), t).backward()
+        opt.step()
+
+    return step
+
+
+def matmul_step(hidden: int, batch: int, with_input_grad: bool) -> Step:
+    """The network's matrix products alone: x W1, h W2, h^T dy, dy W2^T, x^T dh (and dh W1^T)."""
+    rng = np.random.default_rng(2)
+    x = rng.random((batch, INPUT_SIZE), dtype=np.float32)
+    W1 = rng.standard_normal((INPUT_SIZE, hidden), dtype=np.float32)
+    W2 = rng.standard_normal((hidden, OUTPUT_SIZE), dtype=np.float32)
+    h = rng.random((batch, hidden), dtype=np.float32)
+    dy = rng.standard_normal((batch, OUTPUT_SIZE), dtype=np.float32)
+    dh = rng.standard_normal((batch, hidden), dtype=np.float32)
+
+    def step() -> None:
+        x @ W1, h @ W2, h.T @ dy, dy @ W2.T, x.T @ dh
+        if with_input_grad:
+            dh @ W1.T
+
+    return step
+
+
+def first_losses(params: dict[str, np.ndarray], torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
+    """The loss on one batch of zeroprop, the textbook net and torch with the same weights (a sanity check)."""
+    net = TwoLayerNet(INPUT_SIZE, params["W1"].shape[1], OUTPUT_SIZE, seed=0)
+    losses = [net.loss(x, t), float(BookTwoLayerNet(params).loss(x, t))]
+    if torch is not None:
+        with torch.no_grad():
+            scores = torch_model(torch, params)(torch.from_numpy(x))
+            losses.append(float(torch.nn.functional.cross_entropy(scores, torch.from_numpy(t))))
+    return losses
+
+
+# -- running -------------------------------------------------------------------------------------
+
+def bench_network(hidden: int, args: argparse.Namespace, torch: ModuleType | None) -> dict[str, Timing]:
+    """Time every case for one hidden size, print the table and return the timings by case name."""
+    batches = make_batches(args.batch)
+    net = TwoLayerNet(INPUT_SIZE, hidden, OUTPUT_SIZE, seed=0)
+    params = {key: value.copy() for key, value in net.params.items()}
+    ours_computes_dx = getattr(net.layers["Affine1"], "needs_input_grad", True)
+    lean = TwoLayerNet(INPUT_SIZE, hidden, OUTPUT_SIZE, seed=0)
+    lean.layers["Affine1"].needs_input_grad = False
+
+    losses = first_losses(params, torch, *batches[0])
+    if max(losses) - min(losses) > 1e-4 * max(losses):
+        raise RuntimeError(f"the implementations disagree on the first loss: {losses}")
+
+    cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
+    if torch is not None:
+        cases["torch"] = torch_step(torch, params, batches)
+    cases["lean"] = zeroprop_step(lean, batches)
+    cases["book"] = book_step(params, batches)
+    cases["floor"] = matmul_step(hidden, args.batch, with_input_grad=ours_computes_dx)
+    cases["floor_lean"] = matmul_step(hidden, args.batch, with_input_grad=False)
+
+    rounds = max(1, args.repeat // args.calls_per_round)
+    groups = {name: "torch" if name == "torch" else "numpy" for name in cases}
+    with OthersCpuShare() as others:
+        timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup,
+                                   groups=groups, pause=args.pause)
+
+    products = "6 products" if ours_computes_dx else "5 products"
+    labels = {
+        "ours": "zeroprop TwoLayerNet + SGD (float32)",
+        "torch": "PyTorch Linear-ReLU-Linear + SGD (float32)",
+        "lean": "zeroprop, first Affine skips dx (proposed)",
+        "book": "textbook layers, float64 weights",
+        "floor": f"matmul floor of zeroprop ({products})",
+        "floor_lean": "matmul floor without input dx (5 products)",
+    }
+    floor_of = {"ours": "floor", "lean": "floor_lean", "torch": "floor_lean"}
+    rows = []
+    for name, timing in timings.items():
+        q1, q3 = timing.quartiles
+        floor = floor_of.get(name)
+        rows.append([
+            labels[name], format_seconds(timing.median), f"{format_seconds(q1)} - {format_seconds(q3)}",
+            format_ratio(paired_ratio(timing, timings["torch"]) if torch is not None else None),
+            format_ratio(paired_ratio(timing, timings[floor]) if floor in timings else None),
+        ])
+    print(f"\nTwoLayerNet {INPUT_SIZE}-{hidden}-{OUTPUT_SIZE}, batch {args.batch}: "
+          f"{rounds * args.calls_per_round} timed iterations per row ({rounds} rounds of {args.calls_per_round}); "
+          f"first losses agree: {', '.join(f'{loss:.5f}' for loss in losses)}")
+    print_table(["implementation", "median", "middle half", "/ torch", "/ floor"], rows)
+    print_verdict(hidden, timings, ours_computes_dx)
+    if others.share is not None:
+        note = " (noisy: above 5%, rerun when the machine is idle)" if others.share > 0.05 else ""
+        print(f"  other processes used {others.share:.0%} of the CPU time meanwhile{note}", flush=True)
+    return timings
+
+
+def print_verdict(hidden: int, timings: dict[str, Timing], ours_computes_dx: bool) -> None:
+    """One line: our ratio to torch against its target, and what skipping the input's dx saves."""
+    parts = []
+    if "torch" in timings:
+        ratio = paired_ratio(timings["ours"], timings["torch"])
+        target = TARGETS.get(hidden)
+        verdict = "" if target is None else f" (target <= {target:.2f}x: {'met' if ratio <= target else 'NOT met'})"
+        parts.append(f"zeroprop / torch = {ratio:.2f}x{verdict}")
+    if ours_computes_dx:
+        lean = f"skipping the input layer's dx saves {1 - paired_ratio(timings['lean'], timings['ours']):.0%}"
+        if "torch" in timings:
+            lean += f" ({paired_ratio(timings['lean'], timings['torch']):.2f}x torch)"
+        parts.append(lean)
+    print("  " + "; ".join(parts), flush=True)
+
+
+def report_rss(command: str, dataset: list[int] | None) -> int:
+    """Print the peak RSS of ``command`` (and of a bare interpreter with NumPy, for scale)."""
+    baseline = peak_rss_of([sys.executable, "-c", "import numpy"])
+    result = peak_rss_of(command)
+    print(f"command: {shlex.join(result.command)}")
+    print(f"  exit code {result.returncode}, {result.seconds:.1f} s, peak RSS {result.peak_rss_mib:.1f} MiB "
+          f"(python + numpy alone: {baseline.peak_rss_mib:.1f} MiB)")
+    if result.returncode != 0:
+        print("  its last output lines:\n" + (result.output_tail or "(none)"))
+    if dataset:
+        data_mib = float32_mib(*dataset)
+        budget = data_mib + 100
+        verdict = "within" if result.peak_rss_mib <= budget else "OVER"
+        print(f"  budget: float32 data set {'x'.join(map(str, dataset))} = {data_mib:.1f} MiB + 100 MiB = "
+              f"{budget:.1f} MiB: {verdict} ({result.peak_rss_mib - budget:+.1f} MiB)")
+    return result.returncode
+
+
+def positive_sizes(text: str, separator: str = ",") -> list[int]:
+    """``"50,1000"`` -> ``[50, 1000]``; anything but positive integers is an argparse error."""
+    try:
+        sizes = [int(word) for word in text.split(separator)]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by {separator!r}, got {text!r}")
+    return sizes
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_mlp",
+        description="Median time of one training iteration of TwoLayerNet against PyTorch on the CPU, "
+                    "the textbook's float64 net and the matrix products alone.",
+    )
+    parser.add_argument("--threads", type=int, default=available_cores(),
+                        help="threads for NumPy's BLAS and for torch (default: all %(default)s cores)")
+    parser.add_argument("--repeat", type=int, help="timed iterations per row (default 1000, with --quick 100)")
+    parser.add_argument("--calls-per-round", type=int, default=20,
+                        help="timed iterations a row runs before the next row takes its turn (default %(default)s)")
+    parser.add_argument("--pause", type=float, default=0.2,
+                        help="seconds to wait when switching between NumPy and torch, for the idle threads of one "
+                             "to stop spinning before the other runs (default %(default)s)")
+    parser.add_argument("--warmup", type=int, help="untimed iterations per row first (default 20, with --quick 5)")
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run: fewer iterations")
+    parser.add_argument("--hidden", type=positive_sizes, default="50,1000",
+                        help="hidden sizes, comma-separated (default %(default)s)")
+    parser.add_argument("--batch", type=int, default=100, help="batch size (default %(default)s)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
+    parser.add_argument("--rss-of", metavar="COMMAND",
+                        help="instead of timing, run COMMAND and print its peak resident memory")
+    parser.add_argument("--rss-dataset", metavar="NxD", type=lambda text: positive_sizes(text, "x"),
+                        help="with --rss-of: the data set's shape, e.g. 70000x784; the budget is its float32 "
+                             "size + 100 MiB")
+    args = parser.parse_args(argv)
+    if args.repeat is None:
+        args.repeat = 100 if args.quick else 1000
+    if args.warmup is None:
+        args.warmup = 5 if args.quick else 20
+    if min(args.threads, args.repeat, args.calls_per_round, args.batch) < 1 or args.warmup < 0 or args.pause < 0:
+        parser.error("--threads, --repeat, --calls-per-round and --batch must be positive, --warmup and --pause "
+                     "not negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    pin_threads(args.threads)
+    if args.rss_of:
+        try:
+            return report_rss(args.rss_of, args.rss_dataset)
+        except RuntimeError as err:
+            print(err, file=sys.stderr)
+            return 2
+    torch = None if args.no_torch else import_torch(args.threads)
+    print("zeroprop core benchmark: one training iteration (forward, backward, SGD update)")
+    print("\n".join(describe_environment(args.threads, torch)))
+    for hidden in args.hidden:
+        bench_network(hidden, args, torch)
+    print(f"\ncommand: python -m benchmarks.bench_mlp {shlex.join(sys.argv[1:])}".rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

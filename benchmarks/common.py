@@ -1,0 +1,371 @@
+"""Helpers shared by the benchmarks: thread control, interleaved median timing, peak memory, tables.
+
+Nothing here imports NumPy at module level, so a benchmark can fix the thread count before NumPy's
+BLAS starts (see :func:`pin_threads`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+
+# Every variable a BLAS or OpenMP runtime reads its thread count from, set alike.
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+MIB = 1024 * 1024
+
+
+# -- threads -------------------------------------------------------------------------------------
+
+def available_cores() -> int:
+    """The number of CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def pin_threads(threads: int, allow_reexec: bool = True) -> None:
+    """Make NumPy's BLAS (and PyTorch, once imported) use ``threads`` threads.
+
+    BLAS libraries read their thread count from the environment once, when NumPy is first imported.
+    The variables are set here; if NumPy or PyTorch is already loaded with another setting, the process
+    restarts itself with the same interpreter and arguments so that the setting takes effect (or, with
+    ``allow_reexec=False``, raises RuntimeError).
+    """
+    if threads < 1:
+        raise ValueError(f"pin_threads: expected at least 1 thread, got {threads}")
+    wanted = str(threads)
+    already = all(os.environ.get(name) == wanted for name in THREAD_ENV_VARS)
+    os.environ.update(dict.fromkeys(THREAD_ENV_VARS, wanted))
+    loaded = [name for name in ("numpy", "torch") if name in sys.modules]
+    if already or not loaded:
+        return
+    if not allow_reexec:
+        raise RuntimeError(f"pin_threads: {loaded} already imported; set {THREAD_ENV_VARS[0]} etc. before importing")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
+def blas_thread_count() -> int | None:
+    """The thread count NumPy's OpenBLAS reports, or None for another or undetectable BLAS."""
+    getters = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads")
+    for path in _loaded_libraries("openblas"):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for getter in getters:
+            function = getattr(library, getter, None)
+            if function is not None:
+                function.restype = ctypes.c_int
+                return int(function())
+    return None
+
+
+def _loaded_libraries(fragment: str) -> list[str]:
+    """Paths of shared libraries mapped into this process whose file name contains ``fragment``."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if fragment in line.rsplit("/", 1)[-1].lower()}
+    except OSError:
+        return []
+    return sorted(path for path in paths if path.startswith("/"))
+
+
+def import_torch(threads: int | None = None) -> ModuleType | None:
+    """PyTorch set to ``threads`` intra-op threads, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return torch
+
+
+def cpu_model() -> str:
+    """The processor's name as the system reports it."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
+    """Lines naming the machine, the libraries and the thread counts actually in force."""
+    import numpy as np
+
+    blas = blas_thread_count()
+    lines = [
+        f"machine: {cpu_model()}, {available_cores()} cores available, load average {os.getloadavg()[0]:.2f}",
+        f"python {platform.python_version()}, numpy {np.__version__} "
+        f"(BLAS threads: {blas if blas is not None else 'unknown'}, requested {threads})",
+    ]
+    if torch is not None:
+        lines.append(f"torch {torch.__version__} (threads: {torch.get_num_threads()})")
+    else:
+        lines.append("torch: not in use (not installed, or left out), its rows are skipped")
+    return lines
+
+
+class OthersCpuShare:
+    """Context manager: the share of the machine's CPU time that *other* processes used meanwhile.
+
+    Read from ``/proc/stat`` (all CPUs) minus this process's own CPU time, threads included; ``share``
+    is None where ``/proc/stat`` is missing. Timings taken while others use more than a few percent
+    are noisy, however they are summarised.
+    """
+
+    def __init__(self) -> None:
+        self.share: float | None = None
+        self._start: tuple[float, float, float] | None = None
+
+    @staticmethod
+    def _read() -> tuple[float, float, float] | None:
+        try:
+            with open("/proc/stat") as stat:
+                jiffies = [int(field) for field in stat.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = sum(jiffies[:8]) / ticks  # user nice system idle iowait irq softirq steal
+        idle = (jiffies[3] + jiffies[4]) / ticks
+        return total, total - idle, time.process_time()
+
+    def __enter__(self) -> OthersCpuShare:
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        end = self._read()
+        if self._start is None or end is None or end[0] <= self._start[0]:
+            return
+        total, busy, own = (after - before for after, before in zip(end, self._start, strict=True))
+        self.share = min(1.0, max(0.0, (busy - own) / total))
+
+
+# -- timing --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds taken by each timed call of one case, in the order taken, ``calls_per_round`` a round."""
+
+    samples: tuple[float, ...]
+    calls_per_round: int = 0  # 0: all calls in one round
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def round_medians(self) -> list[float]:
+        """The median of each round's calls."""
+        size = self.calls_per_round or len(self.samples)
+        return [statistics.median(self.samples[i:i + size]) for i in range(0, len(self.samples), size)]
+
+    @property
+    def quartiles(self) -> tuple[float, float]:
+        """The first and third quartiles (the middle half of the calls lies between them)."""
+        if len(self.samples) < 2:
+            return self.samples[0], self.samples[0]
+        q1, _, q3 = statistics.quantiles(self.samples, n=4)
+        return q1, q3
+
+
+def time_median(fn: Callable[[], object], repeat: int = 100, warmup: int = 10) -> Timing:
+    """Time ``repeat`` calls of ``fn`` one by one after ``warmup`` untimed calls."""
+    return time_interleaved({"only": fn}, rounds=1, calls_per_round=repeat, warmup=warmup)["only"]
+
+
+def time_interleaved(
+    cases: Mapping[str, Callable[[], object]],
+    rounds: int,
+    calls_per_round: int = 10,
+    warmup: int = 10,
+    settle: int = 1,
+    groups: Mapping[str, str] | None = None,
+    pause: float = 0.0,
+) -> dict[str, Timing]:
+    """Time every case's calls one by one, the cases taking turns in ``rounds`` rounds.
+
+    Each case first gets ``warmup`` untimed calls. In each round every case makes ``settle`` untimed
+    calls (to refill the caches the others evicted) and then ``calls_per_round`` timed ones; rounds
+    run the cases forwards and backwards in turn, so each is as often first as last. Machine noise
+    thus falls on all cases alike, and medians over the calls ignore the outliers.
+
+    ``groups`` names the thread pool each case runs on (say "numpy" or "torch"; one group when
+    omitted). Cases of a group run next to each other, and before a turn of another group than the
+    last one the timer sleeps ``pause`` seconds: a pool's idle threads go on spinning for a while
+    after their last task (OpenBLAS's for about 0.1 s) and would slow the other pool's threads down.
+    The garbage collector is paused while timing.
+    """
+    group_of = {name: (groups or {}).get(name, "") for name in cases}
+    group_order = list(dict.fromkeys(group_of.values()))
+    names = sorted(cases, key=lambda name: group_order.index(group_of[name]))
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.perf_counter_ns
+    gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        last_group = None
+        for name in names:
+            if group_of[name] != last_group and last_group is not None:
+                time.sleep(pause)
+            last_group = group_of[name]
+            for _ in range(warmup):
+                cases[name]()
+        for round_index in range(rounds):
+            for name in names if round_index % 2 else names[::-1]:
+                if group_of[name] != last_group:
+                    time.sleep(pause)
+                    last_group = group_of[name]
+                fn = cases[name]
+                for _ in range(settle):
+                    fn()
+                out = samples[name]
+                for _ in range(calls_per_round):
+                    start = clock()
+                    fn()
+                    out.append((clock() - start) * 1e-9)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return {name: Timing(tuple(samples[name]), calls_per_round) for name in cases}
+
+
+def paired_ratio(numerator: Timing, denominator: Timing) -> float:
+    """The median over rounds of (this round's median of one case / the same round's of the other).
+
+    Pairing each round's figures cancels noise that changes from second to second (another process,
+    a busy neighbour on the host) better than one median divided by the other.
+    """
+    pairs = zip(numerator.round_medians, denominator.round_medians, strict=True)
+    return statistics.median(a / b for a, b in pairs)
+
+
+# -- memory --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeakMemory:
+    """How a command ended, how long it ran, and the most resident memory it ever held."""
+
+    command: tuple[str, ...]
+    peak_rss_mib: float
+    returncode: int
+    seconds: float
+    output_tail: str
+
+
+def command_words(command: str | Sequence[str]) -> list[str]:
+    """``command`` split like a shell would; a leading ``python``/``python3`` becomes this interpreter."""
+    words = shlex.split(command) if isinstance(command, str) else list(command)
+    if not words:
+        raise ValueError("command_words: empty command")
+    if words[0] in ("python", "python3"):
+        words[0] = sys.executable
+    return words
+
+
+# Runs argv[2:] and writes "<ru_maxrss> <exit code>" to the file argv[1]. It stands between the
+# benchmark and the measured command because a child's ru_maxrss starts at its parent's own peak
+# (exec records the old memory map's high-water mark): a bare interpreter keeps that floor at ~8 MiB.
+_RSS_REPORTER = """\
+import os, sys
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as result:
+    result.write(f"{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def peak_rss_of(
+    command: str | Sequence[str], cwd: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+) -> PeakMemory:
+    """Run ``command`` (no shell) to its end and return its peak resident set size in MiB.
+
+    The peak is the kernel's ``ru_maxrss`` for that one process (processes it starts are not counted),
+    read by a small interpreter that starts it, so that this process's own memory does not leak into
+    the figure; it cannot read below that interpreter's ~8 MiB. The command's output is kept and its
+    last lines returned. Raises RuntimeError if the command could not be started.
+    """
+    words = command_words(command)
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
+        result_path = os.path.join(scratch, "rusage")
+        subprocess.run([sys.executable, "-I", "-S", "-c", _RSS_REPORTER, result_path, *words], cwd=cwd,
+                       env=None if env is None else dict(env), stdout=log, stderr=subprocess.STDOUT, check=False)
+        seconds = time.perf_counter() - start
+        log.seek(0)
+        tail = b"\n".join(log.read().splitlines()[-20:]).decode(errors="replace")
+        try:
+            with open(result_path) as result:
+                max_rss, returncode = (int(word) for word in result.read().split())
+        except (OSError, ValueError):
+            raise RuntimeError(f"peak_rss_of: could not run {shlex.join(words)}:\n{tail}") from None
+    rss_bytes = max_rss if sys.platform == "darwin" else max_rss * 1024
+    return PeakMemory(tuple(words), rss_bytes / MIB, returncode, seconds, tail)
+
+
+def float32_mib(*shape: int) -> float:
+    """Size in MiB of a float32 array of ``shape``."""
+    count = 1
+    for size in shape:
+        count *= size
+    return 4 * count / MIB
+
+
+# -- printing ------------------------------------------------------------------------------------
+
+def format_seconds(seconds: float) -> str:
+    """A duration with a unit that keeps 3-4 significant digits: ``412.3 us``, ``3.21 ms``."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def format_ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], indent: str = "  ") -> str:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        parts = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        return indent + "  ".join(parts).rstrip()
+
+    rule = indent + "  ".join("-" * width for width in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], indent: str = "  ") -> None:
+    print(format_table(headers, rows, indent), flush=True)
