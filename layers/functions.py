@@ -16,7 +16,7 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
-def _row_max(x: np.ndarray) -> np.ndarray:
+def row_max(x: np.ndarray) -> np.ndarray:
     """x.max(axis=-1, keepdims=True), faster for scores of shape (N, C) with few classes.
 
     NumPy reduces a short last axis row by row; down the columns of the transposed copy the same
@@ -30,7 +30,7 @@ def _row_max(x: np.ndarray) -> np.ndarray:
 
 def softmax(x: np.ndarray) -> np.ndarray:
     """exp(x - max) / sum(exp(x - max)) along the last axis; the shift keeps exp from overflowing."""
-    shifted = x - _row_max(x)
+    shifted = x - row_max(x)
     e = np.exp(shifted)
     e /= e.sum(axis=-1, keepdims=True)
     return e
@@ -38,7 +38,7 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """log(softmax(x)) along the last axis, computed without ever taking log(0)."""
-    shifted = x - _row_max(x)
+    shifted = x - row_max(x)
     shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.functions import log_softmax
+from layers.functions import row_max
 
 
 def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarray:
@@ -52,12 +52,17 @@ class SoftmaxWithLoss(Layer):
             raise ValueError(f"SoftmaxWithLoss: expected scores of shape (N, C), got shape {x.shape}")
         n = x.shape[0]
         t = check_labels(t, n, x.shape[1], "SoftmaxWithLoss")
-        log_y = log_softmax(x)
+        # log y = s - log(sum exp s), with s = x - row max: one exp pass gives both y and the loss
+        shifted = x - row_max(x)
+        y = np.exp(shifted)
+        total = y.sum(axis=1, keepdims=True)
+        log_total = np.log(total)
         if t.ndim == 2:
-            self.loss = float(-(t * log_y).sum() / n)
+            self.loss = float(((log_total - shifted) * t).sum() / n)
         else:
-            self.loss = float(-log_y[np.arange(n), t].sum() / n)
-        self.y = np.exp(log_y, out=log_y)
+            self.loss = float((log_total[:, 0] - shifted[np.arange(n), t]).sum() / n)
+        y /= total
+        self.y = y
         self.t = t
         return self.loss
 
