@@ -209,4 +209,6 @@ def test_simple_convnet_learns_mnist(mnist_dir):
             optimizer_param={"lr": 0.002}, evaluate_sample_num_per_epoch=200, verbose=False, progress=False,
             seed=0).train()
     accuracy = net.accuracy(x[8000:], t[8000:])
+    print(f"SimpleConvNet on real MNIST, 8,000 train / 2,000 test, 4 epochs: test accuracy {accuracy:.4f} "
+          f"in {time.perf_counter() - start:.1f} s")
     assert accuracy >= 0.97, f"accuracy {accuracy:.4f} after {time.perf_counter() - start:.1f} s"
