@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets.atomic import atomic_write
 from datasets.cache import dataset_dir
 from datasets.digit_generator import IMAGE_SIZE, NUM_CLASSES, generate_digits
 from datasets.errors import BuiltinCacheError
 from datasets.formatting import format_split
+from fileio import atomic_write
 
 BUILTIN_NAME = "builtin-digits"
 GENERATOR_VERSION = 2  # bump whenever the generator's output changes, so old caches are not reused

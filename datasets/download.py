@@ -15,9 +15,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from datasets.atomic import atomic_write
 from datasets.checksums import Digests
 from datasets.specs import RemoteFile
+from fileio import atomic_write
 
 DEFAULT_TIMEOUT = 30.0
 _BLOCK = 1 << 16

@@ -9,11 +9,11 @@ writes a temporary file and renames it over the target.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fileio import atomic_write
 from graphs.formatting import format_value
 from graphs.graph import Graph, Value
 from graphs.layout import Layout, Point, layered_layout, place_labels
@@ -91,16 +91,8 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg", "pdf"):
         raise ValueError(f"save_figure: expected a .png, .svg or .pdf path, got {os.fspath(path)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt, dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        fig.savefig(f, format=fmt, dpi=dpi)
     return path
 
 

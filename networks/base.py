@@ -9,7 +9,6 @@ re-derived here: ``gradient`` only collects what each layer's ``backward`` left 
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fileio import atomic_write
 from layers import Layer, SoftmaxWithLoss, freeze
 from layers import numerical_gradient as numerical_gradient_of
 
@@ -142,18 +142,8 @@ class Network:
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.params, **self.buffers)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_write(path) as f:
+            np.savez(f, **self.params, **self.buffers)
         return path
 
     def load_params(self, path: str | os.PathLike) -> None:

@@ -18,13 +18,12 @@ if __package__ in (None, ""):  # run as `python scripts/misclassified_mnist.py`:
 
 import numpy as np
 
-from datasets import DATASET_NAMES
 from scripts.convnet_setup import (
-    NETWORK_NAMES,
-    first,
-    load_images,
-    load_mnist_test_images,
-    network_with_weights,
+    add_test_image_options,
+    add_train_here_options,
+    images_for,
+    network_from_args,
+    parse_with_quick,
 )
 from training.plots import image_grid_figure, image_panel_titles, save_figure
 
@@ -34,47 +33,17 @@ QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--network", default="deep", choices=NETWORK_NAMES,
-                        help="deep: DeepConvNet (chapter 8, default); simple: SimpleConvNet (chapter 7)")
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="trained parameters of --network (.npz); default: train here")
-    parser.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
-                        help="data set (default mnist; falls back to builtin when MNIST is unavailable)")
-    parser.add_argument("--mnist-test-dir", type=Path, default=None,
-                        help="classify the real MNIST test set in this directory (t10k-*.gz) instead of "
-                             "--dataset's test split")
-    parser.add_argument("--test-size", type=int, default=None, help="classify the first N test images (default: all)")
+    add_test_image_options(parser)
     parser.add_argument("--count", type=int, default=20, help="misclassified images to draw (default 20)")
-    parser.add_argument("--epochs", type=int, default=1, help="epochs to train without --weights (default 1)")
-    parser.add_argument("--lr", type=float, default=0.001, help="Adam learning rate (default 0.001)")
-    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
-    parser.add_argument("--train-size", type=int, default=None,
-                        help="train on the first N training images (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"a run of seconds for tests: {QUICK['test_size']} test images; without --weights, "
-                             f"{QUICK['epochs']} epoch on {QUICK['train_size']} images")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.epochs = QUICK["epochs"]
-        args.train_size = args.train_size or QUICK["train_size"]
-        args.test_size = args.test_size or QUICK["test_size"]
-    return args
+    add_train_here_options(parser, f"a run of seconds for tests: {QUICK['test_size']} test images; without "
+                                   f"--weights, {QUICK['epochs']} epoch on {QUICK['train_size']} images")
+    return parse_with_quick(parser, argv, QUICK)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    train = test = None
-    if args.weights is None or args.mnist_test_dir is None:
-        train, test, title = load_images(args.dataset, args.seed)
-        train = first(train, args.train_size)
-    if args.mnist_test_dir is not None:
-        test, title = load_mnist_test_images(args.mnist_test_dir)
-    x_test, t_test = first(test, args.test_size)
-    network = network_with_weights(args.network, args.weights, seed=args.seed, train=train, test=(x_test, t_test),
-                                   epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, quiet=args.quick,
-                                   prog="misclassified_mnist")
+    train, (x_test, t_test), title = images_for(args, test_size=args.test_size)
+    network = network_from_args(args.network, args, train, (x_test, t_test), prog="misclassified_mnist")
 
     predicted = network.predict_labels(x_test)
     wrong = np.flatnonzero(predicted != t_test)

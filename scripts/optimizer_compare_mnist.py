@@ -5,15 +5,14 @@ same initial weights on the same mini-batches of 128, for 2000 iterations with t
 The figure shows each loss curve smoothed by a moving average; the table gives the final smoothed loss.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/optimizer_compare_mnist.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from datasets import DATASET_NAMES, load_dataset
 from networks import MultiLayerNet
+from scripts.chapter6_setup import add_iteration_options, chapter6_parser, load_data, parse_iteration_args
 from training import Trainer, plot_loss_curves
 from training.plots import default_window, smooth
 
@@ -21,21 +20,13 @@ LEARNING_RATES = {"SGD": 0.01, "Momentum": 0.01, "Nesterov": 0.01, "AdaGrad": 0.
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="mnist", help="data set (default mnist)")
-    parser.add_argument("--iters", type=int, default=2000, help="iterations per optimiser (default 2000)")
-    parser.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default 128)")
+    parser = chapter6_parser(__doc__)
+    add_iteration_options(parser, "optimiser")
     parser.add_argument("--optimizers", nargs="+", choices=list(LEARNING_RATES), default=list(LEARNING_RATES),
                         help="optimisers to compare (default: all six)")
-    parser.add_argument("--quick", action="store_true", help="40 iterations, for tests")
-    args = parser.parse_args(argv)
-    iters = 40 if args.quick else args.iters
+    args, iters = parse_iteration_args(parser, argv)
 
-    ((x_train, t_train), (x_test, t_test)), info = load_dataset(args.dataset, fallback_to_builtin=True)
-    if info.notice:
-        print(info.notice)
+    (x_train, t_train), (x_test, t_test), info = load_data(args.dataset)
 
     losses: dict[str, list[float]] = {}
     test_acc: dict[str, float] = {}

@@ -13,7 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/show_builtin_digits.py`:
 import numpy as np
 
 from datasets import load_builtin_digits
-from datasets.atomic import atomic_write
+from fileio import atomic_write
 
 
 def digit_grid(images: np.ndarray, labels: np.ndarray, per_class: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 
 from datasets import DATASET_NAMES
 from networks import SimpleConvNet
-from scripts.convnet_setup import first, load_images, network_with_weights
+from scripts.convnet_setup import add_train_here_options, images_for, network_from_args, parse_with_quick
 from training.plots import image_grid_figure, save_figure
 
 GRID = (5, 6)  # rows, columns of 30 filters
@@ -32,21 +32,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="trained SimpleConvNet parameters (.npz); default: train here")
     parser.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
                         help="data set to train on without --weights (default mnist; falls back to builtin)")
-    parser.add_argument("--epochs", type=int, default=1, help="epochs to train without --weights (default 1)")
-    parser.add_argument("--lr", type=float, default=0.001, help="Adam learning rate (default 0.001)")
-    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
-    parser.add_argument("--train-size", type=int, default=None,
-                        help="train on the first N training images (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"a run of seconds for tests: without --weights, {QUICK['epochs']} epoch on "
-                             f"{QUICK['train_size']} images")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.epochs = QUICK["epochs"]
-        args.train_size = args.train_size or QUICK["train_size"]
-    return args
+    add_train_here_options(parser, f"a run of seconds for tests: without --weights, {QUICK['epochs']} epoch on "
+                                   f"{QUICK['train_size']} images")
+    return parse_with_quick(parser, argv, QUICK)
 
 
 def filter_images(W1: np.ndarray) -> np.ndarray:
@@ -56,15 +44,11 @@ def filter_images(W1: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    train = test = None
-    if args.weights is None:
-        train, test, title = load_images(args.dataset, args.seed)
-        train, test = first(train, args.train_size), first(test, QUICK["test_size"] if args.quick else None)
+    train, test, title = images_for(args, test_size=QUICK["test_size"] if args.quick else None, need_test=False)
+    if train is not None:
         print(f"data: {title}, {len(train[0])} training images")
     before = SimpleConvNet(seed=args.seed).params["W1"].copy()
-    network = network_with_weights("simple", args.weights, seed=args.seed, train=train, test=test,
-                                   epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, quiet=args.quick,
-                                   prog="visualize_filter")
+    network = network_from_args("simple", args, train, test, prog="visualize_filter")
     after = network.params["W1"]
     trained = (f"from {args.weights.name}" if args.weights is not None
                else f"after {args.epochs} epoch(s) on {len(train[0])} images")

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from training.atomic_write import atomic_write
+from fileio import write_atomically
 
 FORMAT = "zeroprop-training-checkpoint"
 VERSION = 1
@@ -121,7 +121,7 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> Path:
         arrays["meta"] = np.array(json.dumps(meta, allow_nan=False))
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint: metadata for {os.fspath(path)!r} is not plain JSON ({err})") from err
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
+    return write_atomically(path, lambda f: np.savez(f, **arrays))
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from training.atomic_write import atomic_write
+from fileio import write_atomically
 from training.history import History
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def _png_path(path: str | os.PathLike) -> Path:
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
     """Save ``fig`` as PNG at ``path`` (".png" appended if missing) via a temporary file; return the path."""
-    return atomic_write(_png_path(path), lambda f: fig.savefig(f, format="png", dpi=dpi))
+    return write_atomically(_png_path(path), lambda f: fig.savefig(f, format="png", dpi=dpi))
 
 
 def history_figure(history: History, *, smoothing_window: int | None = None, title: str | None = None) -> Figure:
