@@ -30,6 +30,7 @@ from benchmarks.common import (
     pin_threads,
     print_table,
     time_interleaved,
+    torch_training_step,
 )
 from layers import Affine, Convolution, Dropout, Pooling, ReLU
 from networks import DeepConvNet, SimpleConvNet
@@ -105,16 +106,7 @@ def torch_step(torch: ModuleType, net: Network, batches: list[tuple[np.ndarray, 
     model = torch_model(torch, net)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    cross_entropy = torch.nn.functional.cross_entropy
-    pool = cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
-
-    def step() -> None:
-        x, t = next(pool)
-        opt.zero_grad(set_to_none=True)
-        cross_entropy(model(x), t).backward()
-        opt.step()
-
-    return step
+    return torch_training_step(torch, model, opt, batches)
 
 
 def first_losses(net: Network, torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:

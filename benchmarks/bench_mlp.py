@@ -37,6 +37,7 @@ from benchmarks.common import (
     pin_threads,
     print_table,
     time_interleaved,
+    torch_training_step,
 )
 from networks import TwoLayerNet
 from optimizers import SGD
@@ -180,16 +181,7 @@ def torch_model(torch: ModuleType, params: dict[str, np.ndarray]) -> object:
 def torch_step(torch: ModuleType, params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
     model = torch_model(torch, params)
     opt = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    cross_entropy = torch.nn.functional.cross_entropy
-    pool = cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
-
-    def step() -> None:
-        x, t = next(pool)
-        opt.zero_grad(set_to_none=True)
-        cross_entropy(model(x), t).backward()
-        opt.step()
-
-    return step
+    return torch_training_step(torch, model, opt, batches)
 
 
 def matmul_step(hidden: int, batch: int, with_input_grad: bool) -> Step:

@@ -369,3 +369,22 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], inden
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], indent: str = "  ") -> None:
     print(format_table(headers, rows, indent), flush=True)
+
+
+def torch_training_step(torch: ModuleType, model: object, optimizer: object,
+                        batches: Sequence[tuple[object, object]]) -> Callable[[], None]:
+    """One PyTorch training iteration per call over ``batches`` (NumPy pairs), cycling: zero the
+    gradients (set to None), cross-entropy forward, backward, optimiser step."""
+    from itertools import cycle
+
+    cross_entropy = torch.nn.functional.cross_entropy
+    pool = cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
+
+    def step() -> None:
+        x, t = next(pool)
+        optimizer.zero_grad(set_to_none=True)
+        cross_entropy(model(x), t).backward()
+        optimizer.step()
+
+    return step
+
