@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from itertools import cycle
 from types import ModuleType
 
 import numpy as np
@@ -31,6 +30,7 @@ from benchmarks.common import (
     print_table,
     time_interleaved,
     torch_training_step,
+    zeroprop_training_step,
 )
 from layers import Affine, Convolution, Dropout, Pooling, ReLU
 from networks import DeepConvNet, SimpleConvNet
@@ -55,15 +55,7 @@ def make_batches(batch: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray
 
 
 def zeroprop_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
-    opt = Adam(LEARNING_RATE)
-    pool = cycle(batches)
-
-    def step() -> None:
-        x, t = next(pool)
-        _, grads = net.loss_and_gradient(x, t)
-        opt.update(net.params, grads)
-
-    return step
+    return zeroprop_training_step(net, Adam(LEARNING_RATE), batches)
 
 
 # -- PyTorch twins -------------------------------------------------------------------------------

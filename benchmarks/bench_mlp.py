@@ -38,6 +38,7 @@ from benchmarks.common import (
     print_table,
     time_interleaved,
     torch_training_step,
+    zeroprop_training_step,
 )
 from networks import TwoLayerNet
 from optimizers import SGD
@@ -143,15 +144,7 @@ def make_batches(batch: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray
 
 
 def zeroprop_step(net: TwoLayerNet, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
-    opt = SGD(LEARNING_RATE)
-    pool = cycle(batches)
-
-    def step() -> None:
-        x, t = next(pool)
-        _, grads = net.loss_and_gradient(x, t)
-        opt.update(net.params, grads)
-
-    return step
+    return zeroprop_training_step(net, SGD(LEARNING_RATE), batches)
 
 
 def book_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:

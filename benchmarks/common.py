@@ -388,3 +388,19 @@ def torch_training_step(torch: ModuleType, model: object, optimizer: object,
 
     return step
 
+
+def zeroprop_training_step(network: object, optimizer: object,
+                           batches: Sequence[tuple[object, object]]) -> Callable[[], None]:
+    """One zeroprop training iteration per call over ``batches``, cycling: one forward and backward
+    pass (``loss_and_gradient``), then the optimiser's in-place update."""
+    from itertools import cycle
+
+    pool = cycle(batches)
+
+    def step() -> None:
+        x, t = next(pool)
+        _, grads = network.loss_and_gradient(x, t)
+        optimizer.update(network.params, grads)
+
+    return step
+
