@@ -54,7 +54,7 @@ class Affine(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         self._require_forward(self.x)
         self.grads["W"] = self.x.T @ dout
-        self.grads["b"] = dout.sum(axis=0)
+        self.grads["b"] = np.add.reduce(dout, axis=0)
         if not self.needs_input_grad:
             return None
         return (dout @ self.params["W"].T).reshape(self.original_x_shape)

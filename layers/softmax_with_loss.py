@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.functions import row_max
+from layers.functions import rows_reducible
 
 
 def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarray:
@@ -53,14 +53,15 @@ class SoftmaxWithLoss(Layer):
         n = x.shape[0]
         t = check_labels(t, n, x.shape[1], "SoftmaxWithLoss")
         # log y = s - log(sum exp s), with s = x - row max: one exp pass gives both y and the loss
-        shifted = x - row_max(x)
+        x = rows_reducible(x)
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
         y = np.exp(shifted)
-        total = y.sum(axis=1, keepdims=True)
+        total = np.add.reduce(y, axis=1, keepdims=True)
         log_total = np.log(total)
         if t.ndim == 2:
-            self.loss = float(((log_total - shifted) * t).sum() / n)
+            self.loss = float(np.add.reduce((log_total - shifted) * t, axis=None) / n)
         else:
-            self.loss = float((log_total[:, 0] - shifted[np.arange(n), t]).sum() / n)
+            self.loss = float(np.add.reduce(log_total[:, 0] - shifted[np.arange(n), t]) / n)
         y /= total
         self.y = y
         self.t = t
@@ -72,7 +73,7 @@ class SoftmaxWithLoss(Layer):
         if self.t.ndim == 2:
             dx = self.y - self.t
         else:
-            dx = self.y.copy()
+            dx = self.y.copy(order="K")
             dx[np.arange(n), self.t] -= 1
         dx *= dout / n
         return dx
