@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from layers.base import Layer, grad, param
+from layers.recycling import Recycler
 
 
 class Affine(Layer):
@@ -32,11 +35,22 @@ class Affine(Layer):
         self.params["W"] = W
         self.params["b"] = b
         self.x: np.ndarray | None = None
+        self._flat_input = Recycler()
         self.original_x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         W = self.params["W"]
-        x2 = x.reshape(x.shape[0], -1) if x.ndim != 2 else x
+        if x.ndim != 2:
+            features = math.prod(x.shape[1:])
+            if features == W.shape[0] and not x.flags.c_contiguous:
+                # reshape would copy (a pooled conv output is a transposed view): copy into memory we reuse
+                self.x = None  # let go of the last copy first, so that it can be refilled
+                x2 = self._flat_input.empty((x.shape[0], features), x.dtype)
+                np.copyto(x2.reshape(x.shape), x)
+            else:
+                x2 = x.reshape(x.shape[0], -1)
+        else:
+            x2 = x
         if x2.shape[1] != W.shape[0]:
             raise ValueError(
                 f"Affine: expected {W.shape[0]} features per sample (W has shape {W.shape}), "

@@ -6,6 +6,7 @@ import numpy as np
 
 from layers.base import Layer
 from layers.im2col import output_shape, padded_channels_first, window_view
+from layers.recycling import Recycler
 
 
 class Pooling(Layer):
@@ -34,6 +35,7 @@ class Pooling(Layer):
         self.arg_max: np.ndarray | None = None  # (C, N, OH, OW): index i*pool_w + j of the first maximum
         self._pad_buffer: np.ndarray | None = None
         self._gather_buffer: np.ndarray | None = None
+        self._memory = {name: Recycler() for name in ("out", "arg", "dout", "dx", "hit")}
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, C, OH, OW) for input of ``input_shape``; ValueError if the window or stride does not fit."""
@@ -53,7 +55,7 @@ class Pooling(Layer):
         views = [window_view(xp, i, j, out_h, out_w, self.stride) for i, j in self._positions()]
         if self.stride >= self.pool_h and self.stride >= self.pool_w:
             views = self._gathered(views)
-        out = np.empty_like(views[0])  # (C, N, OH, OW), laid out in memory like x
+        out = self._memory["out"].empty(views[0].shape, views[0].dtype)  # (C, N, OH, OW)
         if len(views) == 1:
             out[...] = views[0]
         else:
@@ -61,7 +63,8 @@ class Pooling(Layer):
             for view in views[2:]:
                 np.maximum(out, view, out=out)
         # First maximum: a_k = 0 if view k holds the maximum, else 1 + a_(k+1); the last position is 0.
-        arg = np.zeros(out.shape, dtype=np.min_scalar_type(len(views) - 1))
+        arg = self._memory["arg"].empty(out.shape, np.min_scalar_type(len(views) - 1))
+        arg.fill(0)
         for view in reversed(views[:-1]):
             arg += 1
             arg *= view != out
@@ -91,15 +94,20 @@ class Pooling(Layer):
         N, C, H, W = self.x_shape
         p = self.pad
         out_h, out_w = expected[2:]
-        dout_c = np.ascontiguousarray(dout.transpose(1, 0, 2, 3))  # laid out like arg_max: a faster loop
+        dout_c = self._memory["dout"].empty((C, N, out_h, out_w), dout.dtype)  # laid out like arg_max:
+        np.copyto(dout_c, dout.transpose(1, 0, 2, 3))                          # a faster loop
         disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
         # Windows of size stride x stride tile the padded input: every pixel is written exactly once.
         covering = self.stride == self.pool_h == self.pool_w
-        dx = (np.empty if covering else np.zeros)((C, N, H + 2 * p, W + 2 * p), dtype=dout.dtype)
+        dx = self._memory["dx"].empty((C, N, H + 2 * p, W + 2 * p), dout.dtype)
+        if not covering:
+            dx.fill(0)
+        hit = self._memory["hit"].empty(self.arg_max.shape, bool)
         for k, (i, j) in enumerate(self._positions()):
             target = window_view(dx, i, j, out_h, out_w, self.stride)
+            np.equal(self.arg_max, k, out=hit)
             if disjoint:
-                np.multiply(dout_c, self.arg_max == k, out=target)
+                np.multiply(dout_c, hit, out=target)
             else:
-                target += dout_c * (self.arg_max == k)
+                target += dout_c * hit
         return dx[:, :, p:p + H, p:p + W].transpose(1, 0, 2, 3)

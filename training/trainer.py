@@ -52,7 +52,7 @@ from training.progress import ProgressBar
 from training.schedules import Schedule, schedule_from_config
 
 CHECKPOINT_NAME = "latest.npz"
-_EVAL_CHUNK = 2000           # samples copied at a time when evaluating on a subset
+_EVAL_CHUNK = 1000           # samples copied at a time when evaluating on a subset (one predict batch)
 _STRICT_CONFIG = ("mini_batch_size", "seed", "n_train", "optimizer")   # what fixes the order of updates
 
 
