@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.functions import sigmoid
-from layers.recycling import Recycler
+from layers.functions import all_finite, sigmoid
+from layers.recycling import SMALLEST_RECYCLED, Recycler
 
 
 class ReLU(Layer):
@@ -22,6 +22,9 @@ class ReLU(Layer):
         if not isinstance(x, np.ndarray):
             self.mask = x > 0
             return np.maximum(x, 0)
+        if x.nbytes < SMALLEST_RECYCLED:  # the plain expressions: fewest Python calls
+            self.mask = x > 0
+            return np.maximum(x, self._zeros_like(x))
         self.mask = np.greater(x, 0, out=self._memory["mask"].empty_like(x, dtype=bool))
         return np.maximum(x, self._zeros_like(x), out=self._memory["out"].empty_like(x))
 
@@ -42,12 +45,11 @@ class ReLU(Layer):
         self._require_forward(self.mask)
         if not np.ndim(self.mask):
             return np.where(self.mask, dout, 0)
-        dout = np.asarray(dout)
-        if dout.shape == self.mask.shape and np.isfinite(np.maximum.reduce(dout, axis=None)) \
-                and np.isfinite(np.minimum.reduce(dout, axis=None)):
+        if isinstance(dout, np.ndarray) and dout.shape == self.mask.shape and all_finite(dout):
             # Multiplying by the 0/1 mask is branch-free and over ten times faster than np.where on a
-            # random mask; for finite dout the two agree (inf * 0 would be nan, hence the check, made
-            # by two reductions that need no temporary array).
+            # random mask; for finite dout the two agree (inf * 0 would be nan, hence the check).
+            if dout.nbytes < SMALLEST_RECYCLED:
+                return dout * self.mask
             return np.multiply(dout, self.mask, out=self._memory["dx"].empty_like(dout))
         return np.where(self.mask, dout, 0)
 

@@ -16,6 +16,14 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
+def all_finite(a: np.ndarray) -> bool:
+    """np.isfinite(a).all(), without its boolean temporary for large arrays: the max and the min of
+    an array are finite exactly when every element is (NaN propagates through both)."""
+    if a.size < 1 << 16:
+        return bool(np.isfinite(a).all())
+    return bool(np.isfinite(np.maximum.reduce(a, axis=None)) and np.isfinite(np.minimum.reduce(a, axis=None)))
+
+
 FEW_CLASSES = 32  # up to this many columns, row reductions run faster on a column-major copy
 
 

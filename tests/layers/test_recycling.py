@@ -98,3 +98,14 @@ def test_affine_keeps_its_own_copy_of_a_strided_input():
     affine.forward(x2)
     affine.backward(np.ones((4, 5)))
     np.testing.assert_allclose(affine.dW, x2.reshape(4, -1).T @ np.ones((4, 5)))
+
+
+@pytest.mark.parametrize("size", [10, 1 << 17])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_all_finite_finds_any_non_finite_element(size, bad):
+    from layers.functions import all_finite
+
+    a = np.random.default_rng(4).standard_normal(size).astype(np.float32)
+    assert all_finite(a)
+    a[size // 3] = bad
+    assert not all_finite(a)
