@@ -70,10 +70,11 @@ class SoftmaxWithLoss(Layer):
     def backward(self, dout: float = 1.0) -> np.ndarray:
         self._require_forward(self.y)
         n = self.y.shape[0]
+        scale = dout / n
         if self.t.ndim == 2:
             dx = self.y - self.t
+            dx *= scale
         else:
-            dx = self.y.copy(order="K")
-            dx[np.arange(n), self.t] -= 1
-        dx *= dout / n
+            dx = np.multiply(self.y, scale, dtype=self.y.dtype)  # a new array, laid out like y
+            dx[np.arange(n), self.t] -= scale
         return dx

@@ -20,8 +20,8 @@ class Optimizer:
         self.iterations = 0
 
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
-        missing = [k for k in params if k not in grads]
-        if missing:
+        if not grads.keys() >= params.keys():
+            missing = [k for k in params if k not in grads]
             raise KeyError(f"{type(self).__name__}.update: no gradient for parameter(s) {missing}")
         self.iterations += 1
         for key, p in params.items():
