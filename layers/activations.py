@@ -25,6 +25,7 @@ class ReLU(Layer):
         if x.nbytes < SMALLEST_RECYCLED:  # the plain expressions: fewest Python calls
             self.mask = x > 0
             return np.maximum(x, self._zeros_like(x))
+        self.mask = None  # let go of the last mask first, so that its memory can be refilled
         self.mask = np.greater(x, 0, out=self._memory["mask"].empty_like(x, dtype=bool))
         return np.maximum(x, self._zeros_like(x), out=self._memory["out"].empty_like(x))
 

@@ -63,11 +63,13 @@ class Pooling(Layer):
             for view in views[2:]:
                 np.maximum(out, view, out=out)
         # First maximum: a_k = 0 if view k holds the maximum, else 1 + a_(k+1); the last position is 0.
+        self.arg_max = None  # let go of the last one first, so that its memory can be refilled
         arg = self._memory["arg"].empty(out.shape, np.min_scalar_type(len(views) - 1))
         arg.fill(0)
+        differs = self._memory["hit"].empty(out.shape, bool)
         for view in reversed(views[:-1]):
             arg += 1
-            arg *= view != out
+            arg *= np.not_equal(view, out, out=differs)
         self.arg_max = arg
         self.x_shape = x.shape
         return out.transpose(1, 0, 2, 3)

@@ -25,8 +25,9 @@ _HELD_BY_US_ONLY = 2  # the tuple in self.held and getrefcount's own argument
 class Recycler:
     """Up to ``keep`` arrays handed out by one layer, for reuse when they are free.
 
-    Keep two when the array is usually still held by the next layer at the time of the next call
-    (an Affine layer keeps its input until its own next forward), so the two alternate.
+    A layer that caches the array itself (ReLU's mask) drops its own reference before asking for the
+    next one. Keep two when a neighbour usually still holds the last array at the time of the next
+    call, so that the two alternate.
     """
 
     __slots__ = ("held", "keep")

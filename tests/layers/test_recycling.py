@@ -109,3 +109,18 @@ def test_all_finite_finds_any_non_finite_element(size, bad):
     assert all_finite(a)
     a[size // 3] = bad
     assert not all_finite(a)
+
+
+def test_caches_a_caller_kept_stay_as_they_were():
+    rng = np.random.default_rng(5)
+    relu, pool = ReLU(), Pooling(2, 2, stride=2)
+    x1, x2 = rng.standard_normal(BIG), rng.standard_normal(BIG)
+    relu.forward(x1)
+    pool.forward(x1)
+    mask, arg_max = relu.mask, pool.arg_max
+    saved_mask, saved_arg = mask.copy(), arg_max.copy()
+    relu.forward(x2)
+    pool.forward(x2)
+    np.testing.assert_array_equal(mask, saved_mask)
+    np.testing.assert_array_equal(arg_max, saved_arg)
+    assert not np.array_equal(relu.mask, saved_mask)
