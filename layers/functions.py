@@ -40,12 +40,6 @@ def rows_reducible(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def row_max(x: np.ndarray) -> np.ndarray:
-    """x.max(axis=-1, keepdims=True), fast for scores of shape (N, C) with few classes (see
-    :func:`rows_reducible`)."""
-    return np.maximum.reduce(rows_reducible(x), axis=-1, keepdims=True)
-
-
 def softmax(x: np.ndarray) -> np.ndarray:
     """exp(x - max) / sum(exp(x - max)) along the last axis; the shift keeps exp from overflowing."""
     x = rows_reducible(np.asarray(x))
