@@ -34,8 +34,7 @@ class Pooling(Layer):
         self.x_shape: tuple[int, ...] | None = None
         self.arg_max: np.ndarray | None = None  # (C, N, OH, OW): index i*pool_w + j of the first maximum
         self._pad_buffer: np.ndarray | None = None
-        self._gather_buffer: np.ndarray | None = None
-        self._memory = {name: Recycler() for name in ("out", "arg", "dout", "dx", "hit")}
+        self._memory = {name: Recycler() for name in ("gather", "out", "arg", "dout", "dx", "hit")}
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, C, OH, OW) for input of ``input_shape``; ValueError if the window or stride does not fit."""
@@ -81,9 +80,7 @@ class Pooling(Layer):
         larger than x); the comparisons then run over contiguous memory, a good deal faster.
         """
         shape = (len(views), *views[0].shape)
-        buffer = self._gather_buffer
-        if buffer is None or buffer.shape != shape or buffer.dtype != views[0].dtype:
-            buffer = self._gather_buffer = np.empty(shape, dtype=views[0].dtype)
+        buffer = self._memory["gather"].empty(shape, views[0].dtype)
         for block, view in zip(buffer, views, strict=True):
             block[...] = view
         return list(buffer)
