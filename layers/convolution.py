@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer, LayerStateError, grad, param
-from layers.im2col import col2im_transposed, fill_columns, output_shape, padded_channels_first
+from layers.im2col import add_columns, fill_columns, output_shape, padded_batch_last
 
-SMALL_FILTER_ROWS = 40  # C*FH*FW below which dW is summed from per-sample products (see _weight_grad)
+SMALL_FILTER_ROWS = 40  # C*FH*FW below which dW is summed from per-row products (see _weight_grad)
 
 
 class Convolution(Layer):
@@ -19,9 +19,10 @@ class Convolution(Layer):
         out = col W_col^T + b,   dW_col = dout^T col,   db = sum of dout over (n, oh, ow),
         dcol = dout W_col,       dx = col2im(dcol).
 
-    The products are taken transposed, out^T = W_col col^T with col^T of shape (C*FH*FW, N*OH*OW)
-    (:func:`layers.im2col.im2col_transposed`), so the output comes out channel-major and is returned
-    as a (N, FN, OH, OW) view of it without a copy. The im2col matrix is kept (for dW) in memory the
+    The products are taken transposed, out^T = W_col col^T, with col^T of shape (C*FH*FW, OH*OW*N),
+    its columns in batch-last order (:func:`layers.im2col.fill_columns`). The output comes out as
+    (FN, OH, OW, N) and is returned as a (N, FN, OH, OW) view of it without a copy; fed such a view,
+    the next convolution or pooling layer reads it in memory order. The im2col matrix is kept (for dW) in memory the
     layer reuses from call to call, and once dW is known that memory takes the matrix dx is made
     from. With stride 1, dx is computed as a convolution of dout with the flipped kernel (copies and
     one product) whenever its im2col matrix fits there; otherwise by col2im. Setting
@@ -70,14 +71,14 @@ class Convolution(Layer):
         col = self._col_buffer
         if col is None or col.shape != (rows, N * out_h * out_w) or col.dtype != x.dtype:
             col = self._col_buffer = np.empty((rows, N * out_h * out_w), dtype=x.dtype)
-        xp = padded_channels_first(x, self.pad, buffer=self._pad_buffer)
-        if self.pad:
+        xp = padded_batch_last(x, self.pad, buffer=self._pad_buffer)
+        if xp.base is None:  # a copy, not a view of x: keep its memory for the next call
             self._pad_buffer = xp
         self.col = fill_columns(xp, W.shape[2], W.shape[3], self.stride, col)
         self.x_shape = x.shape
         out = W.reshape(FN, rows) @ self.col
         out += self.params["b"][:, None]
-        return out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        return out.reshape(FN, out_h, out_w, N).transpose(3, 0, 1, 2)
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         self._require_forward(self.x_shape)
@@ -89,36 +90,38 @@ class Convolution(Layer):
         if np.shape(dout) != expected:
             raise ValueError(f"Convolution.backward: expected dout of shape {expected}, got {np.shape(dout)}")
         FN = W.shape[0]
-        dout_t = dout.transpose(1, 0, 2, 3).reshape(FN, -1)  # a view when dout is channel-major in memory
+        dout_t = dout.transpose(1, 2, 3, 0).reshape(FN, -1)  # a view when dout is batch-last in memory
         self.grads["b"] = dout_t.sum(axis=1)
         self.grads["W"] = self._weight_grad(dout_t).reshape(W.shape)
         if not self.needs_input_grad:
             return None
         if np.result_type(W, dout) != self.col.dtype:
-            return self._input_grad_by_col2im(W.reshape(FN, -1).T @ dout_t)
+            return self._input_grad_by_col2im(W.reshape(FN, -1).T @ dout_t)  # in the wider dtype
         col, self.col = self.col, None  # col is spent: its memory takes the next matrix
         if self._fits_transposed_convolution(dout.shape):
             return self._input_grad_by_convolution(dout, col)
         return self._input_grad_by_col2im(np.matmul(W.reshape(FN, -1).T, dout_t, out=col))
 
     def _weight_grad(self, dout_t: np.ndarray) -> np.ndarray:
-        """dW_col = dout^T col: (FN, N*OH*OW) times (N*OH*OW, C*FH*FW), a product over every output pixel.
+        """dW_col = dout^T col: (FN, OH*OW*N) times (OH*OW*N, C*FH*FW), a product over every output pixel.
 
         With few weights per filter (a first layer's 1x5x5, say) one product that long and that thin
-        runs slowly in BLAS; the sum over n of the N per-sample products, read from the same memory,
-        is two to three times faster there. (Both orders were timed with OpenBLAS; the result is the same.)
+        runs slowly in BLAS; the sum over oh of the OH products of one output row of pixels each, read
+        from the same memory, is several times faster there. (Both orders were timed with OpenBLAS;
+        the result is the same.)
         """
-        rows, N = self.col.shape[0], self.x_shape[0]
+        rows, out_h = self.col.shape[0], self.output_shape(self.x_shape)[2]
         if rows >= SMALL_FILTER_ROWS:
             return (self.col @ dout_t.T).T  # the faster order of the two for BLAS
-        per_sample = np.matmul(dout_t.reshape(dout_t.shape[0], N, -1).transpose(1, 0, 2),
-                               self.col.reshape(rows, N, -1).transpose(1, 2, 0))
-        return per_sample.sum(axis=0)
+        FN = dout_t.shape[0]
+        per_row = np.matmul(dout_t.reshape(FN, out_h, -1).transpose(1, 0, 2),
+                            self.col.reshape(rows, out_h, -1).transpose(1, 2, 0))
+        return np.add.reduce(per_row, axis=0)
 
     def _input_grad_by_col2im(self, dcol: np.ndarray) -> np.ndarray:
-        """dx = col2im(dcol): FH*FW strided additions of the (C, N, OH, OW) blocks of dcol (any stride)."""
+        """dx = col2im(dcol): FH*FW strided additions of the (C, OH, OW, N) blocks of dcol (any stride)."""
         FH, FW = self.params["W"].shape[2:]
-        return col2im_transposed(dcol, self.x_shape, FH, FW, self.stride, self.pad, owner="Convolution")
+        return add_columns(dcol, self.x_shape, FH, FW, self.stride, self.pad, owner="Convolution")
 
     def _fits_transposed_convolution(self, dout_shape: tuple[int, ...]) -> bool:
         """Stride 1, pad < kernel, and the im2col matrix of dout no larger than the forward one."""
@@ -138,9 +141,9 @@ class Convolution(Layer):
         W = self.params["W"]
         FN, C, FH, FW = W.shape
         N, _, H, Wd = self.x_shape
-        dp = padded_channels_first(dout, (FH - 1 - self.pad, FW - 1 - self.pad), buffer=self._dout_pad_buffer)
+        dp = padded_batch_last(dout, (FH - 1 - self.pad, FW - 1 - self.pad), buffer=self._dout_pad_buffer)
         if dp.base is None:
             self._dout_pad_buffer = dp
         dcol = fill_columns(dp, FH, FW, 1, buffer.reshape(-1)[:FN * FH * FW * N * H * Wd].reshape(-1, N * H * Wd))
         W_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)
-        return (W_flip @ dcol).reshape(C, N, H, Wd).transpose(1, 0, 2, 3)
+        return (W_flip @ dcol).reshape(C, H, Wd, N).transpose(3, 0, 1, 2)

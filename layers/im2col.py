@@ -9,11 +9,13 @@ is the book's (N*OH*OW, C*FH*FW) matrix: one row per output pixel, one column pe
 filter. ``col2im`` is its adjoint: it adds every entry of a matrix of that shape back onto the pixel
 it was read from (a pixel covered by several windows receives the sum), so <im2col(x), y> = <x, col2im(y)>.
 
-The layers use the transposed matrix (C*FH*FW, N*OH*OW), which :func:`im2col_transposed` builds in
-C order: ``im2col(x)`` is exactly ``im2col_transposed(x).T``, a view of the same memory. That layout
-is filled by FH*FW copies of whole (C, N, OH, OW) blocks and makes the products with the
-(FN, C*FH*FW) weight matrix give the output channel-major, (FN, N*OH*OW), so no large transpose is
-ever copied.
+The layers work in a batch-last layout: an activation (N, C, H, W) lies in memory as (C, H, W, N),
+and they build the transposed matrix with its columns in (oh, ow, n) order, (C*FH*FW, OH*OW*N)
+(:func:`fill_columns`). It is filled by FH*FW copies of whole (C, OH, OW, N) blocks, in which a row
+of windows is one contiguous run of OW*N numbers (the channel-first order copies runs of OW), and
+its products with the (FN, C*FH*FW) weight matrix give the output as (FN, OH*OW*N), the next
+layer's batch-last input, so no large transpose is ever copied. :func:`im2col` and :func:`col2im`
+give the book's layout from the same code.
 """
 
 from __future__ import annotations
@@ -50,49 +52,75 @@ def output_shape(input_shape: tuple[int, ...], filter_h: int, filter_w: int, str
             output_size(input_shape[3], filter_w, stride, pad, owner, "width"))
 
 
-def padded_channels_first(x: np.ndarray, pad: int | tuple[int, int], fill: float = 0.0,
-                          buffer: np.ndarray | None = None) -> np.ndarray:
-    """x (N, C, H, W) as an array of shape (C, N, H + 2*pad_h, W + 2*pad_w), the border set to ``fill``.
+def padded_batch_last(x: np.ndarray, pad: int | tuple[int, int], fill: float = 0.0,
+                      buffer: np.ndarray | None = None) -> np.ndarray:
+    """x (N, C, H, W) as an array of shape (C, H + 2*pad_h, W + 2*pad_w, N), the border set to ``fill``.
 
-    ``pad`` is one number or (pad_h, pad_w). Without padding this is a transposed view of x (no copy).
-    Otherwise ``buffer``, when it has the right shape and dtype, is reused (the caller owns it); x
-    itself is never written.
+    This is the layers' working layout: the batch is the innermost axis, so a row of windows, OW
+    positions of N samples each, lies in one contiguous run of memory, and a window copy moves long
+    runs rather than a few pixels at a time. ``pad`` is one number or (pad_h, pad_w). When x is
+    already laid out so in memory and there is no padding, the result is a view of x (no copy).
+    Otherwise ``buffer``, when it has the right shape and dtype, is filled (the caller owns it) or a
+    new array is made; x itself is never written.
     """
     pad_h, pad_w = (pad, pad) if np.ndim(pad) == 0 else pad
-    xc = x.transpose(1, 0, 2, 3)
-    if pad_h == pad_w == 0:
-        return xc
-    C, N, H, W = xc.shape
-    shape = (C, N, H + 2 * pad_h, W + 2 * pad_w)
+    xb = x.transpose(1, 2, 3, 0)
+    if pad_h == pad_w == 0 and xb.flags.c_contiguous:
+        return xb
+    C, H, W, N = xb.shape
+    shape = (C, H + 2 * pad_h, W + 2 * pad_w, N)
     if buffer is None or buffer.shape != shape or buffer.dtype != x.dtype:
         buffer = np.full(shape, fill, dtype=x.dtype)
-    else:
-        buffer[:, :, :pad_h] = fill
-        buffer[:, :, pad_h + H:] = fill
-        buffer[:, :, pad_h:pad_h + H, :pad_w] = fill
-        buffer[:, :, pad_h:pad_h + H, pad_w + W:] = fill
-    buffer[:, :, pad_h:pad_h + H, pad_w:pad_w + W] = xc
+    elif pad_h or pad_w:
+        buffer[:, :pad_h] = fill
+        buffer[:, pad_h + H:] = fill
+        buffer[:, pad_h:pad_h + H, :pad_w] = fill
+        buffer[:, pad_h:pad_h + H, pad_w + W:] = fill
+    buffer[:, pad_h:pad_h + H, pad_w:pad_w + W] = xb
     return buffer
 
 
 def window_view(xp: np.ndarray, i: int, j: int, out_h: int, out_w: int, stride: int) -> np.ndarray:
-    """The (C, N, OH, OW) view of a padded (C, N, Hp, Wp) array holding pixel (i, j) of every window."""
-    return xp[:, :, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
+    """The (C, OH, OW, N) view of a padded (C, Hp, Wp, N) array holding pixel (i, j) of every window."""
+    return xp[:, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
 
 
 def fill_columns(xp: np.ndarray, filter_h: int, filter_w: int, stride: int, out: np.ndarray) -> np.ndarray:
-    """Write the windows of a padded channel-first array xp (C, N, Hp, Wp) into ``out`` (C*FH*FW, N*OH*OW).
+    """Write the windows of a padded batch-last array xp (C, Hp, Wp, N) into ``out`` (C*FH*FW, OH*OW*N).
 
-    Row (c, i, j) holds pixel (i, j) of every window of channel c, so the matrix is filled block by
-    block: one strided copy per kernel position (FH*FW of them), each of all channels and samples.
+    Row (c, i, j), column (oh, ow, n) holds xp[c, oh*stride + i, ow*stride + j, n]: pixel (i, j) of
+    every window of channel c. The matrix is filled block by block, one strided copy per kernel
+    position (FH*FW of them), each of all channels and samples; with stride 1 a block's rows are
+    runs of OW*N contiguous numbers.
     """
-    C, N, Hp, Wp = xp.shape
+    C, Hp, Wp, N = xp.shape
     out_h, out_w = (Hp - filter_h) // stride + 1, (Wp - filter_w) // stride + 1
-    blocks = out.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    blocks = out.reshape(C, filter_h, filter_w, out_h, out_w, N)
     for i in range(filter_h):
         for j in range(filter_w):
             blocks[:, i, j] = window_view(xp, i, j, out_h, out_w, stride)
     return out
+
+
+def add_columns(col: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
+                stride: int = 1, pad: int = 0, *, owner: str = "col2im") -> np.ndarray:
+    """Adjoint of :func:`fill_columns` with padding: (C*FH*FW, OH*OW*N) -> (N, C, H, W).
+
+    Adds block (i, j) of every channel onto the pixels it came from, FH*FW strided additions in all.
+    The result is a (N, C, H, W) view of a batch-last array (C, H, W, N) in memory.
+    """
+    out_h, out_w = output_shape(input_shape, filter_h, filter_w, stride, pad, owner)
+    N, C, H, W = input_shape
+    expected = (C * filter_h * filter_w, N * out_h * out_w)
+    if col.shape != expected:
+        raise ValueError(f"{owner}: expected columns of shape {expected} for input shape {tuple(input_shape)}, "
+                         f"got {col.shape}")
+    blocks = col.reshape(C, filter_h, filter_w, out_h, out_w, N)
+    img = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=col.dtype)
+    for i in range(filter_h):
+        for j in range(filter_w):
+            window_view(img, i, j, out_h, out_w, stride)[...] += blocks[:, i, j]
+    return img[:, pad:pad + H, pad:pad + W].transpose(3, 0, 1, 2)
 
 
 def im2col_transposed(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
@@ -100,29 +128,23 @@ def im2col_transposed(input_data: np.ndarray, filter_h: int, filter_w: int, stri
     """The (C*FH*FW, N*OH*OW) matrix ``im2col(x).T``, C-contiguous: rows (c, i, j), columns (n, oh, ow)."""
     out_h, out_w = output_shape(input_data.shape, filter_h, filter_w, stride, pad, owner)
     N, C = input_data.shape[:2]
-    out = np.empty((C * filter_h * filter_w, N * out_h * out_w), dtype=input_data.dtype)
-    return fill_columns(padded_channels_first(input_data, pad), filter_h, filter_w, stride, out)
+    rows = C * filter_h * filter_w
+    batch_last = fill_columns(padded_batch_last(input_data, pad), filter_h, filter_w, stride,
+                              np.empty((rows, out_h * out_w * N), dtype=input_data.dtype))
+    return np.ascontiguousarray(batch_last.reshape(rows, out_h * out_w, N).transpose(0, 2, 1)).reshape(rows, -1)
 
 
 def col2im_transposed(col_t: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
                       stride: int = 1, pad: int = 0, *, owner: str = "col2im") -> np.ndarray:
-    """Adjoint of :func:`im2col_transposed`: (C*FH*FW, N*OH*OW) -> (N, C, H, W).
-
-    Adds block (i, j) of every channel onto the pixels it came from, FH*FW strided additions in all.
-    The result is a (N, C, H, W) view of a channel-major array (C, N, H, W) in memory.
-    """
+    """Adjoint of :func:`im2col_transposed`: (C*FH*FW, N*OH*OW) -> (N, C, H, W)."""
     out_h, out_w = output_shape(input_shape, filter_h, filter_w, stride, pad, owner)
-    N, C, H, W = input_shape
+    N, C = input_shape[:2]
     expected = (C * filter_h * filter_w, N * out_h * out_w)
     if col_t.shape != expected:
         raise ValueError(f"{owner}: expected columns of shape {expected} for input shape {tuple(input_shape)}, "
                          f"got {col_t.shape}")
-    blocks = col_t.reshape(C, filter_h, filter_w, N, out_h, out_w)
-    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=col_t.dtype)
-    for i in range(filter_h):
-        for j in range(filter_w):
-            window_view(img, i, j, out_h, out_w, stride)[...] += blocks[:, i, j]
-    return img[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
+    batch_last = col_t.reshape(expected[0], N, out_h * out_w).transpose(0, 2, 1).reshape(expected[0], -1)
+    return add_columns(batch_last, tuple(input_shape), filter_h, filter_w, stride, pad, owner=owner)
 
 
 def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0) -> np.ndarray:

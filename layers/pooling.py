@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.im2col import output_shape, padded_channels_first, window_view
+from layers.im2col import output_shape, padded_batch_last, window_view
 from layers.recycling import Recycler
 
 
@@ -19,7 +19,9 @@ class Pooling(Layer):
 
     The window is walked position by position (pool_h*pool_w strided views of the whole batch, copied
     into one contiguous array first when the windows do not overlap), and only the position of the
-    maximum is kept, as one small integer per output entry.
+    maximum is kept, as one small integer per output entry. Like Convolution, it works batch-last:
+    the input is read as (C, H, W, N), whose windows are runs of N contiguous numbers, and the
+    output and dx are (N, C, ...) views of batch-last arrays.
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 1, pad: int = 0) -> None:
@@ -32,7 +34,7 @@ class Pooling(Layer):
                              f"window holds an input pixel, got pad={pad}")
         self.pool_h, self.pool_w, self.stride, self.pad = int(pool_h), int(pool_w), int(stride), int(pad)
         self.x_shape: tuple[int, ...] | None = None
-        self.arg_max: np.ndarray | None = None  # (C, N, OH, OW): index i*pool_w + j of the first maximum
+        self.arg_max: np.ndarray | None = None  # (C, OH, OW, N): index i*pool_w + j of the first maximum
         self._pad_buffer: np.ndarray | None = None
         self._memory = {name: Recycler() for name in ("gather", "out", "arg", "dout", "dx", "hit")}
 
@@ -48,13 +50,13 @@ class Pooling(Layer):
         N, C, out_h, out_w = self.output_shape(np.shape(x))
         if x.dtype.kind != "f":
             raise TypeError(f"Pooling: expected floating-point input, got dtype {x.dtype}")
-        xp = padded_channels_first(x, self.pad, fill=-np.inf, buffer=self._pad_buffer)
-        if self.pad:
+        xp = padded_batch_last(x, self.pad, fill=-np.inf, buffer=self._pad_buffer)
+        if xp.base is None:  # a copy, not a view of x: keep its memory for the next call
             self._pad_buffer = xp
         views = [window_view(xp, i, j, out_h, out_w, self.stride) for i, j in self._positions()]
         if self.stride >= self.pool_h and self.stride >= self.pool_w:
             views = self._gathered(views)
-        out = self._memory["out"].empty(views[0].shape, views[0].dtype)  # (C, N, OH, OW)
+        out = self._memory["out"].empty(views[0].shape, views[0].dtype)  # (C, OH, OW, N)
         if len(views) == 1:
             out[...] = views[0]
         else:
@@ -71,10 +73,10 @@ class Pooling(Layer):
             arg *= np.not_equal(view, out, out=differs)
         self.arg_max = arg
         self.x_shape = x.shape
-        return out.transpose(1, 0, 2, 3)
+        return out.transpose(3, 0, 1, 2)
 
     def _gathered(self, views: list[np.ndarray]) -> list[np.ndarray]:
-        """The strided views copied into one contiguous (pool_h*pool_w, C, N, OH, OW) array of our own.
+        """The strided views copied into one contiguous (pool_h*pool_w, C, OH, OW, N) array of our own.
 
         Only for windows that do not overlap, where it holds each input pixel at most once (it is no
         larger than x); the comparisons then run over contiguous memory, a good deal faster.
@@ -93,12 +95,12 @@ class Pooling(Layer):
         N, C, H, W = self.x_shape
         p = self.pad
         out_h, out_w = expected[2:]
-        dout_c = self._memory["dout"].empty((C, N, out_h, out_w), dout.dtype)  # laid out like arg_max:
-        np.copyto(dout_c, dout.transpose(1, 0, 2, 3))                          # a faster loop
+        dout_c = self._memory["dout"].empty((C, out_h, out_w, N), dout.dtype)  # laid out like arg_max:
+        np.copyto(dout_c, dout.transpose(1, 2, 3, 0))                          # a faster loop
         disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
         # Windows of size stride x stride tile the padded input: every pixel is written exactly once.
         covering = self.stride == self.pool_h == self.pool_w
-        dx = self._memory["dx"].empty((C, N, H + 2 * p, W + 2 * p), dout.dtype)
+        dx = self._memory["dx"].empty((C, H + 2 * p, W + 2 * p, N), dout.dtype)
         if not covering:
             dx.fill(0)
         hit = self._memory["hit"].empty(self.arg_max.shape, bool)
@@ -109,4 +111,4 @@ class Pooling(Layer):
                 np.multiply(dout_c, hit, out=target)
             else:
                 target += dout_c * hit
-        return dx[:, :, p:p + H, p:p + W].transpose(1, 0, 2, 3)
+        return dx[:, p:p + H, p:p + W].transpose(3, 0, 1, 2)

@@ -57,6 +57,31 @@ def test_forward_matches_loops(case):
     np.testing.assert_array_equal(x, original)
 
 
+@pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[3], CASES[7]])
+def test_every_memory_layout_of_the_input_gives_the_same_results(case):
+    """Batch-last input without padding is read in place (a view); other layouts are copied first."""
+    x, W, b, stride, pad = make(case)
+    dout = np.random.default_rng(5).standard_normal(Convolution(W, b, stride, pad).output_shape(x.shape))
+    layouts = {
+        "C order": x,
+        "batch-last": np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2),
+        "channel-major": np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+        "strided": np.repeat(x, 2, axis=3)[:, :, :, ::2],
+    }
+    expected = naive_conv(x, W, b, stride, pad)
+    results = {}
+    for name, given in layouts.items():
+        layer = Convolution(W, b, stride, pad)
+        out = layer.forward(given)
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12, err_msg=name)
+        results[name] = (layer.backward(dout), layer.dW, layer.db)
+    for name, (dx, dW, db) in results.items():
+        reference = results["C order"]
+        np.testing.assert_allclose(dx, reference[0], rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(dW, reference[1], rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(db, reference[2], rtol=1e-12, atol=1e-12, err_msg=name)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_gradients_match_centred_differences(case):
     x, W, b, stride, pad = make(case, seed=1)

@@ -95,10 +95,11 @@ def test_gradient_matches_centred_differences(case):
     assert errors["x"] < 1e-7, errors
 
 
-def test_float32_stays_float32_and_channel_major_input_works():
+def test_float32_stays_float32_and_any_memory_layout_works():
     x = np.random.default_rng(3).standard_normal((3, 2, 6, 6)).astype(np.float32)
     channel_major = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
-    for given in (x, channel_major):
+    batch_last = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)  # read without a copy
+    for given in (x, channel_major, batch_last, x[:, :, :, ::-1].copy()[:, :, :, ::-1]):
         layer, out, dout, dx = run(given, (3, 2, 6, 6, 2, 2, 2, 0))
         expected_out, expected_dx = naive_pool(x, 2, 2, 2, 0, dout)
         assert out.dtype == dx.dtype == np.float32
