@@ -39,6 +39,7 @@ from optimizers import Adam
 
 LEARNING_RATE = 0.001
 BATCH_POOL = 4  # distinct batches cycled through
+THREAD_POOLS = {"ours": "numpy", "floor": "numpy", "torch": "torch"}  # see time_interleaved's ``groups``
 TARGETS = {"SimpleConvNet": 0.7, "DeepConvNet": 1.2}  # the most zeroprop / torch may be
 NETWORKS: dict[str, Callable[[], Network]] = {
     "SimpleConvNet": lambda: SimpleConvNet(seed=0),
@@ -168,7 +169,8 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
         cases["torch"] = torch_step(torch, net, batches)
     cases["floor"] = matmul_step(net, args.batch)
     rounds = max(1, args.repeat // args.calls_per_round)
-    timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup)
+    timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup,
+                               groups=THREAD_POOLS, pause=args.pause)
     medians = {case: timing.median for case, timing in timings.items()}
     labels = {"ours": f"zeroprop {name} + Adam (float32)", "torch": "PyTorch twin + Adam (float32)",
               "floor": "matmul floor of zeroprop (im2col GEMMs + affines)"}
@@ -199,7 +201,8 @@ def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:
         if torch is not None:
             cases["torch"] = torch_step(torch, net, batches)
         rounds = max(1, args.sweep_repeat // args.calls_per_round)
-        timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=3)
+        timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=3,
+                                   groups=THREAD_POOLS, pause=args.pause)
         ours = timings["ours"].median
         row = [batch, format_seconds(ours), format_seconds(ours / batch)]
         if torch is not None:
@@ -244,6 +247,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=200, help="timed iterations per row (default %(default)s)")
     parser.add_argument("--calls-per-round", type=int, default=5,
                         help="timed iterations a row runs before the next takes its turn (default %(default)s)")
+    parser.add_argument("--pause", type=float, default=0.2,
+                        help="seconds to wait when switching between NumPy and torch, for the idle threads of one "
+                             "to stop spinning before the other runs (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed iterations per row first (default %(default)s)")
     parser.add_argument("--networks", default="SimpleConvNet,DeepConvNet",
                         help="networks to time, comma-separated (default %(default)s)")
@@ -262,6 +268,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--networks: unknown {unknown}, expected some of {sorted(NETWORKS)}")
     if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.sweep_repeat) < 1:
         parser.error("--threads, --repeat, --calls-per-round, --batch and --sweep-repeat must be positive")
+    if args.pause < 0:
+        parser.error("--pause must not be negative")
     return args
 
 
