@@ -1,0 +1,41 @@
+"""The benchmarks' timer and the ConvNet benchmark's options (no timings are asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import bench_convnet, common
+
+
+def test_time_interleaved_pauses_at_every_switch_between_thread_pools(monkeypatch):
+    events: list[str] = []
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: events.append(f"sleep {seconds}"))
+    cases = {name: (lambda name=name: events.append(name)) for name in ("ours", "torch", "floor")}
+    timings = common.time_interleaved(cases, rounds=4, calls_per_round=2, warmup=1, settle=1,
+                                      groups=bench_convnet.THREAD_POOLS, pause=0.25)
+    assert {name: len(timing.samples) for name, timing in timings.items()} == {"ours": 8, "torch": 8, "floor": 8}
+    pool_of_last_call = None
+    for event in events:
+        if event.startswith("sleep"):
+            assert event == "sleep 0.25"
+            pool_of_last_call = "paused"
+            continue
+        pool = bench_convnet.THREAD_POOLS[event]
+        assert pool_of_last_call in (None, "paused", pool), f"{event} ran on {pool} right after the other pool"
+        pool_of_last_call = pool
+    assert events.count("sleep 0.25") >= 4  # each round switches pools at least once
+
+
+def test_convnet_benchmark_runs_without_torch():
+    args = bench_convnet.parse_args(["--quick", "--no-torch", "--no-memory", "--batch-sweep", "",
+                                     "--networks", "SimpleConvNet", "--batch", "4", "--pause", "0"])
+    medians = bench_convnet.bench_network("SimpleConvNet", args, None)
+    assert set(medians) == {"ours", "floor"}
+    assert all(value > 0 for value in medians.values())
+
+
+@pytest.mark.parametrize("argv", [["--pause", "-1"], ["--repeat", "0"], ["--networks", "LeNet"]])
+def test_convnet_benchmark_rejects_bad_options(argv, capsys):
+    with pytest.raises(SystemExit):
+        bench_convnet.parse_args(argv)
+    assert "error" in capsys.readouterr().err
