@@ -22,10 +22,10 @@ class Convolution(Layer):
     The products are taken transposed, out^T = W_col col^T, with col^T of shape (C*FH*FW, OH*OW*N),
     its columns in batch-last order (:func:`layers.im2col.fill_columns`). The output comes out as
     (FN, OH, OW, N) and is returned as a (N, FN, OH, OW) view of it without a copy; fed such a view,
-    the next convolution or pooling layer reads it in memory order. The im2col matrix is kept (for dW) in memory the
-    layer reuses from call to call, and once dW is known that memory takes the matrix dx is made
-    from. With stride 1, dx is computed as a convolution of dout with the flipped kernel (copies and
-    one product) whenever its im2col matrix fits there; otherwise by col2im. Setting
+    the next convolution or pooling layer reads it in memory order. The im2col matrix is kept (for
+    dW) in memory the layer reuses from call to call, and once dW is known that memory takes the
+    matrix dx is made from. With stride 1, dx is computed as a convolution of dout with the flipped
+    kernel (copies and one product) whenever its im2col matrix fits there; otherwise by col2im. Setting
     ``needs_input_grad = False`` (for a network's first layer, whose input is data) skips dx and makes
     ``backward`` return None. Use each forward for at most one backward.
     """

@@ -70,7 +70,7 @@ def padded_batch_last(x: np.ndarray, pad: int | tuple[int, int], fill: float = 0
     C, H, W, N = xb.shape
     shape = (C, H + 2 * pad_h, W + 2 * pad_w, N)
     if buffer is None or buffer.shape != shape or buffer.dtype != x.dtype:
-        buffer = np.full(shape, fill, dtype=x.dtype)
+        buffer = np.full(shape, fill, dtype=x.dtype) if pad_h or pad_w else np.empty(shape, dtype=x.dtype)
     elif pad_h or pad_w:
         buffer[:, :pad_h] = fill
         buffer[:, pad_h + H:] = fill
