@@ -125,3 +125,24 @@ def test_col2im_rejects_a_matrix_of_the_wrong_shape():
         col2im(np.zeros((2, 8, 27)), (2, 3, 4, 4), 3, 3, 1, 0)
     with pytest.raises(ValueError, match="col2im: expected columns of shape"):
         col2im_transposed(np.zeros((8, 27)), (2, 3, 4, 4), 3, 3, 1, 0)
+
+
+def test_padded_batch_last_reads_batch_last_memory_in_place_and_copies_anything_else():
+    from layers.im2col import padded_batch_last
+
+    x = np.random.default_rng(5).standard_normal((3, 2, 4, 5))
+    batch_last = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    view = padded_batch_last(batch_last, 0)
+    assert view.shape == (2, 4, 5, 3) and np.shares_memory(view, batch_last)
+    copied = padded_batch_last(x, 0)
+    assert not np.shares_memory(copied, x)
+    np.testing.assert_array_equal(copied, view)
+    padded = padded_batch_last(x, (1, 2), fill=-np.inf)
+    assert padded.shape == (2, 6, 9, 3)
+    np.testing.assert_array_equal(padded[:, 1:5, 2:7], view)
+    assert np.all(padded[:, 0] == -np.inf) and np.all(padded[:, :, :2] == -np.inf)
+    # a reused buffer gets its border rewritten, whatever it held
+    buffer = np.full_like(padded, 7.0)
+    again = padded_batch_last(x, (1, 2), fill=-np.inf, buffer=buffer)
+    assert again is buffer
+    np.testing.assert_array_equal(again, padded)
