@@ -20,7 +20,7 @@ from types import ModuleType
 import numpy as np
 
 from benchmarks.common import (
-    available_cores,
+    add_thread_options,
     describe_environment,
     format_ratio,
     format_seconds,
@@ -28,6 +28,7 @@ from benchmarks.common import (
     peak_rss_of,
     pin_threads,
     print_table,
+    thread_pools,
     time_interleaved,
     torch_training_step,
     zeroprop_training_step,
@@ -39,7 +40,6 @@ from optimizers import Adam
 
 LEARNING_RATE = 0.001
 BATCH_POOL = 4  # distinct batches cycled through
-THREAD_POOLS = {"ours": "numpy", "floor": "numpy", "torch": "torch"}  # see time_interleaved's ``groups``
 TARGETS = {"SimpleConvNet": 0.7, "DeepConvNet": 1.2}  # the most zeroprop / torch may be
 NETWORKS: dict[str, Callable[[], Network]] = {
     "SimpleConvNet": lambda: SimpleConvNet(seed=0),
@@ -170,7 +170,7 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
     cases["floor"] = matmul_step(net, args.batch)
     rounds = max(1, args.repeat // args.calls_per_round)
     timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup,
-                               groups=THREAD_POOLS, pause=args.pause)
+                               groups=thread_pools(cases), pause=args.pause)
     medians = {case: timing.median for case, timing in timings.items()}
     labels = {"ours": f"zeroprop {name} + Adam (float32)", "torch": "PyTorch twin + Adam (float32)",
               "floor": "matmul floor of zeroprop (im2col GEMMs + affines)"}
@@ -202,7 +202,7 @@ def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:
             cases["torch"] = torch_step(torch, net, batches)
         rounds = max(1, args.sweep_repeat // args.calls_per_round)
         timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=3,
-                                   groups=THREAD_POOLS, pause=args.pause)
+                                   groups=thread_pools(cases), pause=args.pause)
         ours = timings["ours"].median
         row = [batch, format_seconds(ours), format_seconds(ours / batch)]
         if torch is not None:
@@ -241,15 +241,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Median time of one training iteration of SimpleConvNet and DeepConvNet against PyTorch on "
                     "the CPU and the matrix products alone; a batch-size sweep; DeepConvNet's peak memory.",
     )
-    parser.add_argument("--threads", type=int, default=available_cores(),
-                        help="threads for NumPy's BLAS and for torch (default: all %(default)s cores)")
+    add_thread_options(parser)
     parser.add_argument("--batch", type=int, default=100, help="batch size (default %(default)s)")
     parser.add_argument("--repeat", type=int, default=200, help="timed iterations per row (default %(default)s)")
     parser.add_argument("--calls-per-round", type=int, default=5,
                         help="timed iterations a row runs before the next takes its turn (default %(default)s)")
-    parser.add_argument("--pause", type=float, default=0.2,
-                        help="seconds to wait when switching between NumPy and torch, for the idle threads of one "
-                             "to stop spinning before the other runs (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed iterations per row first (default %(default)s)")
     parser.add_argument("--networks", default="SimpleConvNet,DeepConvNet",
                         help="networks to time, comma-separated (default %(default)s)")

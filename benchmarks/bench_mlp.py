@@ -26,7 +26,7 @@ import numpy as np
 from benchmarks.common import (
     OthersCpuShare,
     Timing,
-    available_cores,
+    add_thread_options,
     describe_environment,
     float32_mib,
     format_ratio,
@@ -36,6 +36,7 @@ from benchmarks.common import (
     peak_rss_of,
     pin_threads,
     print_table,
+    thread_pools,
     time_interleaved,
     torch_training_step,
     zeroprop_training_step,
@@ -232,10 +233,9 @@ def bench_network(hidden: int, args: argparse.Namespace, torch: ModuleType | Non
         cases["floor_lean"] = matmul_step(hidden, args.batch, with_input_grad=False)
 
     rounds = max(1, args.repeat // args.calls_per_round)
-    groups = {name: "torch" if name == "torch" else "numpy" for name in cases}
     with OthersCpuShare() as others:
         timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup,
-                                   groups=groups, pause=args.pause)
+                                   groups=thread_pools(cases), pause=args.pause)
 
     products = "6 products" if ours_computes_dx else "5 products"
     labels = {
@@ -318,14 +318,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Median time of one training iteration of TwoLayerNet against PyTorch on the CPU, "
                     "the textbook's float64 net and the matrix products alone.",
     )
-    parser.add_argument("--threads", type=int, default=available_cores(),
-                        help="threads for NumPy's BLAS and for torch (default: all %(default)s cores)")
+    add_thread_options(parser)
     parser.add_argument("--repeat", type=int, help="timed iterations per row (default 1000, with --quick 100)")
     parser.add_argument("--calls-per-round", type=int, default=20,
                         help="timed iterations a row runs before the next row takes its turn (default %(default)s)")
-    parser.add_argument("--pause", type=float, default=0.2,
-                        help="seconds to wait when switching between NumPy and torch, for the idle threads of one "
-                             "to stop spinning before the other runs (default %(default)s)")
     parser.add_argument("--warmup", type=int, help="untimed iterations per row first (default 20, with --quick 5)")
     parser.add_argument("--quick", action="store_true", help="a fast smoke run: fewer iterations")
     parser.add_argument("--hidden", type=positive_sizes, default="50,1000",

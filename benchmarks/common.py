@@ -6,6 +6,7 @@ BLAS starts (see :func:`pin_threads`).
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import gc
 import os
@@ -41,6 +42,21 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def add_thread_options(parser: argparse.ArgumentParser) -> None:
+    """--threads and --pause: the options of every benchmark that times NumPy against torch."""
+    parser.add_argument("--threads", type=int, default=available_cores(),
+                        help="threads for NumPy's BLAS and for torch (default: all %(default)s cores)")
+    parser.add_argument("--pause", type=float, default=0.2,
+                        help="seconds to wait when switching between NumPy and torch, for the idle threads of one "
+                             "to stop spinning before the other runs (default %(default)s)")
+
+
+def thread_pools(cases: Mapping[str, object]) -> dict[str, str]:
+    """time_interleaved's ``groups`` for a benchmark's cases: the case named "torch" runs on torch's
+    threads, every other case on NumPy's."""
+    return {name: "torch" if name == "torch" else "numpy" for name in cases}
 
 
 def pin_threads(threads: int, allow_reexec: bool = True) -> None:

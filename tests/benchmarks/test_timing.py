@@ -11,8 +11,10 @@ def test_time_interleaved_pauses_at_every_switch_between_thread_pools(monkeypatc
     events: list[str] = []
     monkeypatch.setattr(common.time, "sleep", lambda seconds: events.append(f"sleep {seconds}"))
     cases = {name: (lambda name=name: events.append(name)) for name in ("ours", "torch", "floor")}
+    pools = common.thread_pools(cases)
+    assert pools == {"ours": "numpy", "torch": "torch", "floor": "numpy"}
     timings = common.time_interleaved(cases, rounds=4, calls_per_round=2, warmup=1, settle=1,
-                                      groups=bench_convnet.THREAD_POOLS, pause=0.25)
+                                      groups=pools, pause=0.25)
     assert {name: len(timing.samples) for name, timing in timings.items()} == {"ours": 8, "torch": 8, "floor": 8}
     pool_of_last_call = None
     for event in events:
@@ -20,7 +22,7 @@ def test_time_interleaved_pauses_at_every_switch_between_thread_pools(monkeypatc
             assert event == "sleep 0.25"
             pool_of_last_call = "paused"
             continue
-        pool = bench_convnet.THREAD_POOLS[event]
+        pool = pools[event]
         assert pool_of_last_call in (None, "paused", pool), f"{event} ran on {pool} right after the other pool"
         pool_of_last_call = pool
     assert events.count("sleep 0.25") >= 4  # each round switches pools at least once
