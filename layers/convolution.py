@@ -92,7 +92,7 @@ class Convolution(Layer):
         FN = W.shape[0]
         dout_t = dout.transpose(1, 2, 3, 0).reshape(FN, -1)  # a view when dout is batch-last in memory
         self.grads["b"] = dout_t.sum(axis=1)
-        self.grads["W"] = self._weight_grad(dout_t).reshape(W.shape)
+        self.grads["W"] = self._weight_grad(dout_t, out_h=expected[2]).reshape(W.shape)
         if not self.needs_input_grad:
             return None
         if np.result_type(W, dout) != self.col.dtype:
@@ -102,7 +102,7 @@ class Convolution(Layer):
             return self._input_grad_by_convolution(dout, col)
         return self._input_grad_by_col2im(np.matmul(W.reshape(FN, -1).T, dout_t, out=col))
 
-    def _weight_grad(self, dout_t: np.ndarray) -> np.ndarray:
+    def _weight_grad(self, dout_t: np.ndarray, out_h: int) -> np.ndarray:
         """dW_col = dout^T col: (FN, OH*OW*N) times (OH*OW*N, C*FH*FW), a product over every output pixel.
 
         With few weights per filter (a first layer's 1x5x5, say) one product that long and that thin
@@ -110,7 +110,7 @@ class Convolution(Layer):
         from the same memory, is several times faster there. (Both orders were timed with OpenBLAS;
         the result is the same.)
         """
-        rows, out_h = self.col.shape[0], self.output_shape(self.x_shape)[2]
+        rows = self.col.shape[0]
         if rows >= SMALL_FILTER_ROWS:
             return (self.col @ dout_t.T).T  # the faster order of the two for BLAS
         FN = dout_t.shape[0]
