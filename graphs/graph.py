@@ -72,7 +72,7 @@ class Graph:
         self._input_data: dict[Value, Any] = {}
         self._nodes: list[Node] = []
         self._counters: dict[str, int] = {}
-        self._layers: set[int] = set()
+        self._layers: dict[int, object] = {}  # id -> the layer: holding it keeps its id from being reused
         self._order: list[Node] | None = None
         self._data: dict[Value, Any] = {}
         self._grads: dict[Value, Any] = {}
@@ -398,11 +398,9 @@ class Graph:
             if not isinstance(item, Value | str):
                 raise TypeError(f"a {op.name} node's inputs must be graph values or their names, "
                                 f"got {type(item).__name__}; make constants inputs with g.input(name, value)")
-        if op.layer is not None:
-            if id(op.layer) in self._layers:
-                raise GraphError(f"layer {op.layer!r} already backs a node of this graph; a layer caches its "
-                                 f"forward for backward, so give each node its own layer")
-            self._layers.add(id(op.layer))
+        if op.layer is not None and id(op.layer) in self._layers:
+            raise GraphError(f"layer {op.layer!r} already backs a node of this graph; a layer caches its "
+                             f"forward for backward, so give each node its own layer")
         if name is None:
             name, auto = self._auto_name(op.name), True
         elif not isinstance(name, str) or not name:
@@ -410,6 +408,8 @@ class Graph:
         else:
             self._check_new_name(name)
             auto = False
+        if op.layer is not None:  # registered only once every check has passed and the node is made
+            self._layers[id(op.layer)] = op.layer
         node = Node(op, inputs)
         node.output = Value(self, name, node, auto_named=auto)
         self._by_name[name] = node.output

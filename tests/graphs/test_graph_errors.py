@@ -155,6 +155,27 @@ def test_a_layer_backs_only_one_node():
         g.apply(layer, x, x)
 
 
+def test_a_node_refused_for_its_name_leaves_its_layer_free():
+    g = Graph()
+    x = g.input("x", 1.0)
+    layer = MulLayer()
+    with pytest.raises(GraphError, match="duplicate name 'x'"):
+        g.apply(layer, x, x, name="x")
+    product = g.apply(layer, x, x, name="product")  # the refused node did not claim the layer
+    g.forward()
+    assert g.value(product) == 1.0
+
+
+def test_refused_nodes_never_make_a_new_layer_look_taken():
+    """Layers are told apart by id(); ids of freed objects come back, so a refused node's layer must not linger."""
+    g = Graph()
+    x = g.input("x", 1.0)
+    for _ in range(200):
+        with pytest.raises(GraphError, match="duplicate name 'x'"):
+            g.mul(x, x, name="x")
+        g.mul(x, x)  # a fresh layer, often at the address the refused one had
+
+
 def test_unknown_operation_and_wrong_arity():
     g = Graph()
     x = g.input("x", 1.0)
