@@ -22,8 +22,8 @@ class AdaGrad(Optimizer):
         if key not in self.state:
             self.state[key] = {"h": np.zeros_like(param)}
         h = self.state[key]["h"]
-        h += np.square(grad)
-        step = np.sqrt(h)
+        h += np.square(grad, out=self._workspace(key, grad))
+        step = np.sqrt(h, out=self._workspace(key, h))
         step += self.eps
         np.divide(grad, step, out=step)
         step *= self.lr

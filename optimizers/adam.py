@@ -32,7 +32,6 @@ class Adam(Optimizer):
         self.beta1 = float(beta1)
         self.beta2 = float(beta2)
         self.eps = float(eps)
-        self._scratch: dict[str, np.ndarray] = {}  # per-parameter working memory, not state
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:
@@ -43,9 +42,7 @@ class Adam(Optimizer):
         step = int(t)
         lr_t = self.lr * math.sqrt(1.0 - self.beta2**step) / (1.0 - self.beta1**step)
 
-        buf = self._scratch.get(key)
-        if buf is None or buf.shape != m.shape or buf.dtype != m.dtype:
-            buf = self._scratch[key] = np.empty_like(m)  # reused: a fresh array's pages fault on first write
+        buf = self._workspace(key, m)
         np.subtract(grad, m, out=buf, dtype=m.dtype)
         buf *= 1 - self.beta1
         m += buf

@@ -18,6 +18,7 @@ class Optimizer:
         self.lr = float(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.iterations = 0
+        self._workspaces: dict[tuple[str, np.dtype], np.ndarray] = {}  # working memory, not state
 
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         if not grads.keys() >= params.keys():
@@ -29,6 +30,19 @@ class Optimizer:
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
+
+    def _workspace(self, key: str, like: np.ndarray) -> np.ndarray:
+        """Uninitialised memory of ``like``'s shape and dtype, kept for parameter ``key`` between updates.
+
+        An update's temporaries (lr * g, say) are as large as the parameter. Made afresh on every
+        update, one above the allocator's threshold (128 KiB) comes straight from the operating system
+        on some runs and not on others, and the page faults of its first write cost more than the
+        arithmetic: measured on TwoLayerNet 784-50-10, SGD's update took 40 or 130 us from run to run.
+        """
+        workspace = self._workspaces.get((key, like.dtype))
+        if workspace is None or workspace.shape != like.shape:
+            workspace = self._workspaces[key, like.dtype] = np.empty(like.shape, like.dtype)
+        return workspace
 
     def state_dict(self) -> dict[str, Any]:
         """Learning rate, step count and per-parameter state, as plain arrays (savable with np.savez)."""

@@ -25,5 +25,5 @@ class Momentum(Optimizer):
             self.state[key] = {"v": np.zeros_like(param)}
         v = self.state[key]["v"]
         v *= self.momentum
-        v -= self.lr * grad
+        v -= np.multiply(grad, self.lr, out=self._workspace(key, grad))
         param += v

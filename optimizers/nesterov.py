@@ -30,7 +30,8 @@ class Nesterov(Optimizer):
             self.state[key] = {"v": np.zeros_like(param)}
         v = self.state[key]["v"]
         m = self.momentum
-        param += (m * m) * v
-        param -= ((1 + m) * self.lr) * grad
+        param += np.multiply(v, m * m, out=self._workspace(key, v))
+        step = self._workspace(key, grad)
+        param -= np.multiply(grad, (1 + m) * self.lr, out=step)
         v *= m
-        v -= self.lr * grad
+        v -= np.multiply(grad, self.lr, out=step)

@@ -26,10 +26,10 @@ class RMSprop(Optimizer):
             self.state[key] = {"h": np.zeros_like(param)}
         h = self.state[key]["h"]
         h *= self.decay_rate
-        step = np.square(grad)
-        step *= 1 - self.decay_rate
-        h += step
-        np.sqrt(h, out=step)
+        square = np.square(grad, out=self._workspace(key, grad))
+        square *= 1 - self.decay_rate
+        h += square
+        step = np.sqrt(h, out=self._workspace(key, h))
         step += self.eps
         np.divide(grad, step, out=step)
         step *= self.lr

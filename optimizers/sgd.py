@@ -14,4 +14,5 @@ class SGD(Optimizer):
         super().__init__(lr)
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
-        param -= self.lr * grad
+        step = np.multiply(grad, self.lr, out=self._workspace(key, grad))
+        param -= step

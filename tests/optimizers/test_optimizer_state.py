@@ -99,3 +99,31 @@ def test_missing_gradient_raises(cls, kwargs, state_names):
     params = make_params()
     with pytest.raises(KeyError, match="b1"):
         cls(**kwargs).update(params, {"W1": np.zeros((3, 4))})
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "_"), ALL, ids=IDS)
+def test_updates_after_the_first_allocate_nothing_of_a_parameters_size(cls, kwargs, _) -> None:
+    """Temporaries the size of a parameter live in memory the optimiser keeps: a fresh one on every
+    update costs page faults, which made SGD's update of a 784x50 weight 40 or 130 us from run to run."""
+    import tracemalloc
+
+    params = {"W": np.ones((256, 256), np.float32)}
+    grads = {"W": np.full((256, 256), 0.5, np.float32)}
+    optimizer = cls(**kwargs)
+    optimizer.update(params, grads)  # the first update creates the state and the working memory
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        optimizer.update(params, grads)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak - start < params["W"].nbytes // 8, f"{cls.__name__} allocated {peak - start} bytes in an update"
+
+
+def test_working_memory_follows_a_parameter_whose_shape_changes() -> None:
+    optimizer = SGD(lr=0.5)
+    for shape in [(4, 3), (2, 5), (4, 3)]:
+        params = {"W": np.zeros(shape, np.float32)}
+        optimizer.update(params, {"W": np.ones(shape, np.float32)})
+        np.testing.assert_array_equal(params["W"], np.full(shape, -0.5, np.float32))
