@@ -46,6 +46,12 @@ class SoftmaxWithLoss(Layer):
         self.loss: float | None = None
         self.y: np.ndarray | None = None
         self.t: np.ndarray | None = None
+        self._rows = np.arange(0)  # 0..N-1, kept for picking each row's label column
+
+    def _row_index(self, n: int) -> np.ndarray:
+        if self._rows.shape[0] != n:
+            self._rows = np.arange(n)
+        return self._rows
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         if x.ndim != 2:
@@ -61,7 +67,7 @@ class SoftmaxWithLoss(Layer):
         if t.ndim == 2:
             self.loss = float(np.add.reduce((log_total - shifted) * t, axis=None) / n)
         else:
-            self.loss = float(np.add.reduce(log_total[:, 0] - shifted[np.arange(n), t]) / n)
+            self.loss = float(np.add.reduce(log_total[:, 0] - shifted[self._row_index(n), t]) / n)
         y /= total
         self.y = y
         self.t = t
@@ -76,5 +82,5 @@ class SoftmaxWithLoss(Layer):
             dx *= scale
         else:
             dx = np.multiply(self.y, scale, dtype=self.y.dtype)  # a new array, laid out like y
-            dx[np.arange(n), self.t] -= scale
+            dx[self._row_index(n), self.t] -= scale
         return dx
