@@ -34,6 +34,7 @@ from benchmarks.common import (
     zeroprop_training_step,
 )
 from layers import Affine, Convolution, Dropout, Pooling, ReLU
+from layers.convolution import weight_gradient
 from networks import DeepConvNet, SimpleConvNet
 from networks.base import Network
 from optimizers import Adam
@@ -119,12 +120,15 @@ def matmul_step(net: Network, batch: int) -> Step:
     """The products zeroprop computes for ``net`` at ``batch``, on random arrays of the same shapes.
 
     Convolution, with W_col (FN, K), col^T (K, P) and P = N*OH*OW: out^T = W_col col^T,
-    dW = dout^T col, and dcol^T = W_col^T dout^T where the layer passes a gradient on.
+    dW = dout^T col (by :func:`layers.convolution.weight_gradient`, the layer's own way, which sums
+    products over chunks for small filters), and dcol^T = W_col^T dout^T where the layer passes a
+    gradient on.
     Affine: x W, x^T dout, and dout W^T where it passes a gradient on.
     """
     rng = np.random.default_rng(2)
     shape = (batch, 1, 28, 28)
     products: list[tuple[np.ndarray, ...]] = []
+    weight_gradients: list[tuple[np.ndarray, np.ndarray]] = []
     for layer in net.layers.values():
         if isinstance(layer, Convolution):
             N, FN, OH, OW = layer.output_shape(shape)
@@ -132,7 +136,8 @@ def matmul_step(net: Network, batch: int) -> Step:
             W = rng.standard_normal((FN, K), dtype=np.float32)
             col = rng.random((K, P), dtype=np.float32)
             dout = rng.standard_normal((FN, P), dtype=np.float32)
-            products += [(W, col, np.empty((FN, P), np.float32)), (dout, col.T, np.empty((FN, K), np.float32))]
+            products.append((W, col, np.empty((FN, P), np.float32)))
+            weight_gradients.append((dout, col))
             if layer.needs_input_grad:
                 products.append((W.T, dout, col))
             shape = (N, FN, OH, OW)
@@ -151,6 +156,8 @@ def matmul_step(net: Network, batch: int) -> Step:
     def step() -> None:
         for a, b, out in products:
             np.matmul(a, b, out=out)
+        for dout, col in weight_gradients:
+            weight_gradient(dout, col)
 
     return step
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from layers import Convolution, LayerStateError, gradient_check
-from layers.convolution import SMALL_FILTER_ROWS
+from layers.convolution import SMALL_FILTER_ROWS, product_over_chunks
 
 # (N, C, H, W, FN, FH, FW, stride, pad)
 CASES = [
@@ -200,3 +200,31 @@ def test_backward_needs_a_forward_and_the_right_shape():
     layer.backward(np.zeros((2, 4, 3, 3)))
     with pytest.raises(LayerStateError, match="called twice"):
         layer.backward(np.zeros((2, 4, 3, 3)))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 5, 7, 35, 36, 100])
+def test_product_over_chunks_is_the_product(chunk):
+    """Whole chunks, a remainder, a chunk longer than the rows: each is a b^T."""
+    rng = np.random.default_rng(chunk)
+    a, b = rng.standard_normal((4, 35)), rng.standard_normal((6, 35))
+    np.testing.assert_allclose(product_over_chunks(a, b, chunk), a @ b.T, rtol=1e-12, atol=1e-12)
+
+
+def test_weight_gradient_of_a_small_filter_sums_chunks(monkeypatch):
+    """With chunks of a few pixels forced, the layer's dW still matches the one long product."""
+    import layers.convolution as convolution
+
+    x, W, b, stride, pad = make(CASES[0])
+    assert W[0].size < SMALL_FILTER_ROWS
+    layer = Convolution(W, b, stride, pad)
+    dout = np.random.default_rng(1).standard_normal(layer.forward(x).shape)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = dout.shape[2:]
+    expected = np.empty_like(W)  # dW[f, c, i, j] = sum over (n, y, z) of dout[n, f, y, z] x_pad[n, c, y*s + i, z*s + j]
+    for i in range(W.shape[2]):
+        for j in range(W.shape[3]):
+            window = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
+            expected[:, :, i, j] = np.einsum("nfyz,ncyz->fc", dout, window)
+    monkeypatch.setattr(convolution, "ONE_THREAD_PRODUCT", 7 * W.shape[0] * W[0].size)  # chunks of 7 pixels
+    layer.backward(dout)
+    np.testing.assert_allclose(layer.dW, expected, rtol=1e-10, atol=1e-10)
