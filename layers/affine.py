@@ -14,6 +14,8 @@ class Affine(Layer):
     """out = x W + b for x of shape (N, ...), flattened to (N, D); W is (D, M), b is (M,).
 
     Backward:  dx = dout W^T (reshaped to x's shape),  dW = x^T dout,  db = sum over N of dout.
+    An input laid out batch-last in memory (a pooled conv output, (C, H, W, N)) is multiplied where it
+    lies, as the transpose of its (D, N) view, and dx is handed back laid out the same way.
     Setting ``needs_input_grad = False`` (for a network's first layer, whose input is data) skips dx,
     a third of the layer's matrix work, and makes ``backward`` return None.
     """
@@ -43,13 +45,17 @@ class Affine(Layer):
         W = self.params["W"]
         if x.ndim != 2:
             features = math.prod(x.shape[1:])
-            if features == W.shape[0] and not x.flags.c_contiguous:
-                # reshape would copy (a pooled conv output is a transposed view): copy into memory we reuse
+            batch_last = x.transpose(*range(1, x.ndim), 0)
+            if features != W.shape[0] or x.flags.c_contiguous:
+                x2 = x.reshape(x.shape[0], -1)
+            elif batch_last.flags.c_contiguous:
+                # a pooled conv output: (N, C, H, W) over (C, H, W, N) memory, whose flat view (D, N)
+                # transposed is x2; BLAS multiplies it as it lies, and backward hands dx back so laid out
+                x2 = batch_last.reshape(features, x.shape[0]).T
+            else:  # reshape would copy: copy into memory we reuse
                 self.x = None  # let go of the last copy first, so that it can be refilled
                 x2 = self._flat_input.empty((x.shape[0], features), x.dtype)
                 np.copyto(x2.reshape(x.shape), x)
-            else:
-                x2 = x.reshape(x.shape[0], -1)
         else:
             x2 = x
         if x2.shape[1] != W.shape[0]:
@@ -72,7 +78,11 @@ class Affine(Layer):
         self.grads["b"] = self._column_sums(dout)
         if not self.needs_input_grad:
             return None
-        return (dout @ self.params["W"].T).reshape(self.original_x_shape)
+        if self.x.flags.f_contiguous and not self.x.flags.c_contiguous:
+            dx = (self.params["W"] @ dout.T).T  # laid out as x was: (D, N) in memory
+        else:
+            dx = dout @ self.params["W"].T
+        return dx.reshape(self.original_x_shape)
 
     def _column_sums(self, dout: np.ndarray) -> np.ndarray:
         """db = sum over N of dout, taken as the product ones(N) dout: 2-3 times faster for a (100, 50)

@@ -95,8 +95,10 @@ class Pooling(Layer):
         N, C, H, W = self.x_shape
         p = self.pad
         out_h, out_w = expected[2:]
-        dout_c = self._memory["dout"].empty((C, out_h, out_w, N), dout.dtype)  # laid out like arg_max:
-        np.copyto(dout_c, dout.transpose(1, 2, 3, 0))                          # a faster loop
+        dout_c = dout.transpose(1, 2, 3, 0)  # laid out like arg_max (batch-last) for a faster loop
+        if not dout_c.flags.c_contiguous:
+            dout_c = self._memory["dout"].empty((C, out_h, out_w, N), dout.dtype)
+            np.copyto(dout_c, dout.transpose(1, 2, 3, 0))
         disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
         # Windows of size stride x stride tile the padded input: every pixel is written exactly once.
         covering = self.stride == self.pool_h == self.pool_w

@@ -217,6 +217,32 @@ def test_affine_gradients(x_shape, out_features):
     assert relative_error(dx, numerical_gradient(lambda _: loss(), x)) < 1e-7
 
 
+@pytest.mark.parametrize("n", [1, 4])
+def test_affine_reads_every_memory_layout_and_gives_dx_back_laid_out_alike(n):
+    """A pooled conv output is an (N, C, H, W) view of batch-last memory (C, H, W, N): Affine multiplies
+    it where it lies, and dx comes back laid out the same way, so the pooling layer reads it in order."""
+    rng = np.random.default_rng(RNG_SEED)
+    x = rng.standard_normal((n, 2, 3, 4))
+    W, b = rng.standard_normal((24, 5)), rng.standard_normal(5)
+    dout = rng.standard_normal((n, 5))
+    layouts = {
+        "C order": x,
+        "batch-last": np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2),
+        "channel-major": np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+        "strided": np.repeat(x, 2, axis=3)[:, :, :, ::2],
+    }
+    for name, given in layouts.items():
+        layer = Affine(W, b)
+        np.testing.assert_allclose(layer.forward(given), x.reshape(n, -1) @ W + b, rtol=1e-13, err_msg=name)
+        dx = layer.backward(dout)
+        np.testing.assert_allclose(dx, (dout @ W.T).reshape(x.shape), rtol=1e-13, err_msg=name)
+        np.testing.assert_allclose(layer.dW, x.reshape(n, -1).T @ dout, rtol=1e-13, err_msg=name)
+        np.testing.assert_array_equal(given, x, err_msg=name)  # not written to
+        if name == "batch-last":
+            assert dx.transpose(1, 2, 3, 0).flags.c_contiguous, "dx should lie batch-last, as x did"
+            assert np.shares_memory(layer.x, given), "batch-last input should be read in place"
+
+
 def test_affine_book_attributes_alias_the_dicts():
     W, b = np.ones((3, 2)), np.zeros(2)
     layer = Affine(W, b)

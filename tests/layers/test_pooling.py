@@ -153,3 +153,19 @@ def test_backward_needs_a_forward_and_the_right_shape():
     layer.forward(np.zeros((1, 1, 4, 4)))
     with pytest.raises(ValueError, match=r"Pooling.backward: expected dout of shape \(1, 1, 2, 2\)"):
         layer.backward(np.zeros((1, 1, 2, 3)))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_dout_in_any_memory_layout_gives_the_same_dx(case):
+    """dout from Affine comes batch-last (N, C, OH, OW over C, OH, OW, N) and is read in place; any other
+    layout is copied first. Either way dx is the same, and dout is not written to."""
+    x = np.random.default_rng(6).standard_normal(case[:4])
+    _, out, dout, dx = run(x, case)
+    _, expected_dx = naive_pool(x, *case[4:], dout)
+    for given in (np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2),
+                  np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)):
+        before = given.copy()
+        layer = Pooling(*case[4:])
+        layer.forward(x)
+        np.testing.assert_allclose(layer.backward(given), expected_dx, rtol=1e-14, atol=1e-14)
+        np.testing.assert_array_equal(given, before)
