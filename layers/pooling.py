@@ -36,7 +36,8 @@ class Pooling(Layer):
         self.x_shape: tuple[int, ...] | None = None
         self.arg_max: np.ndarray | None = None  # (C, OH, OW, N): index i*pool_w + j of the first maximum
         self._pad_buffer: np.ndarray | None = None
-        self._memory = {name: Recycler() for name in ("gather", "out", "arg", "dout", "dx", "hit")}
+        self._dout_buffer: np.ndarray | None = None
+        self._memory = {name: Recycler() for name in ("gather", "out", "arg", "dx", "hit")}
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, C, OH, OW) for input of ``input_shape``; ValueError if the window or stride does not fit."""
@@ -95,10 +96,10 @@ class Pooling(Layer):
         N, C, H, W = self.x_shape
         p = self.pad
         out_h, out_w = expected[2:]
-        dout_c = dout.transpose(1, 2, 3, 0)  # laid out like arg_max (batch-last) for a faster loop
-        if not dout_c.flags.c_contiguous:
-            dout_c = self._memory["dout"].empty((C, out_h, out_w, N), dout.dtype)
-            np.copyto(dout_c, dout.transpose(1, 2, 3, 0))
+        # laid out like arg_max (batch-last) for a faster loop: in place when dout already is (from Affine)
+        dout_c = padded_batch_last(dout, 0, buffer=self._dout_buffer)
+        if dout_c.base is None:  # a copy, not a view of dout: keep its memory for the next call
+            self._dout_buffer = dout_c
         disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
         # Windows of size stride x stride tile the padded input: every pixel is written exactly once.
         covering = self.stride == self.pool_h == self.pool_w
