@@ -1,4 +1,4 @@
-"""Time one training iteration of TwoLayerNet against PyTorch, the textbook's float64 net and BLAS alone.
+"""Time one training iteration of TwoLayerNet against PyTorch, plain NumPy, the textbook's net and BLAS alone.
 
     python -m benchmarks.bench_mlp                 # 784-50-10 and 784-1000-10 at batch 100
     python -m benchmarks.bench_mlp --quick         # a fast smoke run
@@ -6,9 +6,10 @@
 
 An iteration is forward, backward and an SGD update on a float32 batch. All implementations run in
 the same process with the same thread count, taking turns in rounds; a ratio is the median over
-rounds of the two rows' medians in that round. The "matmul floor" rows time only the network's
-matrix products at the same shapes: no implementation that computes them with the same BLAS can
-be faster.
+rounds of the two rows' medians in that round. "Plain float32 NumPy" is the same step written
+out in one method with no layers (the issue's reference point). The "matmul floor" rows time only
+the network's matrix products at the same shapes: no implementation that computes them with the
+same BLAS can be faster.
 """
 
 from __future__ import annotations
@@ -133,6 +134,55 @@ class BookTwoLayerNet:
             self.params[key] -= lr * grads[key]
 
 
+# -- the same step written out in plain float32 NumPy ---------------------------------------------
+
+class PlainNumpyNet:
+    """Forward, loss, backward and SGD for the two-layer net written out in one method: float32,
+    no layers, no checks, no reused memory. The issue's reference point for 784-50-10 ("a plain
+    float32 NumPy implementation"), timed in the same run as zeroprop and torch.
+
+    h = x W1 + b1, a = max(h, 0), s = a W2 + b2, loss = mean over n of log(sum_k e^s'_k) - s'_t with
+    s' = s - max s; ds = (softmax(s) - onehot(t)) / N, dW2 = a^T ds, db2 = sum over n of ds,
+    da = ds W2^T where h > 0 (else 0), dW1 = x^T da, db1 = sum over n of da.
+    """
+
+    def __init__(self, params: dict[str, np.ndarray], lr: float = LEARNING_RATE) -> None:
+        self.params = {key: np.array(value, dtype=np.float32) for key, value in params.items()}  # copies
+        self.lr = lr
+
+    def sgd_step(self, x: np.ndarray, t: np.ndarray) -> float:
+        p, lr = self.params, self.lr
+        n = x.shape[0]
+        rows = np.arange(n)
+        h = x @ p["W1"] + p["b1"]
+        mask = h > 0
+        a = h * mask
+        s = a @ p["W2"] + p["b2"]
+        shifted = s - s.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        loss = float(np.log(total).sum() - shifted[rows, t].sum()) / n
+        ds = e / total
+        ds[rows, t] -= 1
+        ds /= n
+        da = ds @ p["W2"].T * mask
+        p["W2"] -= lr * (a.T @ ds)
+        p["b2"] -= lr * ds.sum(axis=0)
+        p["W1"] -= lr * (x.T @ da)
+        p["b1"] -= lr * da.sum(axis=0)
+        return loss
+
+
+def plain_numpy_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    net = PlainNumpyNet(params)
+    pool = cycle(batches)
+
+    def step() -> float:
+        return net.sgd_step(*next(pool))
+
+    return step
+
+
 # -- the cases -----------------------------------------------------------------------------------
 
 def make_batches(batch: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -197,9 +247,10 @@ def matmul_step(hidden: int, batch: int, with_input_grad: bool) -> Step:
 
 
 def first_losses(params: dict[str, np.ndarray], torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
-    """The loss on one batch of zeroprop, the textbook net and torch with the same weights (a sanity check)."""
+    """The loss on one batch of zeroprop, the textbook net, plain NumPy and torch with the same weights
+    (a sanity check)."""
     net = TwoLayerNet(INPUT_SIZE, params["W1"].shape[1], OUTPUT_SIZE, seed=0)
-    losses = [net.loss(x, t), float(BookTwoLayerNet(params).loss(x, t))]
+    losses = [net.loss(x, t), float(BookTwoLayerNet(params).loss(x, t)), PlainNumpyNet(params).sgd_step(x, t)]
     if torch is not None:
         with torch.no_grad():
             scores = torch_model(torch, params)(torch.from_numpy(x))
@@ -227,6 +278,7 @@ def bench_network(hidden: int, args: argparse.Namespace, torch: ModuleType | Non
         lean = TwoLayerNet(INPUT_SIZE, hidden, OUTPUT_SIZE, seed=0)
         lean.layers["Affine1"].needs_input_grad = False
         cases["lean"] = zeroprop_step(lean, batches)
+    cases["plain"] = plain_numpy_step(params, batches)
     cases["book"] = book_step(params, batches)
     cases["floor"] = matmul_step(hidden, args.batch, with_input_grad=ours_computes_dx)
     if ours_computes_dx:
@@ -242,11 +294,13 @@ def bench_network(hidden: int, args: argparse.Namespace, torch: ModuleType | Non
         "ours": "zeroprop TwoLayerNet + SGD (float32)",
         "torch": "PyTorch Linear-ReLU-Linear + SGD (float32)",
         "lean": "zeroprop, first Affine skips dx",
+        "plain": "plain float32 NumPy, written out",
         "book": "textbook layers, float64 weights",
         "floor": f"matmul floor of zeroprop ({products})",
         "floor_lean": "matmul floor without input dx (5 products)",
     }
-    floor_of = {"ours": "floor", "lean": "floor_lean", "torch": "floor_lean" if ours_computes_dx else "floor"}
+    lean_floor = "floor_lean" if ours_computes_dx else "floor"  # the products of a net that skips the input's dx
+    floor_of = {"ours": "floor", "lean": "floor_lean", "plain": lean_floor, "torch": lean_floor}
     rows = []
     for name, timing in timings.items():
         q1, q3 = timing.quartiles
@@ -275,6 +329,8 @@ def print_verdict(hidden: int, timings: dict[str, Timing], ours_computes_dx: boo
         target = TARGETS.get(hidden)
         verdict = "" if target is None else f" (target <= {target:.2f}x: {'met' if ratio <= target else 'NOT met'})"
         parts.append(f"zeroprop / torch = {ratio:.2f}x{verdict}")
+    if "plain" in timings:
+        parts.append(f"zeroprop / plain NumPy = {paired_ratio(timings['ours'], timings['plain']):.2f}x")
     if ours_computes_dx:
         lean = f"skipping the input layer's dx saves {1 - paired_ratio(timings['lean'], timings['ours']):.0%}"
         if "torch" in timings:
