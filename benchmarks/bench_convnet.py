@@ -5,9 +5,11 @@
 
 An iteration is forward, backward and an Adam update (lr 0.001) on a float32 batch of 1x28x28
 images. zeroprop and PyTorch (the same layers with the same weights, dropout included, on the CPU)
-run in one process with the same thread count, taking turns in rounds; medians are compared. The
-"matmul floor" times only the matrix products of zeroprop's im2col convolutions (forward, dW, dcol)
-and affines at the same shapes: no implementation computing them with the same BLAS can be faster.
+run in one process with the same thread count, taking turns in rounds; medians are compared. For
+SimpleConvNet, one more row times the same step written out the textbook's way in float32, for
+scale (:mod:`benchmarks.plain_convnet`). The "matmul floor" times only the matrix products of
+zeroprop's im2col convolutions (forward, dW, dcol) and affines at the same shapes: no
+implementation computing them with the same BLAS can be faster.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from itertools import cycle
 from types import ModuleType
 
 import numpy as np
@@ -33,6 +36,7 @@ from benchmarks.common import (
     torch_training_step,
     zeroprop_training_step,
 )
+from benchmarks.plain_convnet import PlainSimpleConvNet
 from layers import Affine, Convolution, Dropout, Pooling, ReLU
 from layers.convolution import weight_gradient
 from networks import DeepConvNet, SimpleConvNet
@@ -58,6 +62,18 @@ def make_batches(batch: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray
 
 def zeroprop_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
     return zeroprop_training_step(net, Adam(LEARNING_RATE), batches)
+
+
+def plain_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    """SimpleConvNet written out the textbook's way in plain float32 NumPy, for scale."""
+    conv = net.layers["Conv1"]
+    plain = PlainSimpleConvNet(net.params, conv.stride, conv.pad, lr=LEARNING_RATE)
+    pool = cycle(batches)
+
+    def step() -> float:
+        return plain.adam_step(*next(pool))
+
+    return step
 
 
 # -- PyTorch twins -------------------------------------------------------------------------------
@@ -104,8 +120,12 @@ def torch_step(torch: ModuleType, net: Network, batches: list[tuple[np.ndarray, 
 
 
 def first_losses(net: Network, torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
-    """Inference loss on one batch from zeroprop and from the torch twin (a check that they match)."""
+    """Inference loss on one batch from zeroprop, the torch twin and for SimpleConvNet the textbook-style
+    version (a check that they match)."""
     losses = [net.loss(x, t)]
+    if isinstance(net, SimpleConvNet):
+        conv = net.layers["Conv1"]
+        losses.append(PlainSimpleConvNet(net.params, conv.stride, conv.pad).gradient(x, t)[0])
     if torch is not None:
         model = torch_model(torch, net)
         model.eval()
@@ -174,12 +194,15 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
     cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
     if torch is not None:
         cases["torch"] = torch_step(torch, net, batches)
+    if isinstance(net, SimpleConvNet):
+        cases["plain"] = plain_step(net, batches)
     cases["floor"] = matmul_step(net, args.batch)
     rounds = max(1, args.repeat // args.calls_per_round)
     timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup,
                                groups=thread_pools(cases), pause=args.pause)
     medians = {case: timing.median for case, timing in timings.items()}
     labels = {"ours": f"zeroprop {name} + Adam (float32)", "torch": "PyTorch twin + Adam (float32)",
+              "plain": "textbook's im2col layers, float32",
               "floor": "matmul floor of zeroprop (im2col GEMMs + affines)"}
     rows = []
     for case, timing in timings.items():
@@ -194,7 +217,11 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
     if "torch" in medians:
         ratio = medians["ours"] / medians["torch"]
         target = TARGETS[name]
-        print(f"  zeroprop / torch = {ratio:.2f}x (target <= {target:.2f}x: {'met' if ratio <= target else 'NOT met'})")
+        met = "met" if ratio <= target else "NOT met"
+        verdict = f"zeroprop / torch = {ratio:.2f}x (target <= {target:.2f}x: {met})"
+        if "plain" in medians:
+            verdict += f"; the textbook's way / torch = {medians['plain'] / medians['torch']:.2f}x"
+        print("  " + verdict)
     return medians
 
 
