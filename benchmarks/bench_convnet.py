@@ -7,7 +7,7 @@ An iteration is forward, backward and an Adam update (lr 0.001) on a float32 bat
 images. zeroprop and PyTorch (the same layers with the same weights, dropout included, on the CPU)
 run in one process with the same thread count, taking turns in rounds; medians are compared. For
 SimpleConvNet, one more row times the same step written out the textbook's way in float32, for
-scale (:mod:`benchmarks.plain_convnet`). The "matmul floor" times only the matrix products of
+scale (:mod:`benchmarks.plain_nets`). The "matmul floor" times only the matrix products of
 zeroprop's im2col convolutions (forward, dW, dcol) and affines at the same shapes: no
 implementation computing them with the same BLAS can be faster.
 """
@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from itertools import cycle
 from types import ModuleType
 
 import numpy as np
 
 from benchmarks.common import (
     add_thread_options,
+    cycling_step,
     describe_environment,
     format_ratio,
     format_seconds,
@@ -36,7 +36,7 @@ from benchmarks.common import (
     torch_training_step,
     zeroprop_training_step,
 )
-from benchmarks.plain_convnet import PlainSimpleConvNet
+from benchmarks.plain_nets import PlainSimpleConvNet
 from layers import Affine, Convolution, Dropout, Pooling, ReLU
 from layers.convolution import weight_gradient
 from networks import DeepConvNet, SimpleConvNet
@@ -67,13 +67,7 @@ def zeroprop_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) ->
 def plain_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
     """SimpleConvNet written out the textbook's way in plain float32 NumPy, for scale."""
     conv = net.layers["Conv1"]
-    plain = PlainSimpleConvNet(net.params, conv.stride, conv.pad, lr=LEARNING_RATE)
-    pool = cycle(batches)
-
-    def step() -> float:
-        return plain.adam_step(*next(pool))
-
-    return step
+    return cycling_step(PlainSimpleConvNet(net.params, conv.stride, conv.pad, lr=LEARNING_RATE).adam_step, batches)
 
 
 # -- PyTorch twins -------------------------------------------------------------------------------

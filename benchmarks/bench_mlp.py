@@ -19,7 +19,6 @@ import shlex
 import sys
 from collections import OrderedDict
 from collections.abc import Callable
-from itertools import cycle
 from types import ModuleType
 
 import numpy as np
@@ -28,6 +27,7 @@ from benchmarks.common import (
     OthersCpuShare,
     Timing,
     add_thread_options,
+    cycling_step,
     describe_environment,
     float32_mib,
     format_ratio,
@@ -42,6 +42,7 @@ from benchmarks.common import (
     torch_training_step,
     zeroprop_training_step,
 )
+from benchmarks.plain_nets import PlainNumpyNet
 from networks import TwoLayerNet
 from optimizers import SGD
 
@@ -136,51 +137,8 @@ class BookTwoLayerNet:
 
 # -- the same step written out in plain float32 NumPy ---------------------------------------------
 
-class PlainNumpyNet:
-    """Forward, loss, backward and SGD for the two-layer net written out in one method: float32,
-    no layers, no checks, no reused memory: the "plain float32 NumPy implementation" the 784-50-10
-    target is set against, timed in the same run as zeroprop and torch.
-
-    h = x W1 + b1, a = max(h, 0), s = a W2 + b2, loss = mean over n of log(sum_k e^s'_k) - s'_t with
-    s' = s - max s; ds = (softmax(s) - onehot(t)) / N, dW2 = a^T ds, db2 = sum over n of ds,
-    da = ds W2^T where h > 0 (else 0), dW1 = x^T da, db1 = sum over n of da.
-    """
-
-    def __init__(self, params: dict[str, np.ndarray], lr: float = LEARNING_RATE) -> None:
-        self.params = {key: np.array(value, dtype=np.float32) for key, value in params.items()}  # copies
-        self.lr = lr
-
-    def sgd_step(self, x: np.ndarray, t: np.ndarray) -> float:
-        p, lr = self.params, self.lr
-        n = x.shape[0]
-        rows = np.arange(n)
-        h = x @ p["W1"] + p["b1"]
-        mask = h > 0
-        a = h * mask
-        s = a @ p["W2"] + p["b2"]
-        shifted = s - s.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        loss = float(np.log(total).sum() - shifted[rows, t].sum()) / n
-        ds = e / total
-        ds[rows, t] -= 1
-        ds /= n
-        da = ds @ p["W2"].T * mask
-        p["W2"] -= lr * (a.T @ ds)
-        p["b2"] -= lr * ds.sum(axis=0)
-        p["W1"] -= lr * (x.T @ da)
-        p["b1"] -= lr * da.sum(axis=0)
-        return loss
-
-
 def plain_numpy_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
-    net = PlainNumpyNet(params)
-    pool = cycle(batches)
-
-    def step() -> float:
-        return net.sgd_step(*next(pool))
-
-    return step
+    return cycling_step(PlainNumpyNet(params, LEARNING_RATE).sgd_step, batches)
 
 
 # -- the cases -----------------------------------------------------------------------------------
@@ -200,13 +158,7 @@ def zeroprop_step(net: TwoLayerNet, batches: list[tuple[np.ndarray, np.ndarray]]
 
 def book_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
     net = BookTwoLayerNet(params)
-    pool = cycle(batches)
-
-    def step() -> None:
-        x, t = next(pool)
-        net.sgd_step(x, t, LEARNING_RATE)
-
-    return step
+    return cycling_step(lambda x, t: net.sgd_step(x, t, LEARNING_RATE), batches)
 
 
 def torch_model(torch: ModuleType, params: dict[str, np.ndarray]) -> object:

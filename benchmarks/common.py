@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import cycle
 from types import ModuleType
 
 # Every variable a BLAS or OpenMP runtime reads its thread count from, set alike.
@@ -391,16 +392,23 @@ def torch_training_step(torch: ModuleType, model: object, optimizer: object,
                         batches: Sequence[tuple[object, object]]) -> Callable[[], None]:
     """One PyTorch training iteration per call over ``batches`` (NumPy pairs), cycling: zero the
     gradients (set to None), cross-entropy forward, backward, optimiser step."""
-    from itertools import cycle
-
     cross_entropy = torch.nn.functional.cross_entropy
-    pool = cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
 
-    def step() -> None:
-        x, t = next(pool)
+    def train_on(x: object, t: object) -> None:
         optimizer.zero_grad(set_to_none=True)
         cross_entropy(model(x), t).backward()
         optimizer.step()
+
+    return cycling_step(train_on, [(torch.from_numpy(x), torch.from_numpy(t)) for x, t in batches])
+
+
+def cycling_step(train_on: Callable[[object, object], object],
+                 batches: Sequence[tuple[object, object]]) -> Callable[[], object]:
+    """A step that calls ``train_on(x, t)`` on the next batch of ``batches`` each time, cycling."""
+    pool = cycle(batches)
+
+    def step() -> object:
+        return train_on(*next(pool))
 
     return step
 
@@ -409,14 +417,10 @@ def zeroprop_training_step(network: object, optimizer: object,
                            batches: Sequence[tuple[object, object]]) -> Callable[[], None]:
     """One zeroprop training iteration per call over ``batches``, cycling: one forward and backward
     pass (``loss_and_gradient``), then the optimiser's in-place update."""
-    from itertools import cycle
 
-    pool = cycle(batches)
-
-    def step() -> None:
-        x, t = next(pool)
+    def train_on(x: object, t: object) -> None:
         _, grads = network.loss_and_gradient(x, t)
         optimizer.update(network.params, grads)
 
-    return step
+    return cycling_step(train_on, batches)
 
