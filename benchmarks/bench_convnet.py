@@ -6,8 +6,8 @@
 An iteration is forward, backward and an Adam update (lr 0.001) on a float32 batch of 1x28x28
 images. zeroprop and PyTorch (the same layers with the same weights, dropout included, on the CPU)
 run in one process with the same thread count, taking turns in rounds; medians are compared. For
-SimpleConvNet, one more row times the same step written out the textbook's way in float32, for
-scale (:mod:`benchmarks.plain_nets`). The "matmul floor" times only the matrix products of
+each network, one more row times the same network built from the book's layers (``fast=False``),
+the step a learner reads. The "matmul floor" times only the matrix products of
 zeroprop's im2col convolutions (forward, dW, dcol) and affines at the same shapes: no
 implementation computing them with the same BLAS can be faster.
 """
@@ -23,7 +23,6 @@ import numpy as np
 
 from benchmarks.common import (
     add_thread_options,
-    cycling_step,
     describe_environment,
     format_ratio,
     format_seconds,
@@ -36,20 +35,17 @@ from benchmarks.common import (
     torch_training_step,
     zeroprop_training_step,
 )
-from benchmarks.plain_nets import PlainSimpleConvNet
-from layers import Affine, Convolution, Dropout, Pooling, ReLU
-from layers.convolution import weight_gradient
+from engine import FastAffine, FastConvolution, FastPooling, FastRelu
+from engine.convolution import weight_gradient
+from layers import Affine, Convolution, Dropout, Pooling, Relu
 from networks import DeepConvNet, SimpleConvNet
 from networks.base import Network
 from optimizers import Adam
 
 LEARNING_RATE = 0.001
 BATCH_POOL = 4  # distinct batches cycled through
-TARGETS = {"SimpleConvNet": 0.7, "DeepConvNet": 1.2}  # the most zeroprop / torch may be
-NETWORKS: dict[str, Callable[[], Network]] = {
-    "SimpleConvNet": lambda: SimpleConvNet(seed=0),
-    "DeepConvNet": lambda: DeepConvNet(seed=0),
-}
+TARGETS = {"SimpleConvNet": 0.7, "DeepConvNet": 1.0}  # the most zeroprop / torch may be
+NETWORKS: dict[str, Callable[..., Network]] = {"SimpleConvNet": SimpleConvNet, "DeepConvNet": DeepConvNet}
 
 Step = Callable[[], object]
 
@@ -64,12 +60,6 @@ def zeroprop_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) ->
     return zeroprop_training_step(net, Adam(LEARNING_RATE), batches)
 
 
-def plain_step(net: Network, batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
-    """SimpleConvNet written out the textbook's way in plain float32 NumPy, for scale."""
-    conv = net.layers["Conv1"]
-    return cycling_step(PlainSimpleConvNet(net.params, conv.stride, conv.pad, lr=LEARNING_RATE).adam_step, batches)
-
-
 # -- PyTorch twins -------------------------------------------------------------------------------
 
 def torch_model(torch: ModuleType, net: Network) -> object:
@@ -78,14 +68,14 @@ def torch_model(torch: ModuleType, net: Network) -> object:
     modules = []
     flat = False
     for layer in net.layers.values():
-        if isinstance(layer, Convolution):
+        if isinstance(layer, Convolution | FastConvolution):
             W, b = layer.params["W"], layer.params["b"]
             conv = nn.Conv2d(W.shape[1], W.shape[0], W.shape[2:], stride=layer.stride, padding=layer.pad)
             with torch.no_grad():
                 conv.weight.copy_(torch.from_numpy(W))
                 conv.bias.copy_(torch.from_numpy(b))
             modules.append(conv)
-        elif isinstance(layer, Affine):
+        elif isinstance(layer, Affine | FastAffine):
             W, b = layer.params["W"], layer.params["b"]
             linear = nn.Linear(*W.shape)
             with torch.no_grad():
@@ -95,9 +85,9 @@ def torch_model(torch: ModuleType, net: Network) -> object:
                 modules.append(nn.Flatten())
                 flat = True
             modules.append(linear)
-        elif isinstance(layer, ReLU):
+        elif isinstance(layer, Relu | FastRelu):
             modules.append(nn.ReLU())
-        elif isinstance(layer, Pooling):
+        elif isinstance(layer, Pooling | FastPooling):
             modules.append(nn.MaxPool2d((layer.pool_h, layer.pool_w), stride=layer.stride, padding=layer.pad))
         elif isinstance(layer, Dropout):
             modules.append(nn.Dropout(layer.dropout_ratio))
@@ -113,13 +103,10 @@ def torch_step(torch: ModuleType, net: Network, batches: list[tuple[np.ndarray, 
     return torch_training_step(torch, model, opt, batches)
 
 
-def first_losses(net: Network, torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
-    """Inference loss on one batch from zeroprop, the torch twin and for SimpleConvNet the textbook-style
-    version (a check that they match)."""
-    losses = [net.loss(x, t)]
-    if isinstance(net, SimpleConvNet):
-        conv = net.layers["Conv1"]
-        losses.append(PlainSimpleConvNet(net.params, conv.stride, conv.pad).gradient(x, t)[0])
+def first_losses(nets: list[Network], torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
+    """Inference loss on one batch from each zeroprop build and the torch twin (a check that they match)."""
+    losses = [net.loss(x, t) for net in nets]
+    net = nets[0]
     if torch is not None:
         model = torch_model(torch, net)
         model.eval()
@@ -144,7 +131,7 @@ def matmul_step(net: Network, batch: int) -> Step:
     products: list[tuple[np.ndarray, ...]] = []
     weight_gradients: list[tuple[np.ndarray, np.ndarray]] = []
     for layer in net.layers.values():
-        if isinstance(layer, Convolution):
+        if isinstance(layer, Convolution | FastConvolution):
             N, FN, OH, OW = layer.output_shape(shape)
             K, P = int(np.prod(layer.params["W"].shape[1:])), N * OH * OW
             W = rng.standard_normal((FN, K), dtype=np.float32)
@@ -155,9 +142,9 @@ def matmul_step(net: Network, batch: int) -> Step:
             if layer.needs_input_grad:
                 products.append((W.T, dout, col))
             shape = (N, FN, OH, OW)
-        elif isinstance(layer, Pooling):
+        elif isinstance(layer, Pooling | FastPooling):
             shape = layer.output_shape(shape)
-        elif isinstance(layer, Affine):
+        elif isinstance(layer, Affine | FastAffine):
             D, M = layer.params["W"].shape
             x = rng.random((batch, D), dtype=np.float32)
             W = rng.standard_normal((D, M), dtype=np.float32)
@@ -180,23 +167,23 @@ def matmul_step(net: Network, batch: int) -> Step:
 
 def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None) -> dict[str, float]:
     """Time zeroprop, torch and the matmul floor for one network at --batch; print the table."""
-    net = NETWORKS[name]()
+    net = NETWORKS[name](seed=0)
+    book = NETWORKS[name](seed=0, fast=False)  # the same weights, built from the book's layers
     batches = make_batches(args.batch)
-    losses = first_losses(net, torch, *batches[0])
+    losses = first_losses([net, book], torch, *batches[0])
     if max(losses) - min(losses) > 1e-4 * max(losses):
         raise RuntimeError(f"{name}: zeroprop and torch disagree on the first loss: {losses}")
     cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
     if torch is not None:
         cases["torch"] = torch_step(torch, net, batches)
-    if isinstance(net, SimpleConvNet):
-        cases["plain"] = plain_step(net, batches)
+    cases["book"] = zeroprop_step(book, batches)
     cases["floor"] = matmul_step(net, args.batch)
     rounds = max(1, args.repeat // args.calls_per_round)
     timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=args.warmup,
                                groups=thread_pools(cases), pause=args.pause)
     medians = {case: timing.median for case, timing in timings.items()}
     labels = {"ours": f"zeroprop {name} + Adam (float32)", "torch": "PyTorch twin + Adam (float32)",
-              "plain": "textbook's im2col layers, float32",
+              "book": "zeroprop, book layers (fast=False)",
               "floor": "matmul floor of zeroprop (im2col GEMMs + affines)"}
     rows = []
     for case, timing in timings.items():
@@ -213,8 +200,7 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
         target = TARGETS[name]
         met = "met" if ratio <= target else "NOT met"
         verdict = f"zeroprop / torch = {ratio:.2f}x (target <= {target:.2f}x: {met})"
-        if "plain" in medians:
-            verdict += f"; the textbook's way / torch = {medians['plain'] / medians['torch']:.2f}x"
+        verdict += f"; book layers / torch = {medians['book'] / medians['torch']:.2f}x"
         print("  " + verdict)
     return medians
 
@@ -244,7 +230,7 @@ def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:
 
 def one_iteration(name: str, batch: int, iterations: int) -> None:
     """Build ``name`` and run ``iterations`` training iterations (for the peak-memory measurement)."""
-    net = NETWORKS[name]()
+    net = NETWORKS[name](seed=0)
     step = zeroprop_step(net, make_batches(batch)[:1])
     for _ in range(iterations):
         step()

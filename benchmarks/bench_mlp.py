@@ -1,4 +1,4 @@
-"""Time one training iteration of TwoLayerNet against PyTorch, plain NumPy, the textbook's net and BLAS alone.
+"""Time one training iteration of TwoLayerNet against PyTorch, plain NumPy, float64 and BLAS alone.
 
     python -m benchmarks.bench_mlp                 # 784-50-10 and 784-1000-10 at batch 100
     python -m benchmarks.bench_mlp --quick         # a fast smoke run
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections import OrderedDict
 from collections.abc import Callable
 from types import ModuleType
 
@@ -55,86 +54,6 @@ TARGETS = {50: 0.5, 1000: 1.0}  # the most zeroprop / torch may be, per hidden s
 Step = Callable[[], object]
 
 
-# -- the textbook's float64 net, for scale -------------------------------------------------------
-
-class BookAffine:
-    """The book's Affine: out = x W + b; backward returns dx and keeps dW, db."""
-
-    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
-        self.W, self.b = W, b
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
-        return np.dot(x, self.W) + self.b
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        self.dW = np.dot(self.x.T, dout)
-        self.db = np.sum(dout, axis=0)
-        return np.dot(dout, self.W.T)
-
-
-class BookRelu:
-    """The book's Relu: zeroes a copy where x <= 0; backward zeroes dout there, in place."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.mask = x <= 0
-        out = x.copy()
-        out[self.mask] = 0
-        return out
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        dout[self.mask] = 0
-        return dout
-
-
-class BookSoftmaxWithLoss:
-    """The book's softmax + cross-entropy (with its 1e-7 inside the log) for integer labels."""
-
-    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
-        shifted = x - np.max(x, axis=1, keepdims=True)
-        self.y = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
-        self.t = t
-        n = x.shape[0]
-        return -np.sum(np.log(self.y[np.arange(n), t] + 1e-7)) / n
-
-    def backward(self, dout: float = 1.0) -> np.ndarray:
-        n = self.t.shape[0]
-        dx = self.y.copy()
-        dx[np.arange(n), self.t] -= 1
-        return dx / n
-
-
-class BookTwoLayerNet:
-    """Chapter 5's two-layer net as the book writes it: float64 weights, layers in an OrderedDict."""
-
-    def __init__(self, params: dict[str, np.ndarray]) -> None:
-        self.params = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
-        self.layers = OrderedDict(
-            Affine1=BookAffine(self.params["W1"], self.params["b1"]),
-            Relu1=BookRelu(),
-            Affine2=BookAffine(self.params["W2"], self.params["b2"]),
-        )
-        self.last_layer = BookSoftmaxWithLoss()
-
-    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        for layer in self.layers.values():
-            x = layer.forward(x)
-        return self.last_layer.forward(x, t)
-
-    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        self.loss(x, t)
-        dout = self.last_layer.backward(1.0)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
-        first, second = self.layers["Affine1"], self.layers["Affine2"]
-        return {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
-
-    def sgd_step(self, x: np.ndarray, t: np.ndarray, lr: float) -> None:
-        grads = self.gradient(x, t)
-        for key in self.params:
-            self.params[key] -= lr * grads[key]
-
-
 # -- the same step written out in plain float32 NumPy ---------------------------------------------
 
 def plain_numpy_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
@@ -156,9 +75,12 @@ def zeroprop_step(net: TwoLayerNet, batches: list[tuple[np.ndarray, np.ndarray]]
     return zeroprop_training_step(net, SGD(LEARNING_RATE), batches)
 
 
-def book_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
-    net = BookTwoLayerNet(params)
-    return cycling_step(lambda x, t: net.sgd_step(x, t, LEARNING_RATE), batches)
+def float64_step(params: dict[str, np.ndarray], batches: list[tuple[np.ndarray, np.ndarray]]) -> Step:
+    """TwoLayerNet in float64, the book's precision, with the same weights."""
+    net = TwoLayerNet(INPUT_SIZE, params["W1"].shape[1], OUTPUT_SIZE, dtype=np.float64)
+    for key, value in params.items():
+        net.params[key][...] = value
+    return zeroprop_step(net, batches)
 
 
 def torch_model(torch: ModuleType, params: dict[str, np.ndarray]) -> object:
@@ -199,10 +121,9 @@ def matmul_step(hidden: int, batch: int, with_input_grad: bool) -> Step:
 
 
 def first_losses(params: dict[str, np.ndarray], torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
-    """The loss on one batch of zeroprop, the textbook net, plain NumPy and torch with the same weights
-    (a sanity check)."""
+    """The loss on one batch of zeroprop, plain NumPy and torch with the same weights (a sanity check)."""
     net = TwoLayerNet(INPUT_SIZE, params["W1"].shape[1], OUTPUT_SIZE, seed=0)
-    losses = [net.loss(x, t), float(BookTwoLayerNet(params).loss(x, t)), PlainNumpyNet(params).sgd_step(x, t)]
+    losses = [net.loss(x, t), PlainNumpyNet(params).sgd_step(x, t)]
     if torch is not None:
         with torch.no_grad():
             scores = torch_model(torch, params)(torch.from_numpy(x))
@@ -231,7 +152,7 @@ def bench_network(hidden: int, args: argparse.Namespace, torch: ModuleType | Non
         lean.layers["Affine1"].needs_input_grad = False
         cases["lean"] = zeroprop_step(lean, batches)
     cases["plain"] = plain_numpy_step(params, batches)
-    cases["book"] = book_step(params, batches)
+    cases["float64"] = float64_step(params, batches)
     cases["floor"] = matmul_step(hidden, args.batch, with_input_grad=ours_computes_dx)
     if ours_computes_dx:
         cases["floor_lean"] = matmul_step(hidden, args.batch, with_input_grad=False)
@@ -247,7 +168,7 @@ def bench_network(hidden: int, args: argparse.Namespace, torch: ModuleType | Non
         "torch": "PyTorch Linear-ReLU-Linear + SGD (float32)",
         "lean": "zeroprop, first Affine skips dx",
         "plain": "plain float32 NumPy, written out",
-        "book": "textbook layers, float64 weights",
+        "float64": "zeroprop TwoLayerNet in float64",
         "floor": f"matmul floor of zeroprop ({products})",
         "floor_lean": "matmul floor without input dx (5 products)",
     }

@@ -1,7 +1,18 @@
 """The engine: everything in zeroprop that exists only to be fast.
 
 The book's layers in ``layers/`` are what a learner reads. Each class here is a fast twin of one of
-them (same constructor, same ``params``/``grads``, same results) built on memory reuse, batch-last
-layouts, chunked products, faster convolution algorithms and a thread policy. Every fast piece has a
-test that it agrees with its book twin (``tests/engine/``).
+them, with the same constructor, ``params``/``grads`` and results, built on kept scratch memory
+(:mod:`engine.memory`), batch-last layouts (:mod:`engine.batch_last`), chunked products and faster
+convolution algorithms. Every fast layer has a test that it agrees with its book twin
+(``tests/engine/test_twins.py``). :data:`FAST_TWINS` maps each book class to its twin.
 """
+
+from engine.affine import FastAffine
+from engine.convolution import FastConvolution
+from engine.pooling import FastPooling
+from engine.relu import FastRelu
+from layers import Affine, Convolution, Pooling, Relu
+
+FAST_TWINS = {Affine: FastAffine, Convolution: FastConvolution, Pooling: FastPooling, Relu: FastRelu}
+
+__all__ = ["FAST_TWINS", "FastAffine", "FastConvolution", "FastPooling", "FastRelu"]

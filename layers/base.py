@@ -88,12 +88,15 @@ def buffer(name: str) -> property:
 
 
 def grad(name: str) -> property:
-    """Book-style attribute (``layer.dW``) reading ``layer.grads[name]`` (None before backward)."""
+    """Book-style attribute (``layer.dW``) reading and writing ``layer.grads[name]`` (None before backward)."""
 
     def get(self: Layer) -> np.ndarray | None:
         return self.grads.get(name)
 
-    return property(get, doc=f"The gradient ``grads[{name!r}]`` of the last backward pass.")
+    def set_(self: Layer, value: np.ndarray) -> None:
+        self.grads[name] = value
+
+    return property(get, set_, doc=f"The gradient ``grads[{name!r}]`` of the last backward pass.")
 
 
 @contextmanager

@@ -1,73 +1,28 @@
-"""The convolution layer, computed as one matrix product through im2col (chapter 7.4.3)."""
+"""The convolution layer of chapter 7.4.3, one matrix product through im2col."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from layers.base import Layer, LayerStateError, grad, param
-from layers.im2col import add_columns, fill_columns, output_shape, padded_batch_last
-
-SMALL_FILTER_ROWS = 40  # C*FH*FW below which dW is summed from products over chunks (see weight_gradient)
-ONE_THREAD_PRODUCT = 700_000  # multiply-adds in a product that NumPy's OpenBLAS runs on one thread
-
-
-def weight_gradient(dout_t: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """dW_col = dout^T col, here dout_t (FN, P) times col^T for col (C*FH*FW, P): a sum over P = N*OH*OW pixels.
-
-    It is computed as (col dout_t^T)^T, the faster order in OpenBLAS. With few weights per filter (a
-    first layer's 1x5x5, say) the product is long and thin, and OpenBLAS shares it between its threads
-    badly; the sum of products over chunks of pixels small enough for one thread was 1.4 times faster
-    than the one long product for SimpleConvNet's Conv1 and 3.5 times for DeepConvNet's, batch 100,
-    on this project's reference machine.
-    """
-    FN, rows = dout_t.shape[0], col.shape[0]
-    if rows >= SMALL_FILTER_ROWS:
-        return (col @ dout_t.T).T
-    return product_over_chunks(dout_t, col, max(1, ONE_THREAD_PRODUCT // (FN * rows)))
-
-
-def product_over_chunks(a: np.ndarray, b: np.ndarray, chunk: int) -> np.ndarray:
-    """a b^T for a (M, P) and b (K, P), as the sum over chunks of ``chunk`` columns of a_c b_c^T.
-
-    The whole chunks go to one batched product (views, no copies when the rows of a and b are
-    contiguous), the rest, fewer than ``chunk`` columns, to one more product.
-    """
-    M, P = a.shape
-    K = b.shape[0]
-    pieces = P // chunk
-    whole = pieces * chunk
-    total = np.zeros((K, M), dtype=np.result_type(a, b))
-    if pieces:
-        stacked = np.matmul(b[:, :whole].reshape(K, pieces, chunk).transpose(1, 0, 2),
-                            a[:, :whole].reshape(M, pieces, chunk).transpose(1, 2, 0))  # (pieces, K, M)
-        np.add.reduce(stacked, axis=0, out=total)
-    if whole < P:
-        total += b[:, whole:] @ a[:, whole:].T
-    return total.T
+from layers.base import Layer, grad, param
+from layers.checks import batch_of, float_array, gradient_like, parameter, positive_int
+from layers.im2col import col2im, im2col, output_shape
 
 
 class Convolution(Layer):
-    """out[n, f, oh, ow] = sum over (c, i, j) of W[f, c, i, j] x_pad[n, c, oh*stride + i, ow*stride + j] + b[f].
+    """out[n, f] = sum over (c, i, j) of W[f, c, i, j] x_pad[n, c, oh*stride + i, ow*stride + j] + b[f].
 
-    x is (N, C, H, W), W is (FN, C, FH, FW), b is (FN,), out is (N, FN, OH, OW). With the book's
-    col = im2col(x) (N*OH*OW, C*FH*FW) and W_col = W.reshape(FN, C*FH*FW):
+    x is (N, C, H, W), W (FN, C, FH, FW), b (FN,), out (N, FN, OH, OW). With ``col`` = im2col(x)
+    (N*OH*OW, C*FH*FW) and ``col_W`` = W reshaped to (C*FH*FW, FN):
 
-        out = col W_col^T + b,   dW_col = dout^T col,   db = sum of dout over (n, oh, ow),
-        dcol = dout W_col,       dx = col2im(dcol).
+        out = col col_W + b,    dW = (col^T dout)^T,    db = sum of dout over (n, oh, ow),
+        dx = col2im(dout col_W^T),    with dout laid out as (N*OH*OW, FN).
 
-    The products are taken transposed, out^T = W_col col^T, with col^T of shape (C*FH*FW, OH*OW*N),
-    its columns in batch-last order (:func:`layers.im2col.fill_columns`). The output comes out as
-    (FN, OH, OW, N) and is returned as a (N, FN, OH, OW) view of it without a copy; fed such a view,
-    the next convolution or pooling layer reads it in memory order. The im2col matrix is kept (for
-    dW) in memory the layer reuses from call to call, and once dW is known that memory takes the
-    matrix dx is made from. With stride 1, dx is computed as a convolution of dout with the flipped
-    kernel (copies and one product) whenever its im2col matrix fits there; otherwise by col2im. Setting
-    ``needs_input_grad = False`` (for a network's first layer, whose input is data) skips dx and makes
-    ``backward`` return None. Use each forward for at most one backward.
+    A network's first layer, whose input is data, may set ``needs_input_grad = False``: backward then
+    skips dx and returns None.
     """
 
     needs_input_grad: bool = True
-
     W = param("W")
     b = param("b")
     dW = grad("W")
@@ -75,95 +30,54 @@ class Convolution(Layer):
 
     def __init__(self, W: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0) -> None:
         super().__init__()
-        if np.ndim(W) != 4 or np.shape(b) != (np.shape(W)[0],):
-            raise ValueError(f"Convolution: expected W of shape (FN, C, FH, FW) and b of shape (FN,), "
-                             f"got W {np.shape(W)} and b {np.shape(b)}")
-        if int(stride) != stride or stride < 1 or int(pad) != pad or pad < 0:
-            raise ValueError(f"Convolution: expected an integer stride >= 1 and pad >= 0, "
-                             f"got stride={stride}, pad={pad}")
-        self.params["W"] = W
-        self.params["b"] = b
-        self.stride = int(stride)
-        self.pad = int(pad)
-        self.x_shape: tuple[int, ...] | None = None
-        self.col: np.ndarray | None = None  # im2col(x).T of the last forward; None once backward has used it
-        self._col_buffer: np.ndarray | None = None  # memory of col, kept while the shapes stay the same
-        self._pad_buffer: np.ndarray | None = None
-        self._dout_pad_buffer: np.ndarray | None = None
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-        """(N, FN, OH, OW) for input of ``input_shape``; ValueError if the input does not fit the layer."""
-        FN, C, FH, FW = self.params["W"].shape
-        if len(input_shape) != 4 or input_shape[1] != C:
-            raise ValueError(f"Convolution: expected input of shape (N, {C}, H, W) for W of shape "
-                             f"{self.params['W'].shape}, got {tuple(input_shape)}")
-        out_h, out_w = output_shape(input_shape, FH, FW, self.stride, self.pad, "Convolution")
-        return input_shape[0], FN, out_h, out_w
+        self.W, self.b = check_filters(W, b, "Convolution")
+        self.stride = positive_int(stride, "Convolution", "stride")
+        self.pad = positive_int(pad, "Convolution", "pad", low=0)
+        self.x: np.ndarray | None = None
+        self.col: np.ndarray | None = None
+        self.col_W: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        W = self.params["W"]
-        N, FN, out_h, out_w = self.output_shape(np.shape(x))
-        rows = W.shape[1] * W.shape[2] * W.shape[3]
-        col = self._col_buffer
-        if col is None or col.shape != (rows, N * out_h * out_w) or col.dtype != x.dtype:
-            col = self._col_buffer = np.empty((rows, N * out_h * out_w), dtype=x.dtype)
-        xp = padded_batch_last(x, self.pad, buffer=self._pad_buffer)
-        if xp.base is None:  # a copy, not a view of x: keep its memory for the next call
-            self._pad_buffer = xp
-        self.col = fill_columns(xp, W.shape[2], W.shape[3], self.stride, col)
-        self.x_shape = x.shape
-        out = W.reshape(FN, rows) @ self.col
-        out += self.params["b"][:, None]
-        return out.reshape(FN, out_h, out_w, N).transpose(3, 0, 1, 2)
+        FN, C, FH, FW = self.W.shape
+        x = image_batch(x, C, "Convolution")
+        N = x.shape[0]
+        out_h, out_w = output_shape(x.shape, FH, FW, self.stride, self.pad, "Convolution")
+
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        col_W = self.W.reshape(FN, -1).T
+        out = np.dot(col, col_W) + self.b
+        out = out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
+
+        self.x, self.col, self.col_W = x, col, col_W
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        self._require_forward(self.x_shape)
-        if self.col is None:
-            raise LayerStateError("Convolution.backward() called twice after one forward(): the first call "
-                                  "reused the im2col matrix's memory for the input gradient")
-        W = self.params["W"]
-        expected = self.output_shape(self.x_shape)
-        if np.shape(dout) != expected:
-            raise ValueError(f"Convolution.backward: expected dout of shape {expected}, got {np.shape(dout)}")
-        FN = W.shape[0]
-        dout_t = dout.transpose(1, 2, 3, 0).reshape(FN, -1)  # a view when dout is batch-last in memory
-        self.grads["b"] = dout_t.sum(axis=1)
-        self.grads["W"] = weight_gradient(dout_t, self.col).reshape(W.shape)
+        FN, C, FH, FW = self.W.shape
+        shape = None if self.x is None else (self.x.shape[0], FN, *output_shape(self.x.shape, FH, FW, self.stride,
+                                                                                self.pad, "Convolution"))
+        dout = gradient_like(dout, shape, "Convolution").transpose(0, 2, 3, 1).reshape(-1, FN)
+
+        self.db = np.sum(dout, axis=0)
+        self.dW = np.dot(self.col.T, dout).transpose(1, 0).reshape(FN, C, FH, FW)
         if not self.needs_input_grad:
             return None
-        if np.result_type(W, dout) != self.col.dtype:
-            return self._input_grad_by_col2im(W.reshape(FN, -1).T @ dout_t)  # in the wider dtype
-        col, self.col = self.col, None  # col is spent: its memory takes the next matrix
-        if self._fits_transposed_convolution(dout.shape):
-            return self._input_grad_by_convolution(dout, col)
-        return self._input_grad_by_col2im(np.matmul(W.reshape(FN, -1).T, dout_t, out=col))
+        dcol = np.dot(dout, self.col_W.T)
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
 
-    def _input_grad_by_col2im(self, dcol: np.ndarray) -> np.ndarray:
-        """dx = col2im(dcol): FH*FW strided additions of the (C, OH, OW, N) blocks of dcol (any stride)."""
-        FH, FW = self.params["W"].shape[2:]
-        return add_columns(dcol, self.x_shape, FH, FW, self.stride, self.pad, owner="Convolution")
 
-    def _fits_transposed_convolution(self, dout_shape: tuple[int, ...]) -> bool:
-        """Stride 1, pad < kernel, and the im2col matrix of dout no larger than the forward one."""
-        FN, C, FH, FW = self.params["W"].shape
-        N, _, H, W = self.x_shape
-        out_h, out_w = dout_shape[2:]
-        dout_columns, x_columns = FN * H * W, C * out_h * out_w  # the two matrices over FH*FW*N
-        return self.stride == 1 and self.pad < min(FH, FW) and dout_columns <= x_columns
+def check_filters(W: np.ndarray, b: np.ndarray, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """Filters W (FN, C, FH, FW) and biases b (FN,) as given to a convolution's constructor."""
+    W = parameter(W, 4, owner, "W", "(FN, C, FH, FW)")
+    b = parameter(b, 1, owner, "b", f"({W.shape[0]},)")
+    if b.shape != (W.shape[0],) or 0 in W.shape:
+        raise ValueError(f"{owner}: expected W of shape (FN, C, FH, FW) with no empty axis and b of shape (FN,), "
+                         f"got W {W.shape} and b {b.shape}")
+    return W, b
 
-    def _input_grad_by_convolution(self, dout: np.ndarray, buffer: np.ndarray) -> np.ndarray:
-        """For stride 1, dx is itself a convolution: dout padded by (FH-1-pad, FW-1-pad), filtered by W flipped.
 
-        dx[n, c, h, w] = sum over (f, i, j) of W[f, c, FH-1-i, FW-1-j] dout_pad[n, f, h + i, w + j], so
-        dx^T = W_flip (C, FN*FH*FW) times the im2col matrix of dout_pad, built in ``buffer``'s memory.
-        Unlike col2im it only copies and multiplies: no strided accumulation.
-        """
-        W = self.params["W"]
-        FN, C, FH, FW = W.shape
-        N, _, H, Wd = self.x_shape
-        dp = padded_batch_last(dout, (FH - 1 - self.pad, FW - 1 - self.pad), buffer=self._dout_pad_buffer)
-        if dp.base is None:
-            self._dout_pad_buffer = dp
-        dcol = fill_columns(dp, FH, FW, 1, buffer.reshape(-1)[:FN * FH * FW * N * H * Wd].reshape(-1, N * H * Wd))
-        W_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)
-        return (W_flip @ dcol).reshape(C, H, Wd, N).transpose(3, 0, 1, 2)
+def image_batch(x: np.ndarray, channels: int, owner: str) -> np.ndarray:
+    """x as a non-empty floating-point batch of images (N, ``channels``, H, W), else a clear error."""
+    x = batch_of(float_array(x, owner), 4, owner, f"(N, {channels}, H, W)")
+    if x.shape[1] != channels:
+        raise ValueError(f"{owner}: expected input of shape (N, {channels}, H, W), got {x.shape}")
+    return x

@@ -5,56 +5,50 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
+from layers.checks import gradient_like, real_array
 
 
 class Dropout(Layer):
     """Inverted dropout with drop probability p = ``dropout_ratio``.
 
-    Training:  mask_i ~ Bernoulli(1 - p) (True = kept),  out = x * mask / (1 - p),
-               dx = dout * mask / (1 - p).
+    Training:  mask ~ Bernoulli(1 - p) (True = kept),  out = x * mask / (1 - p),  dx = dout * mask / (1 - p).
     Inference: out = x,  dx = dout.
-
-    The book scales at inference instead (training: out = x * mask; inference: out = x * (1 - p)).
-    Both give E[training output] = inference output; scaling while training leaves inference
-    untouched, so a trained net predicts without knowing p. Masks come from the layer's own
-    generator (``seed`` or ``rng``); while :attr:`frozen` the last mask is reused (one is drawn and
-    kept if there is none of the input's shape yet), so repeated forwards compute one function.
+    The book scales at inference instead (out = x * (1 - p)); both give E[training output] = inference
+    output, and scaling while training leaves inference untouched. Masks come from the layer's own
+    generator (``seed`` or ``rng``); while ``frozen`` the last mask is reused, so repeated forwards
+    compute one function (numerical gradients need that).
     """
 
     has_train_mode = True
 
-    def __init__(
-        self, dropout_ratio: float = 0.5, *, seed: int | None = None, rng: np.random.Generator | None = None
-    ) -> None:
+    def __init__(self, dropout_ratio: float = 0.5, *, seed: int | None = None,
+                 rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if not 0 <= dropout_ratio < 1:
-            raise ValueError(f"Dropout: dropout_ratio must lie in [0, 1), got {dropout_ratio}")
-        self.dropout_ratio = float(dropout_ratio)
+        if not isinstance(dropout_ratio, int | float | np.floating) or not 0 <= dropout_ratio < 1:
+            raise ValueError(f"Dropout: dropout_ratio must be a number in [0, 1), got {dropout_ratio!r}")
         if rng is not None and seed is not None:
             raise ValueError("Dropout: give either seed or rng, not both")
+        self.dropout_ratio = float(dropout_ratio)
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.mask: np.ndarray | None = None
-        self._trained: bool | None = None
+        self.train_flg: bool | None = None
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        x = real_array(x, "Dropout")
+        self.train_flg = bool(train_flg)
+        if not train_flg:
+            return x
+        if not (self.frozen and self.mask is not None and self.mask.shape == x.shape):
+            self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
+        return x * self.mask * self.scale
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._require_forward(self.train_flg)
+        if not self.train_flg:
+            return real_array(dout, "Dropout.backward", "dout")
+        return gradient_like(dout, self.mask.shape, "Dropout") * self.mask * self.scale
 
     @property
     def scale(self) -> float:
         """1 / (1 - p), the factor applied to the kept units while training."""
         return 1.0 / (1.0 - self.dropout_ratio)
-
-    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        self._trained = bool(train_flg)
-        if not train_flg:
-            return x
-        if not (self.frozen and self.mask is not None and self.mask.shape == x.shape):
-            self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
-        out = x * self.mask
-        out *= self.scale
-        return out
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        self._require_forward(self._trained)
-        if not self._trained:
-            return dout
-        dx = dout * self.mask
-        dx *= self.scale
-        return dx

@@ -1,21 +1,15 @@
-"""im2col / col2im: a convolution as one matrix product (chapter 7.4.3).
+"""im2col and col2im: a convolution as one matrix product (chapter 7.4.3, the book's ``common/util.py``).
 
 For input x of shape (N, C, H, W), a FH x FW window, ``stride`` and ``pad``, the output has
-OH = (H + 2*pad - FH) / stride + 1 rows and OW = (W + 2*pad - FW) / stride + 1 columns, and
+OH = floor((H + 2*pad - FH) / stride) + 1 rows and OW = floor((W + 2*pad - FW) / stride) + 1 columns
+(as in the book and PyTorch, a stride that leaves pixels over at the end drops them), and
 
     im2col(x)[(n, oh, ow), (c, i, j)] = x_padded[n, c, oh*stride + i, ow*stride + j]
 
-is the book's (N*OH*OW, C*FH*FW) matrix: one row per output pixel, one column per weight of a
-filter. ``col2im`` is its adjoint: it adds every entry of a matrix of that shape back onto the pixel
-it was read from (a pixel covered by several windows receives the sum), so <im2col(x), y> = <x, col2im(y)>.
-
-The layers work in a batch-last layout: an activation (N, C, H, W) lies in memory as (C, H, W, N),
-and they build the transposed matrix with its columns in (oh, ow, n) order, (C*FH*FW, OH*OW*N)
-(:func:`fill_columns`). It is filled by FH*FW copies of whole (C, OH, OW, N) blocks, in which a row
-of windows is one contiguous run of OW*N numbers (the channel-first order copies runs of OW), and
-its products with the (FN, C*FH*FW) weight matrix give the output as (FN, OH*OW*N), the next
-layer's batch-last input, so no large transpose is ever copied. :func:`im2col` and :func:`col2im`
-give the book's layout from the same code.
+is the (N*OH*OW, C*FH*FW) matrix: one row per output pixel, one column per weight of a filter.
+``col2im`` is its adjoint: it adds every entry of such a matrix back onto the pixel it was read from
+(a pixel in several windows receives the sum, a dropped pixel nothing), so
+<im2col(x), y> = <x, col2im(y)>.
 """
 
 from __future__ import annotations
@@ -24,11 +18,8 @@ import numpy as np
 
 
 def output_size(size: int, window: int, stride: int, pad: int, owner: str, axis: str) -> int:
-    """(size + 2*pad - window) / stride + 1, or a ValueError naming ``owner`` when it does not fit.
-
-    A window larger than the padded input, or a stride that leaves input pixels over at the end
-    ((size + 2*pad - window) % stride != 0), is rejected rather than silently cropped.
-    """
+    """floor((size + 2*pad - window) / stride) + 1, or a ValueError naming ``owner`` when the window
+    is larger than the padded input."""
     if stride < 1 or pad < 0 or window < 1:
         raise ValueError(f"{owner}: expected stride >= 1, pad >= 0 and a window >= 1, "
                          f"got stride={stride}, pad={pad}, window {axis} {window}")
@@ -36,10 +27,6 @@ def output_size(size: int, window: int, stride: int, pad: int, owner: str, axis:
     if window > padded:
         raise ValueError(f"{owner}: window {axis} {window} is larger than the padded input {axis} "
                          f"{padded} (input {size} + 2*pad {pad})")
-    if (padded - window) % stride:
-        raise ValueError(f"{owner}: stride {stride} does not fit the padded input {axis} {padded} with "
-                         f"window {window}: (padded - window) % stride must be 0, got "
-                         f"{(padded - window) % stride}")
     return (padded - window) // stride + 1
 
 
@@ -52,117 +39,42 @@ def output_shape(input_shape: tuple[int, ...], filter_h: int, filter_w: int, str
             output_size(input_shape[3], filter_w, stride, pad, owner, "width"))
 
 
-def padded_batch_last(x: np.ndarray, pad: int | tuple[int, int], fill: float = 0.0,
-                      buffer: np.ndarray | None = None) -> np.ndarray:
-    """x (N, C, H, W) as an array of shape (C, H + 2*pad_h, W + 2*pad_w, N), the border set to ``fill``.
+def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
+           pad_value: float = 0.0) -> np.ndarray:
+    """The (N*OH*OW, C*FH*FW) matrix of every window of ``input_data`` (N, C, H, W); see the module docstring.
 
-    This is the layers' working layout: the batch is the innermost axis, so a row of windows, OW
-    positions of N samples each, lies in one contiguous run of memory, and a window copy moves long
-    runs rather than a few pixels at a time. ``pad`` is one number or (pad_h, pad_w). When x is
-    already laid out so in memory and there is no padding, the result is a view of x (no copy).
-    Otherwise ``buffer``, when it has the right shape and dtype, is filled (the caller owns it) or a
-    new array is made; x itself is never written.
-    """
-    pad_h, pad_w = (pad, pad) if np.ndim(pad) == 0 else pad
-    xb = x.transpose(1, 2, 3, 0)
-    if pad_h == pad_w == 0 and xb.flags.c_contiguous:
-        return xb
-    C, H, W, N = xb.shape
-    shape = (C, H + 2 * pad_h, W + 2 * pad_w, N)
-    if buffer is None or buffer.shape != shape or buffer.dtype != x.dtype:
-        buffer = np.full(shape, fill, dtype=x.dtype) if pad_h or pad_w else np.empty(shape, dtype=x.dtype)
-    elif pad_h or pad_w:
-        buffer[:, :pad_h] = fill
-        buffer[:, pad_h + H:] = fill
-        buffer[:, pad_h:pad_h + H, :pad_w] = fill
-        buffer[:, pad_h:pad_h + H, pad_w + W:] = fill
-    buffer[:, pad_h:pad_h + H, pad_w:pad_w + W] = xb
-    return buffer
-
-
-def window_view(xp: np.ndarray, i: int, j: int, out_h: int, out_w: int, stride: int) -> np.ndarray:
-    """The (C, OH, OW, N) view of a padded (C, Hp, Wp, N) array holding pixel (i, j) of every window."""
-    return xp[:, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
-
-
-def fill_columns(xp: np.ndarray, filter_h: int, filter_w: int, stride: int, out: np.ndarray) -> np.ndarray:
-    """Write the windows of a padded batch-last array xp (C, Hp, Wp, N) into ``out`` (C*FH*FW, OH*OW*N).
-
-    Row (c, i, j), column (oh, ow, n) holds xp[c, oh*stride + i, ow*stride + j, n]: pixel (i, j) of
-    every window of channel c. The matrix is filled block by block, one strided copy per kernel
-    position (FH*FW of them), each of all channels and samples; with stride 1 a block's rows are
-    runs of OW*N contiguous numbers.
-    """
-    C, Hp, Wp, N = xp.shape
-    out_h, out_w = (Hp - filter_h) // stride + 1, (Wp - filter_w) // stride + 1
-    blocks = out.reshape(C, filter_h, filter_w, out_h, out_w, N)
-    for i in range(filter_h):
-        for j in range(filter_w):
-            blocks[:, i, j] = window_view(xp, i, j, out_h, out_w, stride)
-    return out
-
-
-def add_columns(col: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
-                stride: int = 1, pad: int = 0, *, owner: str = "col2im") -> np.ndarray:
-    """Adjoint of :func:`fill_columns` with padding: (C*FH*FW, OH*OW*N) -> (N, C, H, W).
-
-    Adds block (i, j) of every channel onto the pixels it came from, FH*FW strided additions in all.
-    The result is a (N, C, H, W) view of a batch-last array (C, H, W, N) in memory.
-    """
-    out_h, out_w = output_shape(input_shape, filter_h, filter_w, stride, pad, owner)
-    N, C, H, W = input_shape
-    expected = (C * filter_h * filter_w, N * out_h * out_w)
-    if col.shape != expected:
-        raise ValueError(f"{owner}: expected columns of shape {expected} for input shape {tuple(input_shape)}, "
-                         f"got {col.shape}")
-    blocks = col.reshape(C, filter_h, filter_w, out_h, out_w, N)
-    img = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=col.dtype)
-    for i in range(filter_h):
-        for j in range(filter_w):
-            window_view(img, i, j, out_h, out_w, stride)[...] += blocks[:, i, j]
-    return img[:, pad:pad + H, pad:pad + W].transpose(3, 0, 1, 2)
-
-
-def im2col_transposed(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
-                      *, owner: str = "im2col") -> np.ndarray:
-    """The (C*FH*FW, N*OH*OW) matrix ``im2col(x).T``, C-contiguous: rows (c, i, j), columns (n, oh, ow)."""
-    out_h, out_w = output_shape(input_data.shape, filter_h, filter_w, stride, pad, owner)
-    N, C = input_data.shape[:2]
-    rows = C * filter_h * filter_w
-    batch_last = fill_columns(padded_batch_last(input_data, pad), filter_h, filter_w, stride,
-                              np.empty((rows, out_h * out_w * N), dtype=input_data.dtype))
-    return np.ascontiguousarray(batch_last.reshape(rows, out_h * out_w, N).transpose(0, 2, 1)).reshape(rows, -1)
-
-
-def col2im_transposed(col_t: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
-                      stride: int = 1, pad: int = 0, *, owner: str = "col2im") -> np.ndarray:
-    """Adjoint of :func:`im2col_transposed`: (C*FH*FW, N*OH*OW) -> (N, C, H, W)."""
-    out_h, out_w = output_shape(input_shape, filter_h, filter_w, stride, pad, owner)
-    N, C = input_shape[:2]
-    expected = (C * filter_h * filter_w, N * out_h * out_w)
-    if col_t.shape != expected:
-        raise ValueError(f"{owner}: expected columns of shape {expected} for input shape {tuple(input_shape)}, "
-                         f"got {col_t.shape}")
-    batch_last = col_t.reshape(expected[0], N, out_h * out_w).transpose(0, 2, 1).reshape(expected[0], -1)
-    return add_columns(batch_last, tuple(input_shape), filter_h, filter_w, stride, pad, owner=owner)
-
-
-def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0) -> np.ndarray:
-    """The book's (N*OH*OW, C*FH*FW) matrix for input (N, C, H, W); see the module docstring.
-
-    Returned as the transpose of :func:`im2col_transposed` (same values as the book's, Fortran order).
+    The border is filled with ``pad_value`` (max pooling pads with -inf, so that padding never wins).
     """
     input_data = np.asarray(input_data)
-    return im2col_transposed(input_data, filter_h, filter_w, stride, pad).T
+    out_h, out_w = output_shape(input_data.shape, filter_h, filter_w, stride, pad, "im2col")
+    N, C = input_data.shape[:2]
+    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], constant_values=pad_value)
+    col = np.empty((N, C, filter_h, filter_w, out_h, out_w), dtype=input_data.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
 
 
 def col2im(col: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_w: int, stride: int = 1,
            pad: int = 0) -> np.ndarray:
-    """The book's col2im: sum a (N*OH*OW, C*FH*FW) matrix back into an image of ``input_shape`` (N, C, H, W).
+    """Add the rows of a (N*OH*OW, C*FH*FW) matrix back onto an image of ``input_shape`` (N, C, H, W).
 
     Overlapping windows add up, which makes it the adjoint (not the inverse) of :func:`im2col`.
     """
     col = np.asarray(col)
-    if col.ndim != 2:
-        raise ValueError(f"col2im: expected a 2-d matrix (N*OH*OW, C*FH*FW), got shape {col.shape}")
-    return col2im_transposed(col.T, tuple(input_shape), filter_h, filter_w, stride, pad)
+    N, C, H, W = input_shape
+    out_h, out_w = output_shape(tuple(input_shape), filter_h, filter_w, stride, pad, "col2im")
+    if col.shape != (N * out_h * out_w, C * filter_h * filter_w):
+        raise ValueError(f"col2im: expected a matrix of shape {(N * out_h * out_w, C * filter_h * filter_w)} "
+                         f"for input shape {tuple(input_shape)}, got {col.shape}")
+    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
+    return img[:, :, pad:H + pad, pad:W + pad]

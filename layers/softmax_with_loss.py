@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.functions import rows_reducible
+from layers.checks import batch_of, float_array
+from layers.functions import cross_entropy_of_log, log_softmax
 
 
 def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarray:
@@ -35,52 +36,33 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarra
 
 
 class SoftmaxWithLoss(Layer):
-    """loss = mean over N of -sum_k t_k log softmax(x)_k, for scores x of shape (N, C).
+    """loss = -(1/N) sum_n sum_k t[n, k] log y[n, k], with y = softmax(x) for scores x (N, C).
 
-    ``t`` is integer labels (N,) or target rows (N, C). Backward: dx = dout * (y - t) / N,
-    with y = softmax(x). The loss comes from log-softmax, so log(0) is never taken.
+    ``t`` is integer labels (N,) or target rows (N, C), one-hot or soft. Backward: dx = dout * (y - t) / N.
+    The loss is taken from log-softmax, so log(0) is never taken (the book adds 1e-7 inside the log).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.loss: float | None = None
-        self.y: np.ndarray | None = None
-        self.t: np.ndarray | None = None
-        self._rows = np.arange(0)  # 0..N-1, kept for picking each row's label column
-
-    def _row_index(self, n: int) -> np.ndarray:
-        if self._rows.shape[0] != n:
-            self._rows = np.arange(n)
-        return self._rows
+        self.y: np.ndarray | None = None  # softmax(x)
+        self.t: np.ndarray | None = None  # the labels or target rows
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
-        if x.ndim != 2:
-            raise ValueError(f"SoftmaxWithLoss: expected scores of shape (N, C), got shape {x.shape}")
-        n = x.shape[0]
-        t = check_labels(t, n, x.shape[1], "SoftmaxWithLoss")
-        # log y = s - log(sum exp s), with s = x - row max: one exp pass gives both y and the loss
-        x = rows_reducible(x)
-        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
-        y = np.exp(shifted)
-        total = np.add.reduce(y, axis=1, keepdims=True)
-        log_total = np.log(total)
-        if t.ndim == 2:
-            self.loss = float(np.add.reduce((log_total - shifted) * t, axis=None) / n)
-        else:
-            self.loss = float(np.add.reduce(log_total[:, 0] - shifted[self._row_index(n), t]) / n)
-        y /= total
-        self.y = y
-        self.t = t
+        x = batch_of(float_array(x, "SoftmaxWithLoss", "scores"), 2, "SoftmaxWithLoss", "(N, C)")
+        self.t = check_labels(t, x.shape[0], x.shape[1], "SoftmaxWithLoss")
+        log_y = log_softmax(x)
+        self.y = np.exp(log_y)
+        self.loss = cross_entropy_of_log(log_y, self.t)
         return self.loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         self._require_forward(self.y)
-        n = self.y.shape[0]
-        scale = dout / n
-        if self.t.ndim == 2:
-            dx = self.y - self.t
-            dx *= scale
-        else:
-            dx = np.multiply(self.y, scale, dtype=self.y.dtype)  # a new array, laid out like y
-            dx[self._row_index(n), self.t] -= scale
-        return dx
+        batch_size = self.t.shape[0]
+        if self.t.size == self.y.size:  # target rows
+            dx = (self.y - self.t) / batch_size
+        else:  # labels: y - one_hot(t)
+            dx = self.y.copy()
+            dx[np.arange(batch_size), self.t] -= 1
+            dx /= batch_size
+        return dx * dout

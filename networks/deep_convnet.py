@@ -7,10 +7,11 @@ from types import MappingProxyType
 
 import numpy as np
 
-from layers import Affine, Convolution, Dropout, Pooling, ReLU
+from layers import Dropout
 from layers.im2col import output_size as window_output_size
 from networks.base import Network
 from networks.init import init_weight, make_rng
+from networks.layer_set import layer_set
 from networks.simple_convnet import conv_param_dict
 
 
@@ -33,6 +34,7 @@ class DeepConvNet(Network):
     so 28x28 input gives 28-28-14-14-16-8-8-8-4 and W7 is (64*4*4, hidden_size) = (1024, 50).
     He initialisation: std sqrt(2 / fan_in), fan_in = C_in * FH * FW for a convolution and the
     number of inputs for an affine; biases zero. Dropout is inverted (identity at inference).
+    ``fast=False`` builds it from the book's layers instead of the engine's fast twins (same function).
     Conv1 skips the gradient of its input (data); set ``layers["Conv1"].needs_input_grad = True`` for it.
     """
 
@@ -51,9 +53,11 @@ class DeepConvNet(Network):
         seed: int | None = None,
         rng: np.random.Generator | None = None,
         dtype: np.dtype | type = np.float32,
+        fast: bool = True,
         dropout_ratio: float = 0.5,
     ) -> None:
         super().__init__(dtype)
+        L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
         rng = make_rng(seed, rng)
         self.input_dim = tuple(input_dim)
@@ -66,21 +70,21 @@ class DeepConvNet(Network):
             height = window_output_size(height, fs, stride, pad, f"{name} Conv{idx}", "height")
             width = window_output_size(width, fs, stride, pad, f"{name} Conv{idx}", "width")
             W = init_weight(rng, (fn, channels, fs, fs), "he", channels * fs * fs, self.dtype)
-            conv = self.add_layer(f"Conv{idx}", Convolution(W, zeros(fn), stride, pad), W=f"W{idx}", b=f"b{idx}")
+            conv = self.add_layer(f"Conv{idx}", L.Convolution(W, zeros(fn), stride, pad), W=f"W{idx}", b=f"b{idx}")
             conv.needs_input_grad = idx > 1  # Conv1's input is data
-            self.add_layer(f"Relu{idx}", ReLU())
+            self.add_layer(f"Relu{idx}", L.Relu())
             channels = fn
             if idx % 2 == 0:
                 height = window_output_size(height, 2, 2, 0, f"{name} Pool{idx // 2}", "height")
                 width = window_output_size(width, 2, 2, 0, f"{name} Pool{idx // 2}", "width")
-                self.add_layer(f"Pool{idx // 2}", Pooling(2, 2, stride=2))
+                self.add_layer(f"Pool{idx // 2}", L.Pooling(2, 2, stride=2))
         flat = channels * height * width
         W7 = init_weight(rng, (flat, hidden_size), "he", flat, self.dtype)
         W8 = init_weight(rng, (hidden_size, output_size), "he", hidden_size, self.dtype)
-        self.add_layer("Affine1", Affine(W7, zeros(hidden_size)), W="W7", b="b7")
-        self.add_layer("Relu7", ReLU())
+        self.add_layer("Affine1", L.Affine(W7, zeros(hidden_size)), W="W7", b="b7")
+        self.add_layer("Relu7", L.Relu())
         self.add_layer("Dropout1", Dropout(dropout_ratio, rng=rng))
-        self.add_layer("Affine2", Affine(W8, zeros(output_size)), W="W8", b="b8")
+        self.add_layer("Affine2", L.Affine(W8, zeros(output_size)), W="W8", b="b8")
         self.add_layer("Dropout2", Dropout(dropout_ratio, rng=rng))
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 100) -> float:

@@ -7,10 +7,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from layers import Affine, Convolution, Pooling, ReLU
 from layers.im2col import output_size as window_output_size
 from networks.base import Network
 from networks.init import WeightInit, init_weight, make_rng
+from networks.layer_set import layer_set
 
 SIMPLE_CONV_PARAM: Mapping[str, int] = MappingProxyType({"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1})
 
@@ -30,7 +30,8 @@ class SimpleConvNet(Network):
     the pool is 2x2 with stride 2, so W2 is (filter_num * PH * PW, hidden_size) with PH = OH / 2,
     OH = (H + 2*pad - filter_size) / stride + 1 (likewise PW); W3 is (hidden_size, output_size).
     Weights are Gaussian with std ``weight_init_std`` (or "he"/"xavier" with each layer's fan-in),
-    biases zero. Conv1 skips the gradient of its input, which is data: set
+    biases zero. ``fast=False`` builds it from the book's layers (``layers``) instead of their fast twins
+    (``engine``): the same function, for reading and checking. Conv1 skips the gradient of its input (data): set
     ``net.layers["Conv1"].needs_input_grad = True`` to get it from the layers' ``backward``.
     """
 
@@ -45,8 +46,10 @@ class SimpleConvNet(Network):
         seed: int | None = None,
         rng: np.random.Generator | None = None,
         dtype: np.dtype | type = np.float32,
+        fast: bool = True,
     ) -> None:
         super().__init__(dtype)
+        L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
         conv = conv_param_dict(conv_param, SIMPLE_CONV_PARAM, name)
         C, H, W = input_dim
@@ -61,13 +64,13 @@ class SimpleConvNet(Network):
         W2 = init_weight(rng, (pooled, hidden_size), weight_init_std, pooled, self.dtype)
         W3 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
         zeros = lambda n: np.zeros(n, dtype=self.dtype)  # noqa: E731
-        conv1 = self.add_layer("Conv1", Convolution(W1, zeros(fn), stride, pad), W="W1", b="b1")
+        conv1 = self.add_layer("Conv1", L.Convolution(W1, zeros(fn), stride, pad), W="W1", b="b1")
         conv1.needs_input_grad = False  # its input is data
-        self.add_layer("Relu1", ReLU())
-        self.add_layer("Pool1", Pooling(2, 2, stride=2))
-        self.add_layer("Affine1", Affine(W2, zeros(hidden_size)), W="W2", b="b2")
-        self.add_layer("Relu2", ReLU())
-        self.add_layer("Affine2", Affine(W3, zeros(output_size)), W="W3", b="b3")
+        self.add_layer("Relu1", L.Relu())
+        self.add_layer("Pool1", L.Pooling(2, 2, stride=2))
+        self.add_layer("Affine1", L.Affine(W2, zeros(hidden_size)), W="W2", b="b2")
+        self.add_layer("Relu2", L.Relu())
+        self.add_layer("Affine2", L.Affine(W3, zeros(output_size)), W="W3", b="b3")
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 100) -> float:
         """As :meth:`Network.accuracy`, in batches of 100 by default as in the book: each convolution's

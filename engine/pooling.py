@@ -1,0 +1,121 @@
+"""The fast twin of the book's Pooling (``layers.Pooling``): batch-last windows, kept scratch memory."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.batch_last import padded_batch_last, window_view
+from engine.memory import Workspace
+from layers.base import Layer
+from layers.checks import batch_of, float_array, gradient_like, positive_int
+from layers.im2col import output_shape
+
+
+class FastPooling(Layer):
+    """The book's Pooling, computed faster; same constructor and results.
+
+    out[n, c, oh, ow] = max over (i, j) of x_pad[n, c, oh*stride + i, ow*stride + j], a pool_h x pool_w window.
+
+    Padding is -inf, so a padded pixel never wins. Backward routes each dout entry to the FIRST maximum
+    of its window in row-major order (as the book's argmax and PyTorch do); all other pixels get 0,
+    and pixels in several windows sum what they receive. Ties matter: on MNIST's blank background a
+    window often holds several equal maxima, and giving each of them the gradient would multiply it.
+
+    The window is walked position by position (pool_h*pool_w strided views of the whole batch, copied
+    into one contiguous array first when the windows do not overlap), and only the position of the
+    maximum is kept, as one small integer per output entry (in ``_arg``, laid out (C, OH, OW, N),
+    where the book's ``arg_max`` is one flat row per window). Like Convolution, it works batch-last:
+    the input is read as (C, H, W, N), whose windows are runs of N contiguous numbers, and the
+    output and dx are (N, C, ...) views of batch-last arrays.
+    """
+
+    def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
+        super().__init__()
+        self.pool_h = positive_int(pool_h, "FastPooling", "pool_h")
+        self.pool_w = positive_int(pool_w, "FastPooling", "pool_w")
+        self.stride = positive_int(stride, "FastPooling", "stride")
+        self.pad = positive_int(pad, "FastPooling", "pad", low=0)
+        if self.pad >= min(self.pool_h, self.pool_w):
+            raise ValueError(f"FastPooling: pad must be smaller than the window ({pool_h}x{pool_w}) so that every "
+                             f"window holds an input pixel, got pad={pad}")
+        self.x_shape: tuple[int, ...] | None = None
+        self._arg: np.ndarray | None = None  # (C, OH, OW, N): index i*pool_w + j of the first maximum
+        self._pad_buffer: np.ndarray | None = None
+        self._dout_buffer: np.ndarray | None = None
+        self._memory = Workspace()  # scratch: gathered windows, arg, comparison masks
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """(N, C, OH, OW) for input of ``input_shape``; ValueError if the window or stride does not fit."""
+        out_h, out_w = output_shape(tuple(input_shape), self.pool_h, self.pool_w, self.stride, self.pad,
+                                    "FastPooling")
+        return input_shape[0], input_shape[1], out_h, out_w
+
+    def _positions(self) -> list[tuple[int, int]]:
+        return [(i, j) for i in range(self.pool_h) for j in range(self.pool_w)]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = batch_of(float_array(x, "FastPooling"), 4, "FastPooling", "(N, C, H, W)")
+        N, C, out_h, out_w = self.output_shape(x.shape)
+        xp = padded_batch_last(x, self.pad, fill=-np.inf, buffer=self._pad_buffer)
+        if xp.base is None:  # a copy, not a view of x: keep its memory for the next call
+            self._pad_buffer = xp
+        views = [window_view(xp, i, j, out_h, out_w, self.stride) for i, j in self._positions()]
+        if self.stride >= self.pool_h and self.stride >= self.pool_w:
+            views = self._gathered(views)
+        out = np.empty(views[0].shape, views[0].dtype)  # (C, OH, OW, N), a fresh array: it is returned
+        if len(views) == 1:
+            out[...] = views[0]
+        else:
+            np.maximum(views[0], views[1], out=out)
+            for view in views[2:]:
+                np.maximum(out, view, out=out)
+        # First maximum: a_k = 0 if view k holds the maximum, else 1 + a_(k+1); the last position is 0.
+        arg = self._memory.empty("arg", out.shape, np.min_scalar_type(len(views) - 1))
+        arg.fill(0)
+        differs = self._memory.empty("hit", out.shape, bool)
+        for view in reversed(views[:-1]):
+            arg += 1
+            arg *= np.not_equal(view, out, out=differs)
+        self._arg = arg
+        self.x_shape = x.shape
+        return out.transpose(3, 0, 1, 2)
+
+    def _gathered(self, views: list[np.ndarray]) -> list[np.ndarray]:
+        """The strided views copied into one contiguous (pool_h*pool_w, C, OH, OW, N) array of our own.
+
+        Only for windows that do not overlap, where it holds each input pixel at most once (it is no
+        larger than x); the comparisons then run over contiguous memory, a good deal faster.
+        """
+        shape = (len(views), *views[0].shape)
+        buffer = self._memory.empty("gather", shape, views[0].dtype)
+        for block, view in zip(buffer, views, strict=True):
+            block[...] = view
+        return list(buffer)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._require_forward(self._arg)
+        expected = self.output_shape(self.x_shape)
+        dout = gradient_like(dout, expected, "FastPooling")
+        N, C, H, W = self.x_shape
+        p = self.pad
+        out_h, out_w = expected[2:]
+        # laid out like _arg (batch-last) for a faster loop: in place when dout already is (from Affine)
+        dout_c = padded_batch_last(dout, 0, buffer=self._dout_buffer)
+        if dout_c.base is None:  # a copy, not a view of dout: keep its memory for the next call
+            self._dout_buffer = dout_c
+        disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
+        # Windows of size stride x stride that tile the padded input write every pixel exactly once
+        # (when the stride leaves pixels over at the end, those get no gradient and must be zeroed).
+        covering = (self.stride == self.pool_h == self.pool_w and (H + 2 * p) % self.stride == 0
+                    and (W + 2 * p) % self.stride == 0)
+        dx = np.empty((C, H + 2 * p, W + 2 * p, N), dout.dtype) if covering else \
+            np.zeros((C, H + 2 * p, W + 2 * p, N), dout.dtype)  # fresh: returned
+        hit = self._memory.empty("hit", self._arg.shape, bool)
+        for k, (i, j) in enumerate(self._positions()):
+            target = window_view(dx, i, j, out_h, out_w, self.stride)
+            np.equal(self._arg, k, out=hit)
+            if disjoint:
+                np.multiply(dout_c, hit, out=target)
+            else:
+                target += dout_c * hit
+        return dx[:, p:p + H, p:p + W].transpose(3, 0, 1, 2)

@@ -1,0 +1,81 @@
+"""Small checks the layers share, so that ``forward`` and ``backward`` stay the book's few lines.
+
+Each check runs once per call on the array as a whole (its type, dtype and shape), never per element,
+and raises an error that names the layer and says what was expected and what came.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from layers.base import LayerStateError
+
+
+def real_array(x: Any, owner: str, name: str = "input") -> np.ndarray:
+    """``x`` as a NumPy array of real numbers (a list or a number is converted, an array is not copied).
+
+    Complex, string, object and other non-numeric input raises TypeError: NumPy would otherwise drop
+    an imaginary part or fail deep inside an operation.
+    """
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as err:  # ragged nested lists, say
+            raise TypeError(f"{owner}: expected a real-valued array as {name}, "
+                            f"got {type(x).__name__} ({err})") from None
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{owner}: expected a real-valued array as {name}, got dtype {x.dtype}")
+    return x
+
+
+def float_array(x: Any, owner: str, name: str = "input") -> np.ndarray:
+    """As :func:`real_array`, and integers or booleans become float64 (a layer's maths needs fractions)."""
+    x = real_array(x, owner, name)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def batch_of(x: np.ndarray, ndim: int | None, owner: str, layout: str) -> np.ndarray:
+    """Check that ``x`` is a non-empty batch: ``ndim`` axes when given, at least one sample."""
+    if (ndim is not None and x.ndim != ndim) or x.ndim == 0:
+        raise ValueError(f"{owner}: expected input of shape {layout}, got shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{owner}: expected at least one sample, got an empty batch of shape {x.shape}")
+    return x
+
+
+def gradient_like(dout: Any, shape: tuple[int, ...] | None, owner: str) -> np.ndarray:
+    """``dout`` as a real array of the forward output's ``shape``, else ValueError naming ``owner``.
+
+    A single number stands for that number everywhere (``backward()``'s default 1.0, say).
+    """
+    if shape is None:
+        raise LayerStateError(f"{owner}.backward() called before forward()")
+    dout = real_array(dout, f"{owner}.backward", "dout")
+    if dout.ndim == 0:
+        return np.broadcast_to(dout, shape)
+    if dout.shape != tuple(shape):
+        raise ValueError(f"{owner}.backward: expected dout of shape {tuple(shape)} (the forward output's), "
+                         f"got {dout.shape}")
+    return dout
+
+
+def positive_int(value: Any, owner: str, name: str, low: int = 1) -> int:
+    """``value`` as an int >= ``low`` (a float that is a whole number is accepted), else ValueError/TypeError."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
+        raise TypeError(f"{owner}: expected an integer {name} >= {low}, got {value!r}")
+    if value != value or int(value) != value or value < low:
+        raise ValueError(f"{owner}: expected an integer {name} >= {low}, got {value!r}")
+    return int(value)
+
+
+def parameter(value: Any, ndim: int, owner: str, name: str, layout: str) -> np.ndarray:
+    """A weight or bias given to a constructor: a real floating-point array with ``ndim`` axes."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{owner}: expected {name} as a NumPy array of shape {layout}, got {type(value).__name__}")
+    if value.dtype.kind != "f":
+        raise TypeError(f"{owner}: expected a floating-point {name}, got dtype {value.dtype}")
+    if value.ndim != ndim:
+        raise ValueError(f"{owner}: expected {name} of shape {layout}, got shape {value.shape}")
+    return value

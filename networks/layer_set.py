@@ -1,0 +1,27 @@
+"""Which classes a ConvNet is built from: the book's layers, or their fast twins from the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine import FastAffine, FastConvolution, FastPooling, FastRelu
+from layers import Affine, Convolution, Layer, Pooling, Relu
+
+
+@dataclass(frozen=True)
+class LayerSet:
+    """The four layer classes a ConvNet needs; each fast class takes the same arguments as its book twin."""
+
+    Affine: type[Layer]
+    Convolution: type[Layer]
+    Pooling: type[Layer]
+    Relu: type[Layer]
+
+
+BOOK_LAYERS = LayerSet(Affine, Convolution, Pooling, Relu)
+FAST_LAYERS = LayerSet(FastAffine, FastConvolution, FastPooling, FastRelu)
+
+
+def layer_set(fast: bool) -> LayerSet:
+    """The engine's fast layers when ``fast``, else the book's (for reading, teaching and checking)."""
+    return FAST_LAYERS if fast else BOOK_LAYERS
