@@ -130,10 +130,12 @@ def convert_book_params(book_params: Mapping[str, np.ndarray], network: str,
             for key in expected}
 
 
-def load_book_network(path: str | os.PathLike, network: str, dtype: np.dtype | type = np.float32) -> Network:
-    """A SimpleConvNet or DeepConvNet (book architecture) holding the converted weights read from ``path``."""
+def load_book_network(path: str | os.PathLike, network: str, dtype: np.dtype | type = np.float32,
+                      fast: bool = True) -> Network:
+    """A SimpleConvNet or DeepConvNet (book architecture) holding the converted weights read from ``path``;
+    ``fast=False`` builds it from the book's layers."""
     params = convert_book_params(load_book_params(path), network, dtype)
-    net = BOOK_NETWORKS[network](seed=0, dtype=dtype)
+    net = BOOK_NETWORKS[network](seed=0, dtype=dtype, fast=fast)
     for key, value in params.items():
         net.params[key][...] = value
     return net

@@ -197,6 +197,20 @@ def test_book_weights_reach_the_books_accuracy(book_weights_dir, mnist_test, net
     assert net.accuracy(x, t) * len(t) == pytest.approx(correct, abs=1e-6)
 
 
+@pytest.mark.parametrize(("network", "file", "images"), [
+    ("simple", "simple_convnet_params.pkl", 10_000),
+    ("deep", "deep_convnet_params.pkl", 2_000),
+])
+def test_book_and_engine_builds_give_the_same_predictions(book_weights_dir, mnist_test, network, file, images):
+    """The engine's fast layers and the book's layers, holding the book's weights, predict alike
+    (DeepConvNet on the first 2,000 images: its book build is slow)."""
+    x = mnist_test[0][:images]
+    fast = load_book_network(book_weights_dir / file, network)
+    book = load_book_network(book_weights_dir / file, network, fast=False)
+    np.testing.assert_array_equal(fast.predict_labels(x), book.predict_labels(x))
+    np.testing.assert_allclose(fast.predict(x[:100]), book.predict(x[:100]), rtol=1e-4, atol=1e-4)
+
+
 def test_book_deep_weights_match_the_books_computation_in_torch(book_weights_dir, mnist_test):
     torch = pytest.importorskip("torch")
     F = torch.nn.functional

@@ -102,17 +102,19 @@ def test_architectures_that_do_not_fit_are_rejected(make, message):
         ((3, 8, 6), {"filter_num": 2, "filter_size": 3, "pad": 1, "stride": 1}),
     ],
 )
-def test_simple_convnet_gradients_match_centred_differences(input_dim, conv_param):
+@pytest.mark.parametrize("fast", [True, False], ids=["engine", "book"])
+def test_simple_convnet_gradients_match_centred_differences(input_dim, conv_param, fast):
     net = SimpleConvNet(input_dim, conv_param, hidden_size=6, output_size=4, weight_init_std="he", seed=0,
-                        dtype=np.float64)
+                        dtype=np.float64, fast=fast)
     x, t = batch(input_dim, 3, 4)
     errors = max_gradient_error(net, x, t)
     assert max(errors.values()) < 1e-7, errors
 
 
 @pytest.mark.parametrize("dropout_ratio", [0.5, 0.0])
-def test_deep_convnet_gradients_match_centred_differences(dropout_ratio):
-    net = DeepConvNet(**SMALL_DEEP, seed=1, dtype=np.float64, dropout_ratio=dropout_ratio)
+@pytest.mark.parametrize("fast", [True, False], ids=["engine", "book"])
+def test_deep_convnet_gradients_match_centred_differences(dropout_ratio, fast):
+    net = DeepConvNet(**SMALL_DEEP, seed=1, dtype=np.float64, dropout_ratio=dropout_ratio, fast=fast)
     x, t = batch((1, 12, 12), 2, 3, seed=1)
     errors = max_gradient_error(net, x, t)
     assert max(errors.values()) < 1e-7, errors

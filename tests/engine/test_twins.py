@@ -1,0 +1,162 @@
+"""Every fast layer of the engine against its book twin in layers/: the same outputs and the same
+gradients (float64 within 1e-12, float32 within a stated tolerance), over random shapes, strides,
+paddings, memory layouts and pooling ties, with inputs never written to.
+
+float32 tolerance: both twins round every product and sum to float32 (unit roundoff 6e-8), but in a
+different order (batch-last products, ones @ dout for db). Each output is a sum of at most a few
+hundred products here, so the two may differ by a few hundred roundoffs of the largest term:
+we allow 2e-5 relative to the largest value of each array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import FAST_TWINS, FastAffine, FastConvolution, FastPooling, FastRelu
+from layers import Affine, Convolution, Pooling, Relu
+from networks import DeepConvNet, SimpleConvNet
+
+FLOAT32_TOLERANCE = 2e-5
+N_RANDOM_CASES = 12
+
+
+def assert_close(fast, book, dtype, what):
+    fast, book = np.asarray(fast), np.asarray(book)
+    assert fast.shape == book.shape, what
+    scale = max(1.0, float(np.max(np.abs(book)))) if book.size else 1.0
+    tolerance = 1e-12 if dtype == np.float64 else FLOAT32_TOLERANCE
+    assert np.max(np.abs(fast - book), initial=0.0) <= tolerance * scale, what
+
+
+def layouts(x):
+    """x in the memory layouts a layer meets: C order, batch-last (a conv output), channel-major, strided."""
+    yield "C order", x
+    if x.ndim == 4:
+        yield "batch-last", np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        yield "channel-major", np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    yield "strided", np.repeat(x, 2, axis=-1)[..., ::2]
+
+
+def run_pair(book, fast, x, dout, dtype):
+    """Forward and backward through both twins for every layout of x and dout; compare everything."""
+    for name, given in layouts(x):
+        before = given.copy()
+        out_book, out_fast = book.forward(given), fast.forward(given)
+        assert_close(out_fast, out_book, dtype, f"{type(book).__name__} output, {name}")
+        assert out_fast.dtype == out_book.dtype
+        for dout_name, d in layouts(dout):
+            d_before = d.copy()
+            fast.forward(given)
+            book.forward(given)
+            dx_book, dx_fast = book.backward(d), fast.backward(d)
+            assert_close(dx_fast, dx_book, dtype, f"{type(book).__name__} dx, x {name}, dout {dout_name}")
+            for key in book.params:
+                assert_close(fast.grads[key], book.grads[key], dtype, f"{type(book).__name__} d{key}, {name}")
+            np.testing.assert_array_equal(d, d_before)
+        np.testing.assert_array_equal(given, before)
+
+
+def random_conv_case(rng):
+    n, c, fn = rng.integers(1, 4), rng.integers(1, 5), rng.integers(1, 5)
+    fh, fw = rng.integers(1, 6), rng.integers(1, 6)
+    stride, pad = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+    h, w = fh + rng.integers(0, 7), fw + rng.integers(0, 7)
+    return (int(n), int(c), int(h), int(w)), (int(fn), int(c), int(fh), int(fw)), stride, pad
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(N_RANDOM_CASES))
+def test_convolution_twins_agree(seed, dtype):
+    rng = np.random.default_rng(seed)
+    x_shape, w_shape, stride, pad = random_conv_case(rng)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    W, b = rng.standard_normal(w_shape).astype(dtype), rng.standard_normal(w_shape[0]).astype(dtype)
+    book, fast = Convolution(W, b, stride, pad), FastConvolution(W, b, stride, pad)
+    dout = rng.standard_normal(book.forward(x).shape).astype(dtype)
+    run_pair(book, fast, x, dout, dtype)
+
+
+@pytest.mark.parametrize("values", ["continuous", "ties", "constant"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(N_RANDOM_CASES))
+def test_pooling_twins_agree(seed, dtype, values):
+    """Ties (0/1 images, constant images) check that both send the gradient to the first maximum."""
+    rng = np.random.default_rng(100 + seed)
+    ph, pw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    stride, pad = int(rng.integers(1, 4)), int(rng.integers(0, min(ph, pw)))
+    n, c = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    shape = (n, c, ph + int(rng.integers(0, 6)), pw + int(rng.integers(0, 6)))
+    if values == "continuous":
+        x = rng.standard_normal(shape)
+    elif values == "ties":
+        x = rng.integers(0, 2, shape).astype(float)
+    else:
+        x = np.full(shape, 0.5)
+    x = x.astype(dtype)
+    book, fast = Pooling(ph, pw, stride, pad), FastPooling(ph, pw, stride, pad)
+    dout = rng.standard_normal(book.forward(x).shape).astype(dtype)
+    run_pair(book, fast, x, dout, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(3, 5), (2, 3, 4, 5), (4, 8, 40, 40)])  # the last takes the large-array paths
+def test_relu_twins_agree(shape, dtype):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape).astype(dtype)
+    x.flat[::7] = 0.0  # x = 0 exactly: both must switch it off
+    run_pair(Relu(), FastRelu(), x, rng.standard_normal(shape).astype(dtype), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(5, 12), (3, 2, 3, 2), (1, 4, 2, 2)])
+def test_affine_twins_agree(shape, dtype):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(dtype)
+    D = int(np.prod(shape[1:]))
+    W, b = rng.standard_normal((D, 6)).astype(dtype), rng.standard_normal(6).astype(dtype)
+    run_pair(Affine(W, b), FastAffine(W, b), x, rng.standard_normal((shape[0], 6)).astype(dtype), dtype)
+
+
+def test_without_input_gradient_both_twins_return_none_and_the_same_parameter_gradients():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 3, 6, 6))
+    W, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    dout = rng.standard_normal((2, 4, 6, 6))
+    full = Convolution(W, b, 1, 1)
+    full.forward(x)
+    assert full.backward(dout) is not None
+    for cls in (Convolution, FastConvolution):
+        layer = cls(W, b, 1, 1)
+        layer.needs_input_grad = False
+        layer.forward(x)
+        assert layer.backward(dout) is None
+        assert_close(layer.dW, full.dW, np.float64, f"{cls.__name__} dW")
+        assert_close(layer.db, full.db, np.float64, f"{cls.__name__} db")
+
+
+def test_every_fast_layer_has_a_book_twin_with_the_same_constructor():
+    import inspect
+
+    for book, fast in FAST_TWINS.items():
+        assert list(inspect.signature(book).parameters) == list(inspect.signature(fast).parameters)
+        for name, parameter in inspect.signature(book).parameters.items():
+            assert inspect.signature(fast).parameters[name].default == parameter.default, (book, name)
+
+
+@pytest.mark.parametrize("cls", [SimpleConvNet, DeepConvNet])
+def test_book_and_fast_networks_compute_the_same_function_and_gradients(cls):
+    kwargs = {"input_dim": (1, 10, 10), "seed": 3, "dtype": np.float64}
+    if cls is SimpleConvNet:
+        kwargs.update(conv_param={"filter_num": 3, "filter_size": 3, "pad": 1, "stride": 1}, hidden_size=6)
+    else:
+        kwargs.update(hidden_size=6)
+    fast, book = cls(**kwargs), cls(**kwargs, fast=False)
+    rng = np.random.default_rng(4)
+    x, t = rng.random((3, 1, 10, 10)), rng.integers(0, 10, 3)
+    loss_fast, grads_fast = fast.loss_and_gradient(x, t)
+    loss_book, grads_book = book.loss_and_gradient(x, t)
+    assert loss_fast == pytest.approx(loss_book, rel=1e-12)
+    for key in grads_book:
+        assert_close(grads_fast[key], grads_book[key], np.float64, key)
+    np.testing.assert_array_equal(fast.predict_labels(x), book.predict_labels(x))
