@@ -182,9 +182,9 @@ def _forward_recorder(forward: Any, record: LayerRecord) -> Any:
 
 
 def _backward_recorder(backward: Any, record: LayerRecord) -> Any:
-    def recorded_backward(dout: Any = 1.0) -> Any:
-        dx = backward(dout)
-        record.dout = _copy(dout)
+    def recorded_backward(*args: Any, **options: Any) -> Any:
+        dx = backward(*args, **options)
+        record.dout = _copy(args[0] if args else options.get("dout", 1.0))
         record.input_grads = _copy(dx) if isinstance(dx, tuple) else (_copy(dx),)
         record.param_grads = {key: _copy(g) for key, g in record.layer.grads.items()}
         record.backward_calls += 1
