@@ -88,7 +88,8 @@ def network_graph(network: Any, x: np.ndarray, t: np.ndarray) -> Graph:
     Inputs: ``x``, every parameter under its name in ``network.params`` (W1, b1, ...) and ``t``.
     Nodes: one per layer, named and labelled as in ``network.layers``, then the loss layer, whose
     output is ``loss``. ``g.value(name)`` and ``g.grad(name)`` read any of them; ``g.grad("W1")`` is
-    the layer's gradient (the loss without weight decay, as the layers see it).
+    the layer's gradient (the loss without weight decay, as the layers see it). With Dropout the
+    graph shows that pass's masks; run it inside ``network.frozen()`` to compare with another pass.
     """
     _, records = record_pass(network, x, t)
     names = _param_names(network)
