@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fileio import atomic_write
-from graphs.formatting import format_value
+from graphs.formatting import format_grad, format_value
 from graphs.graph import Graph, Value
 from graphs.layout import Layout, Point, layered_layout, place_labels
 
@@ -36,9 +36,11 @@ _CHAR_WIDTH = 0.62 / 72 / INCHES_PER_UNIT  # units per point of font size, per c
 _OUTPUT_STUB = 1.3
 _MARGIN = 0.45
 _TITLE_BAND = 0.55
+_COLUMN_GAP = 2.4  # between node columns, widened for long edge labels
 
 
-def graph_layout(graph: Graph, inputs_left: bool = False, column_gap: float = 2.4, row_gap: float = 1.0) -> Layout:
+def graph_layout(graph: Graph, inputs_left: bool = False, column_gap: float = _COLUMN_GAP,
+                 row_gap: float = 1.0) -> Layout:
     """The left-to-right layout of ``graph`` (see :func:`graphs.layout.layered_layout`)."""
     nodes = [(node.name, [v.name for v in graph.inputs_of(node)]) for node in graph.nodes]
     return layered_layout([v.name for v in graph.inputs], nodes, column_gap, row_gap, inputs_left=inputs_left)
@@ -64,7 +66,7 @@ def draw_graphs(graphs: Sequence[Graph], titles: Sequence[str | None] | None = N
     titles = list(titles) if titles is not None else [None] * len(graphs)
     if len(titles) != len(graphs):
         raise ValueError(f"draw_graphs: {len(graphs)} graphs but {len(titles)} titles")
-    layouts = [graph_layout(g, inputs_left) for g in graphs]
+    layouts = [graph_layout(g, inputs_left, column_gap=_column_gap(g, digits)) for g in graphs]
     extents = [_extent(g, lay, t) for g, lay, t in zip(graphs, layouts, titles, strict=True)]
     width = max(x1 - x0 for x0, x1, _, _ in extents)
     height = sum(y1 - y0 for _, _, y0, y1 in extents)
@@ -97,6 +99,22 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
 
 
 # -- drawing ----------------------------------------------------------------------------------------
+
+
+def _value_text(graph: Graph, source: Value, digits: int) -> str:
+    return format_value(graph.value(source), digits) if graph.has_values else ""
+
+
+def _column_gap(graph: Graph, digits: int) -> float:
+    """The usual gap between columns, widened so the longest edge label fits between two nodes."""
+    texts = [_value_text(graph, v, digits) for v in graph]
+    if graph.has_gradients:
+        texts += [format_grad(graph.edge_grad(edge), digits) for edge in graph.edges()]
+    longest = max(map(len, texts), default=0)
+    radius = max((_symbol_fit(node.op.symbol)[0] for node in graph.nodes), default=NODE_RADIUS)
+    return max(_COLUMN_GAP, longest * VALUE_FONTSIZE * _CHAR_WIDTH + 2 * radius + 0.4)
+
+
 def _extent(graph: Graph, layout: Layout, title: str | None) -> tuple[float, float, float, float]:
     """Data limits (x0, x1, y0, y1) leaving room for input names, output stubs and labels."""
     xmin, xmax, ymin, ymax = layout.bounds
@@ -160,7 +178,7 @@ def _label_half_size(*texts: str) -> tuple[float, float]:
 def _draw_into(ax: Axes, graph: Graph, layout: Layout, digits: int) -> None:
     from matplotlib.patches import Circle, FancyArrowPatch
 
-    show_values, show_grads = graph.has_values, graph.has_gradients
+    show_grads = graph.has_gradients
     fits = {node.name: _symbol_fit(node.op.symbol) for node in graph.nodes}
     sinks = graph.sinks()
 
@@ -169,8 +187,8 @@ def _draw_into(ax: Axes, graph: Graph, layout: Layout, digits: int) -> None:
                                      linewidth=1.0, color="black", zorder=2))
 
     def texts(source: Value, grad: object) -> tuple[str, str]:
-        value_text = format_value(graph.value(source), digits) if show_values else ""
-        grad_text = format_value(grad, digits) if show_grads and grad is not None else ""
+        value_text = _value_text(graph, source, digits)
+        grad_text = format_grad(grad, digits) if show_grads and grad is not None else ""
         return value_text, grad_text
 
     # edges, then the labels of every edge, placed where they collide least, then nodes on top
@@ -219,7 +237,7 @@ def _draw_into(ax: Axes, graph: Graph, layout: Layout, digits: int) -> None:
         ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor="black", linewidth=1.3, zorder=3))
         ax.text(x, y, node.op.symbol, ha="center", va="center", fontsize=fontsize,
                 zorder=4, linespacing=1.0, gid=f"node:{node.name}")
-        if not node.output.auto_named and node.output not in sinks:
+        if not node.output.auto_named and node.output not in sinks and node.name != node.op.symbol:
             ax.text(x, y + radius + 0.04, node.name, ha="center", va="bottom", fontsize=VALUE_FONTSIZE - 0.5,
                     color=NAME_COLOR, style="italic", zorder=4)
 

@@ -1,4 +1,10 @@
-"""Compact text for the numbers written on a graph's edges and printed by the scripts."""
+"""Compact text for the numbers written on a graph's edges and printed by the scripts.
+
+A scalar is written as a number, a small array as its values, and a larger array by its shape and a
+summary: values as ``(100, 50) μ=0.0123 σ=0.35`` (mean and standard deviation), integer labels as
+``(100,) int 0..9`` (their range), gradients as ``norm=0.0343`` (the Euclidean norm, the usual
+measure of how much flows back along an edge).
+"""
 
 from __future__ import annotations
 
@@ -14,17 +20,52 @@ def format_number(x: Any, digits: int = 3) -> str:
     return "0" if text == "-0" else text
 
 
-def format_value(value: Any, digits: int = 3, max_items: int = 3) -> str:
-    """A scalar as a number; an array of at most ``max_items`` elements as its values; else its shape.
+def format_shape(value: Any) -> str:
+    """An array's shape as NumPy prints it: "(100, 50)", "(100,)"."""
+    return str(tuple(int(n) for n in np.shape(value)))
 
-    ``format_value(2.2000000000000006) == "2.2"``, ``format_value(np.arange(3.)) == "[0, 1, 2]"``,
-    ``format_value(np.zeros((64, 2))) == "array(64, 2)"``.
-    """
-    if value is None:
-        return ""
+
+def _small(value: Any, digits: int, max_items: int) -> str | None:
+    """A scalar or an array of at most ``max_items`` elements written out; None for a larger array."""
     if np.ndim(value) == 0:
         return format_number(value, digits)
     flat = np.ravel(value)
     if flat.size <= max_items:
         return "[" + ", ".join(format_number(v, digits) for v in flat) + "]"
-    return "array(" + ", ".join(str(n) for n in np.shape(value)) + ")"
+    return None
+
+
+def format_value(value: Any, digits: int = 3, max_items: int = 3) -> str:
+    """A scalar as a number; an array of at most ``max_items`` elements as its values; else its shape
+    and a summary: mean μ and standard deviation σ (the range for integers, the count of true for booleans).
+
+    ``format_value(2.2000000000000006) == "2.2"``, ``format_value(np.arange(3.)) == "[0, 1, 2]"``,
+    ``format_value(np.ones((64, 2))) == "(64, 2) μ=1 σ=0"``, ``format_value(np.arange(10)) == "(10,) int 0..9"``.
+    """
+    if value is None:
+        return ""
+    small = _small(value, digits, max_items)
+    if small is not None:
+        return small
+    a = np.asarray(value)
+    shape = format_shape(a)
+    if a.dtype.kind == "b":
+        return f"{shape} {np.count_nonzero(a)} true"
+    if a.dtype.kind in "iu":
+        return f"{shape} int {a.min()}..{a.max()}"
+    if a.size == 0:
+        return shape
+    mean, std = a.mean(dtype=np.float64), a.std(dtype=np.float64)
+    return f"{shape} μ={format_number(mean, digits)} σ={format_number(std, digits)}"
+
+
+def format_grad(grad: Any, digits: int = 3, max_items: int = 3) -> str:
+    """A gradient: a scalar or a small array written out (as :func:`format_value`), a larger array as
+    its Euclidean norm ``norm=0.0343`` (its shape is that of the value above it)."""
+    if grad is None:
+        return ""
+    small = _small(grad, digits, max_items)
+    if small is not None:
+        return small
+    norm = np.sqrt(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
+    return f"norm={format_number(norm, digits)}"

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from graphs.ops import Op, make_op
-from graphs.value import Value, constant
+from graphs.value import Value, constant, exponent
 from layers import Layer, LayerStateError
 
 
@@ -173,6 +173,10 @@ class Graph:
     def addconstant(self, x: Value | str, c: Any, name: str | None = None) -> Value:
         """x + c for a constant c;  dx = dout."""
         return self.op("add_constant", x, name=name, constants=(constant(c, "+"),))
+
+    def pow(self, x: Value | str, k: float, name: str | None = None) -> Value:
+        """x ** k for a constant real k (``x ** 2`` on a value);  dx = dout * k * x^(k-1)."""
+        return self.op("pow", x, name=name, constants=(exponent(k),))
 
     def sigmoid(self, x: Value | str, name: str | None = None) -> Value:
         """y = 1 / (1 + exp(-x)) as one node;  dx = dout * y * (1 - y)."""

@@ -26,6 +26,7 @@ from layers import (
     Mean,
     MulLayer,
     Negate,
+    Pow,
     Reciprocal,
     ReLU,
     Scale,
@@ -111,6 +112,7 @@ class OpSpec:
     arity: int
     make: Callable[..., Op]
     doc: str
+    constants: int = 0
 
 
 def _plain(name: str, symbol: str, layer_class: type[Layer], arity: int) -> Callable[[], Op]:
@@ -125,9 +127,11 @@ OPS: dict[str, OpSpec] = {spec.name: spec for spec in (
     OpSpec("log", "log", 1, _plain("log", "log", Log, 1), "log(x) (Log)"),
     OpSpec("reciprocal", "1/x", 1, _plain("reciprocal", "1/x", Reciprocal, 1), "1 / x (Reciprocal)"),
     OpSpec("negate", "×-1", 1, _plain("negate", "×-1", Negate, 1), "-x (Negate)"),
-    OpSpec("scale", "×c", 1, lambda c: Op("scale", _constant_symbol("×", c), Scale(c), 1), "c * x (Scale)"),
+    OpSpec("scale", "×c", 1, lambda c: Op("scale", _constant_symbol("×", c), Scale(c), 1), "c * x (Scale)", 1),
     OpSpec("add_constant", "+c", 1,
-           lambda c: Op("add_constant", _constant_symbol("+", c), AddConstant(c), 1), "x + c (AddConstant)"),
+           lambda c: Op("add_constant", _constant_symbol("+", c), AddConstant(c), 1), "x + c (AddConstant)", 1),
+    OpSpec("pow", "^k", 1, lambda k: Op("pow", _constant_symbol("^", k), Pow(k), 1),
+           "x ** k for a constant k (Pow)", 1),
     OpSpec("sigmoid", "σ", 1, _plain("sigmoid", "σ", Sigmoid, 1), "1 / (1 + exp(-x)) (Sigmoid)"),
     OpSpec("relu", "ReLU", 1, _plain("relu", "ReLU", ReLU, 1), "max(x, 0) (ReLU)"),
     OpSpec("sum", "Σ", 1, _plain("sum", "Σ", Sum, 1), "sum of all elements (Sum)"),
@@ -139,8 +143,8 @@ OPS: dict[str, OpSpec] = {spec.name: spec for spec in (
 )}
 
 ALIASES: dict[str, str] = {
-    "*": "mul", "/": "reciprocal", "-": "negate", "neg": "negate", "σ": "sigmoid", "Σ": "sum",
-    **{spec.symbol: spec.name for spec in OPS.values() if spec.symbol not in ("×c", "+c")},
+    "*": "mul", "**": "pow", "/": "reciprocal", "-": "negate", "neg": "negate", "σ": "sigmoid", "Σ": "sum",
+    **{spec.symbol: spec.name for spec in OPS.values() if spec.symbol not in ("×c", "+c", "^k")},
 }
 """Symbols accepted in place of names; "/" is the book's one-input division node 1/x."""
 
@@ -151,4 +155,7 @@ def make_op(kind: str, *constants: Any) -> Op:
     if spec is None:
         known = ", ".join(sorted(OPS))
         raise ValueError(f"unknown operation {kind!r}; known operations: {known} (or their symbols)")
+    if len(constants) != spec.constants:
+        raise ValueError(f"a {spec.name} node takes {spec.constants} constant(s), got {len(constants)}: "
+                         f"g.op({kind!r}, x, constants=(...))")
     return spec.make(*constants)

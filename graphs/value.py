@@ -16,7 +16,8 @@ class Value:
 
     Python operators build nodes: ``x + y``, ``x * y``, ``x - y``, ``x / y``, ``-x``, with numbers or
     arrays as constants on either side (``x + 1`` is a "+1" node, ``2 * x`` a "×2" node, ``1 / x`` the
-    book's reciprocal node, ``x / y`` is ``x * (1/y)``, ``x - y`` is ``x + (-y)``).
+    book's reciprocal node, ``x / y`` is ``x * (1/y)``, ``x - y`` is ``x + (-y)``), and ``x ** k`` for a
+    constant number k (a "^k" node).
     """
 
     __array_ufunc__ = None  # make NumPy hand ``array * value`` over to Value.__rmul__
@@ -81,6 +82,13 @@ class Value:
         inverse = self.graph.reciprocal(self)
         return inverse if np.ndim(c) == 0 and c == 1 else self.graph.scale(inverse, c)
 
+    def __pow__(self, k: Any) -> Value:
+        return self.graph.pow(self, exponent(k))
+
+    def __rpow__(self, other: Any) -> Value:
+        raise TypeError(f"{type(other).__name__} ** graph value is not supported: only a value to a constant "
+                        f"power, x ** k (write c ** x as exp(log(c) * x))")
+
     def __neg__(self) -> Value:
         return self.graph.negate(self)
 
@@ -97,3 +105,14 @@ def constant(c: Any, operator: str) -> Any:
         return c
     raise TypeError(f"unsupported operand for {operator!r} with a graph value: {type(c).__name__} "
                     f"(expected a graph value, a real number or a numeric array)")
+
+
+def exponent(k: Any) -> float:
+    """Check that ``k`` can be the constant exponent of ``x ** k``: a finite real number."""
+    if isinstance(k, numbers.Real) and not isinstance(k, bool) and np.isfinite(k):
+        return k
+    if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iuf" and np.isfinite(k):
+        return k.item()
+    what = f"the graph value {k.name!r}" if isinstance(k, Value) else f"{type(k).__name__} {k!r}"
+    raise TypeError(f"x ** k needs a constant real number k, got {what}; a power of a graph value "
+                    f"by a graph value is not supported (write it as exp(k * log(x)))")

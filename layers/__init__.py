@@ -12,6 +12,7 @@ from layers.functions import cross_entropy_error, log_softmax, sigmoid, softmax,
 from layers.gradient_check import gradient_check, numerical_gradient
 from layers.im2col import col2im, im2col
 from layers.pooling import Pooling
+from layers.power import Pow
 from layers.reductions import Mean, Sum
 from layers.softmax_with_loss import SoftmaxWithLoss
 from layers.tanh import Tanh
@@ -33,6 +34,7 @@ __all__ = [
     "MulLayer",
     "Negate",
     "Pooling",
+    "Pow",
     "Reciprocal",
     "ReLU",
     "Relu",

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from graphs import Graph, GraphStateError, format_number, format_value
+from graphs import Graph, GraphStateError, format_grad, format_number, format_value
 from layers import Layer
 
 
@@ -226,7 +226,12 @@ def test_number_formatting():
     assert format_number(-0.0) == "0"
     assert format_number(math.pi, 6) == "3.14159"
     assert format_value(np.array([1.0, 2.5])) == "[1, 2.5]"
-    assert format_value(np.zeros((64, 2))) == "array(64, 2)"
+    assert format_value(np.zeros((64, 2))) == "(64, 2) μ=0 σ=0"
+    assert format_value(np.array([[1.0, 3.0], [1.0, 3.0]])) == "(2, 2) μ=2 σ=1"
+    assert format_value(np.array([3, 0, 7, 1])) == "(4,) int 0..7"
+    assert format_value(np.array([True, False, True, True])) == "(4,) 3 true"
+    assert format_grad(np.array([[3.0, 0.0], [0.0, 4.0]])) == "norm=5"
+    assert format_grad(np.array([3.0, -4.0])) == "[3, -4]" and format_grad(-0.5) == "-0.5"
     assert format_value(np.float32(0.1)) == "0.1"
 
 

@@ -69,7 +69,7 @@ def test_nodes_inputs_and_output_are_labelled():
     assert not any(key.startswith("grad:") for key in labels)  # no backward yet: values only
 
 
-def test_arrays_are_drawn_by_shape_and_labels_have_no_gradient():
+def test_arrays_are_drawn_by_shape_and_summary_and_labels_have_no_gradient():
     rng = np.random.default_rng(0)
     g = Graph()
     x = g.input("x", rng.standard_normal((8, 3)))
@@ -79,8 +79,11 @@ def test_arrays_are_drawn_by_shape_and_labels_have_no_gradient():
     g.forward()
     g.backward()
     labels = labels_by_id(draw_graph(g))
-    assert labels["value:x->affine_1:0"] == "array(8, 3)" and labels["grad:W->affine_1:1"] == "array(3, 4)"
-    assert labels["value:b->affine_1:2"] == "array(4)"
+    xv = g.value("x")
+    assert labels["value:x->affine_1:0"] == f"(8, 3) μ={xv.mean():.3g} σ={xv.std():.3g}".replace("-", "\u2212")
+    assert labels["grad:W->affine_1:1"] == f"norm={np.linalg.norm(g.grad('W')):.3g}"
+    assert labels["value:b->affine_1:2"] == "(4,) μ=0 σ=0"
+    assert labels["value:t->loss:1"] == f"(8,) int {g.value('t').min()}..{g.value('t').max()}"
     assert "value:t->loss:1" in labels and "grad:t->loss:1" not in labels
     assert labels["node:loss"] == "Softmax\nwith\nLoss"
 

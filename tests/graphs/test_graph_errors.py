@@ -179,7 +179,9 @@ def test_refused_nodes_never_make_a_new_layer_look_taken():
 def test_unknown_operation_and_wrong_arity():
     g = Graph()
     x = g.input("x", 1.0)
-    with pytest.raises(ValueError, match="unknown operation 'pow'"):
+    with pytest.raises(ValueError, match="unknown operation 'conv'"):
+        g.op("conv", x)
+    with pytest.raises(ValueError, match="a pow node takes 1 constant"):
         g.op("pow", x)
     with pytest.raises(GraphError, match="a mul node takes 2 input"):
         g.op("*", x)

@@ -65,3 +65,14 @@ def test_matches_torch():
     layer = Tanh()
     np.testing.assert_allclose(layer.forward(x), torch.tanh(t).detach().numpy(), rtol=1e-14)
     np.testing.assert_allclose(layer.backward(dout), t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("x", [0.5, -1.25, np.float64(2.0), np.array(0.75)])
+def test_numbers_and_zero_d_arrays_go_forward_and_backward(x):
+    layer = Tanh()
+    y = layer.forward(x)
+    assert np.ndim(y) == 0 and float(y) == pytest.approx(np.tanh(float(x)), rel=1e-15)
+    expected = 1.0 / np.cosh(float(x)) ** 2
+    assert float(layer.backward()) == pytest.approx(expected, rel=1e-12)
+    assert float(layer.backward(3.0)) == pytest.approx(3.0 * expected, rel=1e-12)
+    assert float(layer.backward(np.array(2.0))) == pytest.approx(2.0 * expected, rel=1e-12)

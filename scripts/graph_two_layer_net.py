@@ -1,0 +1,81 @@
+"""TwoLayerNet drawn as the book draws chapter 5's computational graphs: one node per layer.
+
+One training forward and backward of TwoLayerNet (784-50-10 by default) on a mini-batch, recorded
+layer by layer as the network runs it: x, W1, b1 -> Affine1 -> Relu1 -> Affine2 (W2, b2) ->
+SoftmaxWithLoss (t) -> loss. Each edge shows the array's shape, mean and standard deviation above it
+and the norm of its gradient below it (in red); the parameters enter as inputs with their gradients.
+The data is a mini-batch of the built-in digits (or --dataset), or random numbers with --quick.
+Prints the same numbers as a table and saves the figure.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/graph_two_layer_net.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from datasets import BUILTIN, DATASET_NAMES, DatasetUnavailableError, load_dataset
+from graphs import Graph, draw_graph, format_grad, format_shape, format_value, network_graph, save_figure
+from networks import TwoLayerNet
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default=BUILTIN, choices=DATASET_NAMES,
+                        help="where the mini-batch comes from (default builtin, the built-in digits)")
+    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
+    parser.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch (default 0)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
+    parser.add_argument("--quick", action="store_true",
+                        help="random numbers in place of images (784 inputs, 10 classes): no data set is read")
+    args = parser.parse_args(argv)
+    if args.batch_size < 1 or args.hidden < 1:
+        parser.error(f"--batch-size and --hidden must be at least 1, got {args.batch_size} and {args.hidden}")
+    return args
+
+
+def mini_batch(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
+    """(x, t, a description of the data) for one mini-batch."""
+    rng = np.random.default_rng(args.seed)
+    if args.quick:
+        x = rng.random((args.batch_size, 784), dtype=np.float32)
+        return x, rng.integers(0, 10, args.batch_size), "random numbers"
+    try:
+        ((x_train, t_train), _), info = load_dataset(args.dataset, seed=args.seed)
+    except DatasetUnavailableError as error:
+        sys.exit(f"graph_two_layer_net: {error} (use --dataset builtin or --quick to run without it)")
+    batch = rng.choice(len(x_train), args.batch_size, replace=False)
+    return x_train[batch], t_train[batch], info.title
+
+
+def print_edges(g: Graph) -> None:
+    """Every edge of the graph: shape, summary of the value, summary of the gradient flowing back."""
+    print(f"{'edge':22}{'shape':>12}  {'value':34}gradient")
+    for edge in g.edges():
+        value, grad = g.value(edge.source), g.edge_grad(edge)
+        text = format_value(value, 4).removeprefix(format_shape(value)).strip()  # the shape has its own column
+        print(f"{edge.source.name + ' -> ' + edge.node.name:22}{format_shape(value):>12}  {text:34}"
+              f"{format_grad(grad, 4) if grad is not None else '(none)'}")
+    print(f"{'loss':22}{'()':>12}  {format_value(g.value('loss'), 6):34}{format_grad(g.grad('loss'))}")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    x, t, source = mini_batch(args)
+    network = TwoLayerNet(x.shape[1], args.hidden, 10, seed=args.seed)
+    g = network_graph(network, x, t)
+    print(f"TwoLayerNet {x.shape[1]}-{args.hidden}-10, one forward and backward on {len(t)} samples of {source}")
+    print_edges(g)
+    title = (f"TwoLayerNet {x.shape[1]}-{args.hidden}-10 on a mini-batch of {len(t)} ({source}): "
+             f"values above the edges (shape, mean μ, std σ), gradients below (norm)")
+    figure = save_figure(draw_graph(g, title), args.out / "graph_two_layer_net.png")
+    print(f"figure: {figure}")
+    return {"graph": g, "network": network, "figure": figure}
+
+
+if __name__ == "__main__":
+    main()
