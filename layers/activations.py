@@ -48,6 +48,5 @@ class Sigmoid(Layer):
         return self.out
 
     def backward(self, dout: np.ndarray = 1.0) -> np.ndarray:
-        self._require_forward(self.out)
-        dout = real_array(dout, "Sigmoid.backward", "dout")
+        dout = gradient_like(dout, None if self.out is None else self.out.shape, "Sigmoid")
         return dout * (1.0 - self.out) * self.out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.checks import batch_of, float_array
+from layers.checks import batch_of, float_array, real_array
 from layers.functions import cross_entropy_of_log, log_softmax
 
 
@@ -15,7 +15,7 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarra
     Accepts integer labels of shape (n,) in [0, n_classes) (integral floats are accepted too)
     or target rows of shape (n, n_classes) (one-hot or soft). Anything else raises ValueError.
     """
-    t = np.asarray(t)
+    t = real_array(t, owner, "labels")
     if t.shape == (n, n_classes):
         return t
     if t.shape != (n,):

@@ -20,13 +20,25 @@ import numpy as np
 from fileio import atomic_write
 from layers import Layer, SoftmaxWithLoss, freeze
 from layers import numerical_gradient as numerical_gradient_of
+from layers.checks import real_array
+from layers.softmax_with_loss import check_labels
 
 
 class Network:
     """Base class for layer stacks ending in a loss layer; see the module docstring."""
 
     def __init__(self, dtype: np.dtype | type = np.float32, weight_decay_lambda: float = 0.0) -> None:
-        self.dtype = np.dtype(dtype)
+        name = type(self).__name__
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"{name}: dtype must be a floating-point type such as np.float32, got {dtype!r}") from None
+        if self.dtype.kind != "f":
+            raise TypeError(f"{name}: dtype must be a floating-point type such as np.float32, got {self.dtype} "
+                            f"(integer weights would all round to 0)")
+        if isinstance(weight_decay_lambda, bool) or not isinstance(weight_decay_lambda, int | float | np.floating) \
+                or not 0 <= weight_decay_lambda < np.inf:
+            raise ValueError(f"{name}: weight_decay_lambda must be a finite number >= 0, got {weight_decay_lambda!r}")
         self.weight_decay_lambda = float(weight_decay_lambda)
         self.params: dict[str, np.ndarray] = {}
         self.layers: OrderedDict[str, Layer] = OrderedDict()
@@ -55,7 +67,7 @@ class Network:
     # -- the book's methods -----------------------------------------------------------------------
     def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
         """Scores before the loss layer, running ``self.layers`` in order."""
-        x = np.asarray(x, dtype=self.dtype)
+        x = real_array(x, f"{type(self).__name__}.predict").astype(self.dtype, copy=False)
         for layer in self.layers.values():
             x = layer.forward(x, train_flg=train_flg) if layer.has_train_mode else layer.forward(x)
         return x
@@ -106,29 +118,38 @@ class Network:
 
         Scored ``batch_size`` samples at a time (to save memory); the result does not depend on it.
         """
-        if batch_size < 1:
-            raise ValueError(f"{type(self).__name__}.predict_labels: batch_size must be >= 1, got {batch_size}")
-        n = x.shape[0]
-        labels = np.empty(n, dtype=np.intp)
-        for start in range(0, n, batch_size):
-            labels[start:start + batch_size] = self.predict(x[start:start + batch_size], train_flg=False).argmax(axis=1)
-        return labels
+        return self._labels_and_classes(x, batch_size, "predict_labels")[0]
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 1000) -> float:
         """Fraction of samples whose highest score is the label; exact for any N (labels from
         :meth:`predict_labels`, batched to save memory).
 
-        ``t`` is integer labels (N,) or one-hot rows (N, C).
+        ``t`` is integer labels (N,) or one-hot rows (N, C); labels outside [0, C) are refused, as
+        :meth:`loss` refuses them.
         """
-        t = np.asarray(t)
+        name = f"{type(self).__name__}.accuracy"
+        predicted, n_classes = self._labels_and_classes(x, batch_size, "accuracy")
+        t = check_labels(real_array(t, name, "labels"), predicted.shape[0], n_classes, name)
         if t.ndim != 1:
             t = t.argmax(axis=1)
+        return int(np.count_nonzero(predicted == t)) / predicted.shape[0]
+
+    def _labels_and_classes(self, x: np.ndarray, batch_size: int, method: str) -> tuple[np.ndarray, int]:
+        """argmax of the scores of every sample, ``batch_size`` at a time, and the number of classes."""
+        name = f"{type(self).__name__}.{method}"
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ValueError(f"{name}: batch_size must be an integer >= 1, got {batch_size!r}")
+        x = real_array(x, name)
+        if x.ndim == 0 or x.shape[0] == 0:
+            raise ValueError(f"{name}: expected a non-empty batch of samples, got shape {x.shape}")
         n = x.shape[0]
-        if t.shape[0] != n:
-            raise ValueError(f"{type(self).__name__}.accuracy: {n} samples but {t.shape[0]} labels")
-        if n == 0:
-            raise ValueError(f"{type(self).__name__}.accuracy: no samples given")
-        return int(np.count_nonzero(self.predict_labels(x, batch_size) == t)) / n
+        labels = np.empty(n, dtype=np.intp)
+        n_classes = 0
+        for start in range(0, n, batch_size):
+            scores = self.predict(x[start:start + batch_size], train_flg=False)
+            labels[start:start + batch_size] = scores.argmax(axis=1)
+            n_classes = scores.shape[1]
+        return labels, n_classes
 
     @property
     def buffers(self) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ import numpy as np
 from layers import Dropout
 from layers.im2col import output_size as window_output_size
 from networks.base import Network
-from networks.init import init_weight, make_rng
+from networks.init import check_sizes, init_weight, make_rng
 from networks.layer_set import layer_set
 from networks.simple_convnet import conv_param_dict
 
@@ -57,6 +57,10 @@ class DeepConvNet(Network):
         dropout_ratio: float = 0.5,
     ) -> None:
         super().__init__(dtype)
+        if len(tuple(input_dim)) != 3:
+            raise ValueError(f"DeepConvNet: input_dim must be (C, H, W), got {input_dim!r}")
+        check_sizes("DeepConvNet", channels=input_dim[0], height=input_dim[1], width=input_dim[2],
+                    hidden_size=hidden_size, output_size=output_size)
         L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
         rng = make_rng(seed, rng)

@@ -13,7 +13,18 @@ def make_rng(seed: int | None = None, rng: np.random.Generator | None = None) ->
     """The generator to draw from: ``rng`` if given, else a new one seeded with ``seed``."""
     if rng is not None and seed is not None:
         raise ValueError("give either seed or rng, not both")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+        raise ValueError(f"seed must be None or an integer >= 0, got {seed!r}")
     return rng if rng is not None else np.random.default_rng(seed)
+
+
+def check_sizes(owner: str, **sizes: object) -> None:
+    """Each layer size must be a positive integer (not a float, a bool or zero): ValueError naming it."""
+    for name, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(f"{owner}: {name} must be a positive integer, got {size!r}")
 
 
 def weight_std(weight_init: WeightInit, fan_in: int) -> float:
@@ -27,6 +38,10 @@ def weight_std(weight_init: WeightInit, fan_in: int) -> float:
         if key not in _NAMED_GAINS:
             raise ValueError(f"weight_init: expected a number or one of {sorted(_NAMED_GAINS)}, got {weight_init!r}")
         return float(np.sqrt(_NAMED_GAINS[key] / fan_in))
+    if isinstance(weight_init, bool) or not isinstance(weight_init, int | float | np.floating) \
+            or not 0 <= weight_init < np.inf:
+        raise ValueError(f"weight_init_std: expected a finite number >= 0 or one of {sorted(_NAMED_GAINS)}, "
+                         f"got {weight_init!r}")
     return float(weight_init)
 
 

@@ -45,7 +45,7 @@ class MultiLayerNet(Network):
         if activation not in ACTIVATIONS:
             raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         sizes = [input_size, *hidden_size_list, output_size]
-        if not all(isinstance(n, int | np.integer) and n > 0 for n in sizes):
+        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
             raise ValueError(f"MultiLayerNet: layer sizes must be positive integers, got {sizes}")
         rng = make_rng(seed, rng)
         self.input_size = input_size

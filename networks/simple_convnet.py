@@ -9,7 +9,7 @@ import numpy as np
 
 from layers.im2col import output_size as window_output_size
 from networks.base import Network
-from networks.init import WeightInit, init_weight, make_rng
+from networks.init import WeightInit, check_sizes, init_weight, make_rng
 from networks.layer_set import layer_set
 
 SIMPLE_CONV_PARAM: Mapping[str, int] = MappingProxyType({"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1})
@@ -49,6 +49,10 @@ class SimpleConvNet(Network):
         fast: bool = True,
     ) -> None:
         super().__init__(dtype)
+        if len(tuple(input_dim)) != 3:
+            raise ValueError(f"SimpleConvNet: input_dim must be (C, H, W), got {input_dim!r}")
+        check_sizes("SimpleConvNet", channels=input_dim[0], height=input_dim[1], width=input_dim[2],
+                    hidden_size=hidden_size, output_size=output_size)
         L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
         conv = conv_param_dict(conv_param, SIMPLE_CONV_PARAM, name)

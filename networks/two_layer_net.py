@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers import Affine, ReLU
+from layers import Affine, Relu
 from networks.base import Network
-from networks.init import WeightInit, init_weight, make_rng
+from networks.init import WeightInit, check_sizes, init_weight, make_rng
 
 
 class TwoLayerNet(Network):
     """input -> Affine1 -> Relu1 -> Affine2 -> SoftmaxWithLoss, with params W1, b1, W2, b2.
+
+    Built from the book's layers (``layers``). As in the book, the layers live in an ``OrderedDict``,
+    ``self.layers``, and the loss layer in ``self.last_layer``; :class:`networks.base.Network` runs them
+    the book's way:
+
+        predict(x):  for layer in self.layers.values(): x = layer.forward(x)
+        loss(x, t):  self.last_layer.forward(self.predict(x), t)
+        gradient(x, t):  self.loss(x, t); dout = self.last_layer.backward(1)
+                         for layer in reversed(self.layers.values()): dout = layer.backward(dout)
+                         then read each Affine's dW and db into a dict keyed W1, b1, W2, b2.
 
     W1 is (input_size, hidden_size), W2 is (hidden_size, output_size); weights are Gaussian with
     std ``weight_init_std`` (or "he"/"xavier"), biases zero. ``seed`` or ``rng`` makes it reproducible.
@@ -31,10 +41,11 @@ class TwoLayerNet(Network):
         weight_decay_lambda: float = 0.0,
     ) -> None:
         super().__init__(dtype, weight_decay_lambda)
+        check_sizes("TwoLayerNet", input_size=input_size, hidden_size=hidden_size, output_size=output_size)
         rng = make_rng(seed, rng)
         W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
         W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
         affine1 = self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
         affine1.needs_input_grad = False  # its input is data
-        self.add_layer("Relu1", ReLU())
+        self.add_layer("Relu1", Relu())
         self.add_layer("Affine2", Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")

@@ -192,7 +192,7 @@ def test_predict_labels_batches_like_accuracy(monkeypatch):
     sizes.clear()
     net.accuracy(x, t, batch_size=700)
     assert sizes == [(700, False)] * 3 + [(403, False)]
-    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         net.predict_labels(x, batch_size=0)
 
 

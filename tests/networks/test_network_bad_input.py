@@ -1,0 +1,68 @@
+"""Bad sizes, dtypes and data given to a network end in an error naming the network and the argument."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from networks import DeepConvNet, MultiLayerNet, SimpleConvNet, TwoLayerNet
+
+
+@pytest.mark.parametrize(("make", "error", "message"), [
+    (lambda: TwoLayerNet(0, 5, 3), ValueError, "TwoLayerNet: input_size must be a positive integer, got 0"),
+    (lambda: TwoLayerNet(4, -5, 3), ValueError, "TwoLayerNet: hidden_size must be a positive integer, got -5"),
+    (lambda: TwoLayerNet(4, 5.0, 3), ValueError, "TwoLayerNet: hidden_size must be a positive integer, got 5.0"),
+    (lambda: TwoLayerNet(4, True, 3), ValueError, "TwoLayerNet: hidden_size must be a positive integer, got True"),
+    (lambda: TwoLayerNet(4, 5, 3, dtype=np.int32), TypeError, "TwoLayerNet: dtype must be a floating-point type"),
+    (lambda: TwoLayerNet(4, 5, 3, dtype="nonsense"), TypeError, "TwoLayerNet: dtype must be a floating-point"),
+    (lambda: TwoLayerNet(4, 5, 3, weight_init_std=np.nan), ValueError, "weight_init_std"),
+    (lambda: TwoLayerNet(4, 5, 3, weight_init_std="bogus"), ValueError, "weight_init"),
+    (lambda: TwoLayerNet(4, 5, 3, weight_decay_lambda=-1), ValueError, "TwoLayerNet: weight_decay_lambda"),
+    (lambda: TwoLayerNet(4, 5, 3, seed=-1), ValueError, "seed must be None or an integer >= 0"),
+    (lambda: TwoLayerNet(4, 5, 3, rng=42), TypeError, "rng must be a numpy.random.Generator"),
+    (lambda: MultiLayerNet(4, [5, 0], 3), ValueError, "MultiLayerNet: layer sizes must be positive integers"),
+    (lambda: SimpleConvNet(input_dim=(1, 28)), ValueError, r"SimpleConvNet: input_dim must be \(C, H, W\)"),
+    (lambda: SimpleConvNet(hidden_size=0), ValueError, "SimpleConvNet: hidden_size must be a positive integer"),
+    (lambda: DeepConvNet(output_size=-2), ValueError, "DeepConvNet: output_size must be a positive integer"),
+])
+def test_bad_construction_is_refused_naming_the_argument(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+@pytest.fixture
+def net():
+    return TwoLayerNet(4, 5, 3, seed=0)
+
+
+def test_accuracy_refuses_labels_out_of_range_as_loss_does(net):
+    x = np.ones((2, 4))
+    with pytest.raises(ValueError, match=r"TwoLayerNet.accuracy: labels must lie in \[0, 2\]"):
+        net.accuracy(x, [0, 3])
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\]"):
+        net.loss(x, [0, 3])
+    with pytest.raises(ValueError, match=r"TwoLayerNet.accuracy: expected labels of shape \(2,\)"):
+        net.accuracy(x, [0, 1, 2])
+
+
+@pytest.mark.parametrize(("x", "error", "message"), [
+    (np.ones((0, 4)), ValueError, "empty batch"),
+    (np.ones((2, 4)) + 1j, TypeError, "TwoLayerNet.predict: expected a real-valued array"),
+    ([["a", "b", "c", "d"]], TypeError, "TwoLayerNet.predict: expected a real-valued array"),
+    (np.ones((2, 5)), ValueError, "Affine: expected 4 values per sample"),
+])
+def test_bad_data_is_refused_naming_where(net, x, error, message):
+    with pytest.raises(error, match=message):
+        net.loss(x, np.zeros(np.shape(x)[0], int))
+
+
+def test_accuracy_refuses_an_empty_batch_and_a_bad_batch_size(net):
+    with pytest.raises(ValueError, match="TwoLayerNet.accuracy: expected a non-empty batch"):
+        net.accuracy(np.ones((0, 4)), np.zeros(0, int))
+    with pytest.raises(ValueError, match="TwoLayerNet.accuracy: batch_size must be an integer >= 1"):
+        net.accuracy(np.ones((2, 4)), [0, 1], batch_size=0)
+
+
+def test_a_list_of_samples_is_read_as_an_array(net):
+    x = np.random.default_rng(0).random((3, 4))
+    np.testing.assert_array_equal(net.predict(x.tolist()), net.predict(x))
