@@ -79,3 +79,19 @@ def parameter(value: Any, ndim: int, owner: str, name: str, layout: str) -> np.n
     if value.ndim != ndim:
         raise ValueError(f"{owner}: expected {name} of shape {layout}, got shape {value.shape}")
     return value
+
+
+def probability(value: Any, owner: str, name: str) -> float:
+    """``value`` as a float in [0, 1), else ValueError naming ``owner`` and ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating) or not 0 <= value < 1:
+        raise ValueError(f"{owner}: {name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def generator(seed: int | None, rng: np.random.Generator | None, owner: str) -> np.random.Generator:
+    """The layer's own random generator: ``rng`` itself, or a new one from ``seed`` (never NumPy's global one)."""
+    if rng is not None and seed is not None:
+        raise ValueError(f"{owner}: give either seed or rng, not both")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{owner}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng if rng is not None else np.random.default_rng(seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.checks import gradient_like, real_array
+from layers.checks import generator, gradient_like, probability, real_array
 
 
 class Dropout(Layer):
@@ -24,12 +24,8 @@ class Dropout(Layer):
     def __init__(self, dropout_ratio: float = 0.5, *, seed: int | None = None,
                  rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if not isinstance(dropout_ratio, int | float | np.floating) or not 0 <= dropout_ratio < 1:
-            raise ValueError(f"Dropout: dropout_ratio must be a number in [0, 1), got {dropout_ratio!r}")
-        if rng is not None and seed is not None:
-            raise ValueError("Dropout: give either seed or rng, not both")
-        self.dropout_ratio = float(dropout_ratio)
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.dropout_ratio = probability(dropout_ratio, "Dropout", "dropout_ratio")
+        self.rng = generator(seed, rng, "Dropout")
         self.mask: np.ndarray | None = None
         self.train_flg: bool | None = None
 
@@ -40,15 +36,10 @@ class Dropout(Layer):
             return x
         if not (self.frozen and self.mask is not None and self.mask.shape == x.shape):
             self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
-        return x * self.mask * self.scale
+        return x * self.mask * (1.0 / (1.0 - self.dropout_ratio))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._require_forward(self.train_flg)
         if not self.train_flg:
             return real_array(dout, "Dropout.backward", "dout")
-        return gradient_like(dout, self.mask.shape, "Dropout") * self.mask * self.scale
-
-    @property
-    def scale(self) -> float:
-        """1 / (1 - p), the factor applied to the kept units while training."""
-        return 1.0 / (1.0 - self.dropout_ratio)
+        return gradient_like(dout, self.mask.shape, "Dropout") * self.mask * (1.0 / (1.0 - self.dropout_ratio))
