@@ -108,13 +108,13 @@ def read_npz_directory(path: str | os.PathLike) -> dict[str, ArrayInfo]:
 
     def keep(directory: Mapping[str, ArrayInfo]) -> None:
         found.update(directory)
-        raise _Stop
+        raise _StopError
 
     read_npz(path, check=keep)
     return found
 
 
-class _Stop(Exception):
+class _StopError(Exception):
     """Ends :func:`read_npz` after its directory pass."""
 
 
@@ -139,7 +139,7 @@ def read_npz(
         if check is not None:
             try:
                 check({key: member.info for key, member in found.items()})
-            except _Stop:
+            except _StopError:
                 return {}
         arrays: dict[str, np.ndarray] = {}
         for key, member in found.items():

@@ -27,8 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from fileio import (ArchiveError, ArrayInfo, describe, read_npz, remove_stale_temp_files, sigint_deferred,
-                    write_atomically)
+from fileio import (
+    ArchiveError,
+    ArrayInfo,
+    describe,
+    read_npz,
+    remove_stale_temp_files,
+    sigint_deferred,
+    write_atomically,
+)
 
 FORMAT = "zeroprop-training-checkpoint"
 VERSION = 1

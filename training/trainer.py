@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 
 import optimizers
-from optimizers import Optimizer
 from fileio import remove_stale_temp_files
+from optimizers import Optimizer
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
 from training.network_state import check_network_state, load_network_state, network_state
