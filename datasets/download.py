@@ -4,13 +4,20 @@ A file is streamed into a hidden temp file next to its target while its MD5/SHA-
 computed; only a complete transfer with the right checksums is renamed into place.
 Any failure deletes the temp file and is reported as a :class:`DownloadError` with a short
 reason. Uses only ``urllib``.
+
+Bounds, so that no mirror can hold a download for ever or fill the disk: every read waits at most
+``timeout`` seconds; the whole file must arrive within ``timeout + size_limit / MIN_RATE`` seconds
+(a mirror trickling a byte at a time is cut off); and no more than the file's ``size_limit`` bytes
+are accepted (refused up front when the Content-Length says more).
 """
 
 from __future__ import annotations
 
 import http.client
 import logging
+import math
 import socket
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +27,7 @@ from datasets.specs import RemoteFile
 from fileio import atomic_write
 
 DEFAULT_TIMEOUT = 30.0
+MIN_RATE = 16 * 1024           # bytes per second: the slowest mean rate a file may arrive at
 _BLOCK = 1 << 16
 _USER_AGENT = "zeroprop-datasets/1.0"
 _log = logging.getLogger(__name__)
@@ -47,6 +55,20 @@ def _connection_reason(error: BaseException, timeout: float) -> str:
     return f"cannot connect ({cause})"
 
 
+def check_timeout(timeout: object) -> float:
+    """``timeout`` as a float; TypeError unless a real number, ValueError unless finite and > 0."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__} {timeout!r}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def deadline_for(remote: RemoteFile, timeout: float) -> float:
+    """Seconds the whole of ``remote`` may take: ``timeout`` plus its size limit at :data:`MIN_RATE`."""
+    return timeout + remote.size_limit / MIN_RATE
+
+
 def _open(url: str, timeout: float) -> http.client.HTTPResponse:
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
@@ -60,33 +82,45 @@ def _open(url: str, timeout: float) -> http.client.HTTPResponse:
         raise DownloadError(url, f"bad HTTP response ({type(error).__name__})") from None
 
 
-def download_file(url: str, remote: RemoteFile, target: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+def download_file(url: str, remote: RemoteFile, target: Path, *, timeout: float = DEFAULT_TIMEOUT,
+                  deadline: float | None = None) -> Path:
     """Download ``url`` to ``target`` only if its content matches ``remote``'s checksums.
 
-    Raises :class:`DownloadError` (and leaves no file behind) on any network error, an
-    HTTP error status, a transfer shorter than its Content-Length, or a checksum mismatch.
-    Errors writing the local file propagate unchanged.
+    ``timeout`` bounds each wait for data, ``deadline`` (default :func:`deadline_for`) the whole file,
+    in seconds. Raises :class:`DownloadError` (and leaves no file behind) on any network error, an
+    HTTP error status, a transfer shorter than its Content-Length, more than ``remote.size_limit``
+    bytes, a missed deadline, or a checksum mismatch. Errors writing the local file propagate unchanged.
     """
+    timeout = check_timeout(timeout)
+    limit = remote.size_limit
+    allowed = deadline_for(remote, timeout) if deadline is None else check_timeout(deadline)
+    stop_at = time.monotonic() + allowed
     target = Path(target)
     _log.info("downloading %s", url)
-    with _open(url, timeout) as response, atomic_write(target) as out:
+    with _open(url, timeout) as response:
         declared = response.headers.get("Content-Length")
         expected = int(declared) if declared and declared.isdigit() else None
-        digests = Digests()
-        while True:
-            try:
-                block = response.read(_BLOCK)
-            except (OSError, http.client.HTTPException) as error:
-                raise DownloadError(url, f"transfer broke after {digests.size} bytes ({error!r})") from None
-            if not block:
-                break
-            digests.update(block)
-            out.write(block)
-            if remote.size is not None and digests.size > remote.size:
-                raise DownloadError(url, f"more than the expected {remote.size} bytes")
-        if expected is not None and digests.size != expected:
-            raise DownloadError(url, f"transfer cut short ({digests.size} of {expected} bytes)")
-        problem = digests.mismatch(remote)
-        if problem is not None:
-            raise DownloadError(url, f"checksum mismatch ({problem})")
+        if expected is not None and expected > limit:
+            raise DownloadError(url, f"too large ({expected} bytes declared, at most {limit} expected)")
+        with atomic_write(target) as out:
+            digests = Digests()
+            while True:
+                try:
+                    block = response.read1(_BLOCK)   # whatever has arrived: a slow mirror cannot stall a read
+                except (OSError, http.client.HTTPException) as error:
+                    raise DownloadError(url, f"transfer broke after {digests.size} bytes ({error!r})") from None
+                if not block:
+                    break
+                digests.update(block)
+                if digests.size > limit:
+                    raise DownloadError(url, f"too large (more than the {limit} bytes expected)")
+                out.write(block)
+                if time.monotonic() > stop_at:
+                    raise DownloadError(url, f"too slow ({digests.size} bytes in {allowed:g} s, the time allowed "
+                                             "for the whole file)")
+            if expected is not None and digests.size != expected:
+                raise DownloadError(url, f"transfer cut short ({digests.size} of {expected} bytes)")
+            problem = digests.mismatch(remote)
+            if problem is not None:
+                raise DownloadError(url, f"checksum mismatch ({problem})")
     return target
