@@ -8,7 +8,7 @@ so the parent can time its signals:
     READY              the Trainer is built, training starts
     STEP <n>           inside the n-th training forward pass of this process, after both Dropout
                        layers drew their masks (with --slow-forward, which sleeps there)
-    SAVING             a checkpoint write has begun (with --slow-save, which sleeps halfway through it)
+    SAVING             a checkpoint write has begun (with --slow-save, which sleeps inside the zip writer)
     INTERRUPTED <iteration> <checkpoint path or ->
     DONE <iteration>   finished; the final parameters are in --out
 
@@ -18,7 +18,6 @@ Exit status: 0 when done, 130 after TrainingInterrupted.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import time
 from pathlib import Path
@@ -79,13 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def slow_savez(file, **arrays):
             say("SAVING")
-            buffer = io.BytesIO()
-            savez(buffer, **arrays)
-            data = buffer.getvalue()
-            file.write(data[: len(data) // 2])     # half on disk, as a write cut short leaves it
-            file.flush()
-            time.sleep(args.slow_save)
-            file.write(data[len(data) // 2:])
+            savez(_SlowFile(file, args.slow_save), **arrays)   # the zip writer is mid-archive while it sleeps
 
         training.checkpoint.np = _NumpyWith(savez=slow_savez)
 
@@ -107,6 +100,23 @@ def main(argv: list[str] | None = None) -> int:
     network.save_params(args.out)
     say(f"DONE {trainer.current_iter}")
     return 0
+
+
+class _SlowFile:
+    """A file whose fifth write sleeps first: a write cut short inside the zip writer, as a real one is."""
+
+    def __init__(self, file, seconds: float) -> None:
+        self._file, self._seconds, self._writes = file, seconds, 0
+
+    def write(self, data: bytes) -> int:
+        self._writes += 1
+        if self._writes == 5:
+            self._file.flush()
+            time.sleep(self._seconds)
+        return self._file.write(data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
 
 
 class _NumpyWith:
