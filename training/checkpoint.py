@@ -85,17 +85,19 @@ def _split(tree: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
     raise CheckpointError(f"checkpoint: cannot store {type(tree).__name__} at {key!r}")
 
 
-def _join(tree: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
-    """Inverse of :func:`_split`: references become the arrays (or numpy scalars) again."""
+def _join(tree: Any, arrays: dict[str, np.ndarray], path: str, at: str) -> Any:
+    """Inverse of :func:`_split`: references become the arrays (or numpy scalars) again; ``at`` names
+    the place in the metadata, for messages."""
     if isinstance(tree, dict):
         if _ARRAY in tree and set(tree) <= {_ARRAY, "scalar"}:
             key = tree[_ARRAY]
             if not isinstance(key, str) or key not in arrays or key == "meta":
-                raise CheckpointError(f"checkpoint {path!r}: metadata refers to array {key!r}, which the file lacks")
+                raise CheckpointError(f"checkpoint {path!r}: metadata {at!r} refers to array {key!r}, "
+                                      "which the file lacks")
             return arrays[key][()] if tree.get("scalar") else arrays[key]
-        return {name: _join(value, arrays, path) for name, value in tree.items()}
+        return {name: _join(value, arrays, path, f"{at}.{name}") for name, value in tree.items()}
     if isinstance(tree, list):
-        return [_join(value, arrays, path) for value in tree]
+        return [_join(value, arrays, path, f"{at}[{i}]") for i, value in enumerate(tree)]
     return tree
 
 
@@ -256,8 +258,8 @@ def load_checkpoint(path: str | os.PathLike, params: Mapping[str, np.ndarray] | 
         raise CheckpointError(f"checkpoint {where!r}: the epoch's permutation is missing or malformed")
     return Checkpoint(
         params={name: arrays[f"params/{name}"] for name in names},
-        optimizer_state=_join(meta["optimizer"], arrays, where),
-        network_state=_join(meta["network"], arrays, where),
+        optimizer_state=_join(meta["optimizer"], arrays, where, "optimizer"),
+        network_state=_join(meta["network"], arrays, where, "network"),
         rng_state=meta["rng_state"],
         epoch=position["epoch"],
         iteration=position["iteration"],
