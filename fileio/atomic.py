@@ -23,7 +23,8 @@ _TEMP_MIDDLE = r"[a-z0-9_]{8}"   # what tempfile.mkstemp puts between prefix and
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it is flushed to disk and renamed over ``path``,
-    on any error (or KeyboardInterrupt) it is deleted. Creates ``path``'s directory if needed."""
+    on any error (or KeyboardInterrupt) it is deleted. Creates ``path``'s directory if needed.
+    An OSError that names no file (a full disk) is given ``path`` as its filename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
@@ -34,9 +35,11 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
             os.fsync(handle.fileno())
         os.chmod(temp_name, 0o644)  # mkstemp creates 0o600; a saved file should read like any other
         os.replace(temp_name, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = os.fspath(path)   # "No space left on device" says which file it was writing
         raise
 
 
