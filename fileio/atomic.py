@@ -38,7 +38,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
-        if isinstance(error, OSError) and error.filename is None:
+        if isinstance(error, OSError) and error.errno is not None and error.filename is None:
             error.filename = os.fspath(path)   # "No space left on device" says which file it was writing
         raise
 
