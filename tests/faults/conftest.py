@@ -125,7 +125,8 @@ class HostileMirror:
 
     Modes: ``good``; ``trickle`` (one byte every ``trickle_interval`` s); ``endless`` (no Content-Length,
     bytes until the client hangs up); ``huge`` (a Content-Length of 10 GB, then the file); ``stall``
-    (headers, then nothing); ``missing`` (404); ``wrong`` (the right size, one byte changed).
+    (headers, then nothing); ``slowheaders`` (the status line and headers a byte at a time); ``missing``
+    (404); ``wrong`` (the right size, one byte changed).
     ``sent`` counts body bytes written per request path.
     """
 
@@ -152,6 +153,14 @@ def _handler_for(mirror: HostileMirror) -> type[http.server.BaseHTTPRequestHandl
                 return
             if mode == "wrong":
                 body = body[:10] + bytes([body[10] ^ 0x01]) + body[11:]
+            if mode == "slowheaders":
+                head = f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\nX-Padding: {'x' * 200}\r\n\r\n"
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for char in head.encode():
+                        self.wfile.write(bytes([char]))
+                        self.wfile.flush()
+                        time.sleep(mirror.trickle_interval)
+                return
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             if mode == "huge":
