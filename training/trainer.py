@@ -547,8 +547,7 @@ class Trainer:
             "or trainer.resume(path) on a Trainer set up as this one.", path, self.current_iter)
 
     def _unsaved(self, what: str, last: Path | None) -> TrainingInterrupted:
-        kept = (f" The last complete checkpoint is {last} (iteration it holds: see its history)." if last
-                else " There is no earlier checkpoint.")
+        kept = f" The last complete checkpoint, {last}, is intact." if last else " There is no earlier checkpoint."
         return TrainingInterrupted(what + kept, None, self.current_iter, last)
 
     # -- checkpoints ------------------------------------------------------------------------------
