@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from datasets.cache import dataset_dir
 from datasets.digit_generator import IMAGE_SIZE, NUM_CLASSES, generate_digits
 from datasets.errors import BuiltinCacheError
 from datasets.formatting import format_split
-from fileio import atomic_write
+from fileio import ArchiveError, ArrayInfo, atomic_write, describe, read_npz
 
 BUILTIN_NAME = "builtin-digits"
 GENERATOR_VERSION = 2  # bump whenever the generator's output changes, so old caches are not reused
@@ -54,18 +54,24 @@ def _expected_shapes(n_train: int, n_test: int) -> dict[str, tuple[int, ...]]:
 
 
 def read_builtin_cache(path: Path, n_train: int, n_test: int) -> dict[str, np.ndarray]:
-    """The four arrays stored at ``path``; :class:`BuiltinCacheError` if unreadable or of the wrong shape."""
+    """The four arrays stored at ``path``; :class:`BuiltinCacheError` if unreadable or of the wrong shape.
+
+    Keys, shapes and dtypes are checked from the archive's directory before any data is read.
+    """
+    shapes = _expected_shapes(n_train, n_test)
+
+    def check(directory: Mapping[str, ArrayInfo]) -> None:
+        if sorted(directory) != sorted(_KEYS):
+            raise BuiltinCacheError(f"{path}: holds keys {sorted(directory)}, expected {sorted(_KEYS)}")
+        for key, shape in shapes.items():
+            info = directory[key]
+            if info.shape != shape or info.dtype != np.uint8:
+                raise BuiltinCacheError(f"{path}: {key} is {describe(info)}, expected uint8{list(shape)}")
+
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {key: stored[key] for key in _KEYS}
-    except (KeyError, ValueError, EOFError, OSError, zipfile.BadZipFile) as error:
+        return read_npz(path, check)
+    except (ArchiveError, OSError) as error:
         raise BuiltinCacheError(f"{path}: unreadable built-in digits cache ({error})") from error
-    for key, shape in _expected_shapes(n_train, n_test).items():
-        if arrays[key].shape != shape or arrays[key].dtype != np.uint8:
-            raise BuiltinCacheError(
-                f"{path}: {key} is {arrays[key].dtype}{arrays[key].shape}, expected uint8{shape}"
-            )
-    return arrays
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -83,7 +89,7 @@ def _builtin_arrays(n_train: int, n_test: int, seed: int, data_dir: str | os.Pat
         try:
             return read_builtin_cache(path, n_train, n_test)
         except BuiltinCacheError as error:
-            _log.warning("%s; generating it again", error)
+            _log.warning("%s; generating it again and replacing the cache", error)
     arrays = generate_builtin_digits(n_train, n_test, seed)
     _write_cache(path, arrays)
     return arrays

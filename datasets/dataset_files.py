@@ -1,9 +1,11 @@
 """Making sure a data set's files are in its directory, verified, fetching what is missing.
 
-Every present file is checked against its known checksums on every call; a corrupt one is
-deleted and fetched again. Mirrors are tried in order; a mirror that cannot be reached at all
-is not asked again for the other files of the same call (so being offline costs one failed
-lookup per mirror).
+Every present file is checked against its known checksums on every call. A file that fails is
+never deleted (it may be the user's own): with downloading allowed it is renamed
+``<name>.rejected`` beside the good copy fetched in its place (and renamed back if no mirror
+delivers); without, the call fails saying what is wrong with it. Mirrors are tried in order; a
+mirror that cannot be reached at all is not asked again for the other files of the same call (so
+being offline costs one failed lookup per mirror).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from datasets.cache import ENV_DATA_DIR, display_path
 from datasets.checksums import file_mismatch
-from datasets.download import DEFAULT_TIMEOUT, DownloadError, download_file
+from datasets.download import DEFAULT_TIMEOUT, DownloadError, check_timeout, download_file
 from datasets.errors import DatasetUnavailableError
 from datasets.specs import DatasetSpec, RemoteFile
 
@@ -21,15 +23,29 @@ _log = logging.getLogger(__name__)
 BUILTIN_HINT = "load_builtin_digits() in code, --dataset builtin on the command line"
 
 
-def _drop_if_corrupt(path: Path, remote: RemoteFile) -> str | None:
-    """Delete ``path`` if its checksums are wrong; return why, or ``None`` if it is good or absent."""
-    if not path.is_file():
+REJECTED_SUFFIX = ".rejected"
+
+
+def _problem(path: Path, remote: RemoteFile) -> str | None:
+    """Why the file at ``path`` is not ``remote`` (checksums, or unreadable); None if it is good or absent."""
+    if not path.exists():
         return None
-    problem = file_mismatch(path, remote)
-    if problem is not None:
-        _log.warning("%s is corrupt (%s); deleting it", path, problem)
-        path.unlink()
-    return problem
+    if not path.is_file():
+        return "not a regular file"
+    try:
+        return file_mismatch(path, remote)
+    except OSError as error:
+        return f"unreadable ({error.strerror or error})"
+
+
+def _aside_name(path: Path) -> Path:
+    """A free name beside ``path`` for a file that failed verification: ``<name>.rejected`` (or ``.rejected-2``...)."""
+    candidate = path.with_name(path.name + REJECTED_SUFFIX)
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}{REJECTED_SUFFIX}-{n}")
+        n += 1
+    return candidate
 
 
 def ensure_dataset_files(
@@ -44,15 +60,16 @@ def ensure_dataset_files(
 
     Raises :class:`DatasetUnavailableError` listing every file that could not be had.
     """
+    timeout = check_timeout(timeout)
     directory = Path(directory)
     needed = spec.files if needed is None else needed
     corrupt: dict[str, str] = {}
     missing: list[RemoteFile] = []
     for remote in needed:
-        problem = _drop_if_corrupt(directory / remote.name, remote)
+        problem = _problem(directory / remote.name, remote)
         if problem is not None:
             corrupt[remote.name] = problem
-        if not (directory / remote.name).is_file():
+        if problem is not None or not (directory / remote.name).is_file():
             missing.append(remote)
     if not missing:
         return directory
@@ -60,6 +77,13 @@ def ensure_dataset_files(
         _raise_unavailable(spec, directory, missing, corrupt, failures={}, download=False)
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
+    set_aside: dict[str, Path] = {}
+    for name in corrupt:
+        path = directory / name
+        set_aside[name] = _aside_name(path)
+        _log.warning("%s fails verification (%s); keeping it as %s and downloading the good copy to %s",
+                     path, corrupt[name], set_aside[name].name, path)
+        path.rename(set_aside[name])
 
     failures: dict[str, list[tuple[str, str, bool]]] = {mirror: [] for mirror in spec.mirrors}
     unreachable: dict[str, str] = {}
@@ -77,6 +101,8 @@ def ensure_dataset_files(
                     unreachable[mirror] = failure.reason
         else:
             still_missing.append(remote)
+            if remote.name in set_aside:   # nothing better came: the file goes back where it was
+                set_aside.pop(remote.name).rename(directory / remote.name)
     if still_missing:
         if created and not any(directory.iterdir()):
             directory.rmdir()  # leave no trace of a cache that never got a file
@@ -113,10 +139,14 @@ def _raise_unavailable(
 ) -> None:
     names = [remote.name for remote in missing]
     where = display_path(directory)
-    lines = [f"{spec.title} is not available: {len(names)} file(s) missing from {where}: {', '.join(names)}."]
+    lines = [f"{spec.title} is not available: {len(names)} file(s) missing from {where}: {', '.join(names)}."
+             if not corrupt else
+             f"{spec.title} is not available: {len(names)} file(s) missing or failing verification in {where}: "
+             f"{', '.join(names)}."]
     for name in names:
         if name in corrupt:
-            lines.append(f"  {name} was there but corrupt ({corrupt[name]}) and was deleted.")
+            lines.append(f"  {name} is there but fails verification ({corrupt[name]}); it was left as it is. "
+                         f"A good copy would be saved as {name}, yours kept as {name}{REJECTED_SUFFIX}.")
     if not download:
         lines.append("Downloading is turned off (download=False).")
         short = "downloading is turned off"

@@ -11,16 +11,29 @@ from dataclasses import dataclass
 
 _HEX = re.compile(r"[0-9a-f]+")
 SPLITS = ("train", "test")
+UNKNOWN_SIZE_CAP = 100_000_000   # bytes accepted for a file of unknown size (Fashion-MNIST's largest: 26.4 MB)
 
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One gzipped IDX file: its name and known MD5 (and SHA-256 and byte size where known)."""
+    """One gzipped IDX file: its name and known MD5 (and SHA-256 and byte size where known).
+
+    A download stops once it exceeds ``size_limit``: ``size`` where known, else ``max_size``, else
+    :data:`UNKNOWN_SIZE_CAP`, so that no mirror can stream without end into the cache.
+    """
 
     name: str
     md5: str
     sha256: str | None = None
     size: int | None = None
+    max_size: int | None = None
+
+    @property
+    def size_limit(self) -> int:
+        """The most bytes a download of this file may hold."""
+        if self.size is not None:
+            return self.size
+        return UNKNOWN_SIZE_CAP if self.max_size is None else self.max_size
 
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name or self.name.startswith("."):

@@ -1,5 +1,18 @@
-"""Safe file writing shared by every package that saves something (data, weights, checkpoints, figures)."""
+"""Safe file writing and reading shared by every package that saves something (data, weights, checkpoints,
+figures): whole-or-nothing writes, and ``.npz`` archives checked before their data is read."""
 
-from fileio.atomic import atomic_write, write_atomically
+from fileio.atomic import atomic_write, remove_stale_temp_files, sigint_deferred, write_atomically
+from fileio.npz import ArchiveError, ArrayInfo, describe, is_real_float, read_npz, read_npz_directory
 
-__all__ = ["atomic_write", "write_atomically"]
+__all__ = [
+    "ArchiveError",
+    "ArrayInfo",
+    "atomic_write",
+    "describe",
+    "is_real_float",
+    "read_npz",
+    "read_npz_directory",
+    "remove_stale_temp_files",
+    "sigint_deferred",
+    "write_atomically",
+]

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 TEMP_SUFFIX = ".part"
+_TEMP_MIDDLE = r"[a-z0-9_]{8}"   # what tempfile.mkstemp puts between prefix and suffix
 
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it is flushed to disk and renamed over ``path``,
-    on any error (or KeyboardInterrupt) it is deleted. Creates ``path``'s directory if needed."""
+    on any error (or KeyboardInterrupt) it is deleted. Creates ``path``'s directory if needed.
+    An OSError that names no file (a full disk) is given ``path`` as its filename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
@@ -30,9 +35,11 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
             os.fsync(handle.fileno())
         os.chmod(temp_name, 0o644)  # mkstemp creates 0o600; a saved file should read like any other
         os.replace(temp_name, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
+        if isinstance(error, OSError) and error.errno is not None and error.filename is None:
+            error.filename = os.fspath(path)   # "No space left on device" says which file it was writing
         raise
 
 
@@ -41,3 +48,52 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
     with atomic_write(path) as handle:
         write(handle)
     return Path(path)
+
+
+def temp_file_pattern(path: str | os.PathLike) -> re.Pattern[str]:
+    """The names :func:`atomic_write` gives its temporary files for ``path``: ``.<name>.<8 chars>.part``."""
+    name = Path(path).name
+    return re.compile(re.escape(f".{name}.") + _TEMP_MIDDLE + re.escape(TEMP_SUFFIX))
+
+
+def remove_stale_temp_files(path: str | os.PathLike) -> list[Path]:
+    """Delete temporary files :func:`atomic_write` left beside ``path`` when its process was killed mid-write.
+
+    Only names matching :func:`temp_file_pattern` exactly are touched, never another file. A write in
+    progress in another process at the same moment would lose its temporary file (and fail), so call
+    this only where one process owns ``path`` (a Trainer's checkpoint directory). Returns what was removed.
+    """
+    path = Path(path)
+    pattern = temp_file_pattern(path)
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for entry in entries:
+        if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+@contextlib.contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Within the block a Ctrl-C (SIGINT) is held back, then raised as KeyboardInterrupt when it ends.
+
+    For writes that must finish once begun. Only in the main thread and only while SIGINT has Python's
+    default handler; otherwise (a caller already handles SIGINT, as the Trainer does) nothing changes.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt

@@ -9,15 +9,14 @@ re-derived here: ``gradient`` only collects what each layer's ``backward`` left 
 from __future__ import annotations
 
 import os
-import zipfile
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from fileio import atomic_write
+from fileio import ArchiveError, ArrayInfo, atomic_write, describe, is_real_float, read_npz
 from layers import Layer, SoftmaxWithLoss, freeze
 from layers import numerical_gradient as numerical_gradient_of
 from layers.checks import real_array
@@ -170,29 +169,33 @@ class Network:
     def load_params(self, path: str | os.PathLike) -> None:
         """Read what :meth:`save_params` wrote into ``params`` and ``buffers`` (in place, so layers see it).
 
-        Every key and shape is checked before anything is changed: a mismatch or a corrupt file raises
-        ValueError naming the file and key, and leaves the network as it was.
+        All or nothing: every key, shape and dtype is checked from the archive's directory before any
+        array data is read, and everything is read before anything is changed. A mismatch, a dtype that
+        is not real floating point, or a corrupt file raises ValueError naming the file and key, and
+        leaves the network as it was. A missing file raises FileNotFoundError.
         """
         name = type(self).__name__
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                loaded = {key: archive[key] for key in archive.files}
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-            if isinstance(err, FileNotFoundError):
-                raise
-            raise ValueError(f"{name}.load_params: {os.fspath(path)!r} is not a readable .npz file ({err})") from err
+        where = repr(os.fspath(path))
         expected = {**self.params, **self.buffers}
-        missing = [k for k in expected if k not in loaded]
-        unexpected = [k for k in loaded if k not in expected]
-        if missing or unexpected:
-            parts = [f"{what} {keys}" for what, keys in (("missing keys", missing), ("unexpected keys", unexpected))
-                     if keys]
-            raise ValueError(f"{name}.load_params: {os.fspath(path)!r} does not match this network: {'; '.join(parts)}")
-        for key, value in loaded.items():
-            if value.shape != expected[key].shape:
-                raise ValueError(
-                    f"{name}.load_params: {os.fspath(path)!r} key {key!r} has shape {value.shape}, "
-                    f"expected {expected[key].shape}"
-                )
+
+        def check(directory: Mapping[str, ArrayInfo]) -> None:
+            missing = [k for k in expected if k not in directory]
+            unexpected = [k for k in directory if k not in expected]
+            if missing or unexpected:
+                parts = [f"{what} {keys}" for what, keys in (("missing keys", missing),
+                                                             ("unexpected keys", unexpected)) if keys]
+                raise ValueError(f"{name}.load_params: {where} does not match this network: {'; '.join(parts)}")
+            for key, info in directory.items():
+                if not is_real_float(info.dtype):
+                    raise ValueError(f"{name}.load_params: {where} key {key!r} is {describe(info)}; "
+                                     "expected real floating point")
+                if info.shape != expected[key].shape:
+                    raise ValueError(f"{name}.load_params: {where} key {key!r} has shape {info.shape}, "
+                                     f"expected {expected[key].shape}")
+
+        try:
+            loaded = read_npz(path, check)
+        except ArchiveError as err:
+            raise ValueError(f"{name}.load_params: {err}") from err
         for key, value in loaded.items():
             expected[key][...] = value

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from optimizers.base import Optimizer
+from optimizers.base import Optimizer, positive
 
 
 class AdaGrad(Optimizer):
@@ -14,9 +16,11 @@ class AdaGrad(Optimizer):
     ``eps`` (the book's 1e-7) only keeps the division finite while h is zero.
     """
 
+    state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+
     def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        self.eps = float(eps)
+        self.eps = positive("AdaGrad", "eps", eps)
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer
+from optimizers.base import Optimizer, fraction, positive
 
 
 class Adam(Optimizer):
@@ -24,14 +25,13 @@ class Adam(Optimizer):
     parameter is updated on every call, t equals ``self.iterations``.
     """
 
+    state_kinds: ClassVar[dict[str, str] | None] = {"m": "f", "v": "f", "t": "i"}
+
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"Adam: {name} must lie in [0, 1), got {beta}")
-        self.beta1 = float(beta1)
-        self.beta2 = float(beta2)
-        self.eps = float(eps)
+        self.beta1 = fraction("Adam", "beta1", beta1)
+        self.beta2 = fraction("Adam", "beta2", beta2)
+        self.eps = positive("Adam", "eps", eps)
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

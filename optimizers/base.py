@@ -1,32 +1,118 @@
-"""The optimiser contract: ``update(params, grads)`` changes ``params`` in place."""
+"""The optimiser contract: ``update(params, grads)`` changes ``params`` in place.
+
+Checked once per call, at the boundary (never per element): ``grads`` has exactly the keys of
+``params``, and every gradient is an array of its parameter's shape and dtype (real floating point),
+so nothing is broadcast or cast silently. Hyper-parameters are checked when set, and
+``load_state_dict`` accepts only a state this kind of optimiser wrote.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+
+
+class GradientError(ValueError):
+    """A gradient does not fit its parameter (shape, dtype), or ``grads`` has other keys than ``params``."""
+
+
+class MissingGradientError(GradientError, KeyError):
+    """``grads`` lacks a parameter's gradient (a KeyError too, as it was before it was a ValueError)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def real_number(owner: str, name: str, value: Any) -> float:
+    """``value`` as a float; TypeError naming ``name`` unless it is a real number (bool and str refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def positive(owner: str, name: str, value: Any) -> float:
+    """A finite number > 0, else ValueError (TypeError for a non-number)."""
+    number = real_number(owner, name, value)
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{owner}: {name} must be positive and finite, got {value!r}")
+    return number
+
+
+def fraction(owner: str, name: str, value: Any) -> float:
+    """A number in [0, 1), else ValueError (TypeError for a non-number)."""
+    number = real_number(owner, name, value)
+    if not 0 <= number < 1:
+        raise ValueError(f"{owner}: {name} must lie in [0, 1), got {value!r}")
+    return number
 
 
 class Optimizer:
     """Base class. Per-parameter state (velocities, moments) is keyed by parameter name and created
     lazily on the first ``update``; ``state_dict``/``load_state_dict`` save and restore it exactly."""
 
+    #: names of the per-parameter state arrays and their dtype kinds ("f" float, "i" integer); None: any
+    state_kinds: ClassVar[dict[str, str] | None] = None
+
     def __init__(self, lr: float) -> None:
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: learning rate must be positive, got {lr}")
+        name = type(self).__name__
+        if isinstance(lr, bool) or not isinstance(lr, int | float | np.integer | np.floating):
+            raise TypeError(f"{name}: learning rate lr must be a real number, got {type(lr).__name__} {lr!r}")
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"{name}: learning rate must be positive and finite, got {lr!r}")
         self.lr = float(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.iterations = 0
         self._workspaces: dict[tuple[str, np.dtype], np.ndarray] = {}  # working memory, not state
+        self._state_unchecked = False   # set by load_state_dict: shapes are checked on the next update
 
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
-        if not grads.keys() >= params.keys():
-            missing = [k for k in params if k not in grads]
-            raise KeyError(f"{type(self).__name__}.update: no gradient for parameter(s) {missing}")
+        """One step for every parameter; ``grads`` must match ``params`` key for key, shape and dtype."""
+        if params.keys() != grads.keys():
+            self._key_mismatch(params, grads)
+        for key, p in params.items():
+            g = grads[key]
+            if not isinstance(g, np.ndarray) or g.shape != p.shape or g.dtype != p.dtype or p.dtype.kind != "f":
+                self._gradient_mismatch(key, p, g)
+        if self._state_unchecked:
+            self._check_state_fits(params)
         self.iterations += 1
         for key, p in params.items():
             self._update_one(key, p, grads[key])
+
+    def _key_mismatch(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+        name = type(self).__name__
+        if not isinstance(grads, Mapping):
+            raise TypeError(f"{name}.update: grads must be a dict of arrays, got {type(grads).__name__}")
+        missing = [k for k in params if k not in grads]
+        if missing:
+            raise MissingGradientError(f"{name}.update: no gradient for parameter(s) {missing}")
+        unknown = [k for k in grads if k not in params]
+        raise GradientError(f"{name}.update: gradient(s) {unknown} for no parameter (parameters: {list(params)})")
+
+    def _gradient_mismatch(self, key: str, param: Any, grad: Any) -> None:
+        name = type(self).__name__
+        if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+            raise GradientError(f"{name}.update: parameter {key!r} must be a real floating-point array, got "
+                                f"{getattr(param, 'dtype', type(param).__name__)}")
+        if not isinstance(grad, np.ndarray):
+            raise GradientError(f"{name}.update: the gradient of {key!r} must be a numpy array, "
+                                f"got {type(grad).__name__}")
+        raise GradientError(f"{name}.update: the gradient of {key!r} is {grad.dtype}{list(grad.shape)}, its "
+                            f"parameter is {param.dtype}{list(param.shape)} (no broadcasting or casting)")
+
+    def _check_state_fits(self, params: Mapping[str, np.ndarray]) -> None:
+        for key, entries in self.state.items():
+            if key not in params:
+                continue
+            for entry, value in entries.items():
+                if value.ndim and (value.shape != params[key].shape or value.dtype != params[key].dtype):
+                    raise ValueError(f"{type(self).__name__}.update: loaded state {key}.{entry} is "
+                                     f"{value.dtype}{list(value.shape)}, the parameter is "
+                                     f"{params[key].dtype}{list(params[key].shape)}")
+        self._state_unchecked = False
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
@@ -47,12 +133,55 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """Learning rate, step count and per-parameter state, as plain arrays (savable with np.savez)."""
         return {
+            "type": type(self).__name__,
             "lr": self.lr,
             "iterations": self.iterations,
             "state": {k: {n: v.copy() for n, v in s.items()} for k, s in self.state.items()},
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.lr = float(state["lr"])
-        self.iterations = int(state["iterations"])
-        self.state = {k: {n: np.array(v) for n, v in s.items()} for k, s in state["state"].items()}
+        """Restore what :meth:`state_dict` returned, after checking all of it (nothing changes on error).
+
+        Refused with ValueError: another optimiser's state (its recorded ``type``, or state arrays of
+        other names), a missing key, a negative or non-finite lr, a negative step count, arrays of
+        the wrong kind. A state saved before ``type`` was recorded is accepted by its array names.
+        """
+        name = type(self).__name__
+        where = f"{name}.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{where}: expected a dict from state_dict(), got {type(state).__name__}")
+        missing = [k for k in ("lr", "iterations", "state") if k not in state]
+        if missing:
+            raise ValueError(f"{where}: the state lacks key(s) {missing}; expected the dict state_dict() returns")
+        saved_type = state.get("type", name)
+        if saved_type != name:
+            raise ValueError(f"{where}: this is the state of {saved_type!r}, not of {name!r}")
+        lr = real_number(where, "lr", state["lr"])
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"{where}: lr must be finite and >= 0, got {state['lr']!r}")
+        iterations = state["iterations"]
+        if isinstance(iterations, bool) or not isinstance(iterations, int | np.integer) or iterations < 0:
+            raise ValueError(f"{where}: iterations must be an integer >= 0, got {iterations!r}")
+        if not isinstance(state["state"], Mapping):
+            raise ValueError(f"{where}: 'state' must be a dict keyed by parameter name")
+        restored = {}
+        for key, entries in state["state"].items():
+            if not isinstance(entries, Mapping):
+                raise ValueError(f"{where}: state[{key!r}] must be a dict of arrays")
+            arrays = {n: np.array(v) for n, v in entries.items()}
+            kinds = self.state_kinds
+            if kinds is not None:
+                if set(arrays) != set(kinds):
+                    raise ValueError(f"{where}: state[{key!r}] holds {sorted(arrays)}, a {name} keeps "
+                                     f"{sorted(kinds)}: the state of another optimiser?")
+                for n, array in arrays.items():
+                    if array.dtype.kind not in kinds[n] or (kinds[n] == "i" and array.ndim):
+                        raise ValueError(f"{where}: state[{key!r}][{n!r}] is {array.dtype}{list(array.shape)}")
+                shapes = {a.shape for n, a in arrays.items() if kinds[n] == "f"}
+                if len(shapes) > 1:
+                    raise ValueError(f"{where}: state[{key!r}] arrays differ in shape: {sorted(shapes)}")
+            restored[key] = arrays
+        self.lr = lr
+        self.iterations = int(iterations)
+        self.state = restored
+        self._state_unchecked = True

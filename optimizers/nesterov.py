@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from optimizers.base import Optimizer
+from optimizers.base import Optimizer, fraction
 
 
 class Nesterov(Optimizer):
@@ -19,11 +21,11 @@ class Nesterov(Optimizer):
     of momentum^2 * v and overshoots slightly. Velocity per parameter in ``state[key]["v"]``.
     """
 
+    state_kinds: ClassVar[dict[str, str] | None] = {"v": "f"}
+
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"Nesterov: momentum must lie in [0, 1), got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = fraction("Nesterov", "momentum", momentum)
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

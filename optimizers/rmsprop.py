@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from optimizers.base import Optimizer
+from optimizers.base import Optimizer, fraction, positive
 
 
 class RMSprop(Optimizer):
@@ -14,12 +16,12 @@ class RMSprop(Optimizer):
     ``state[key]["h"]``; ``eps`` is the book's 1e-7.
     """
 
+    state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        if not 0 <= decay_rate < 1:
-            raise ValueError(f"RMSprop: decay_rate must lie in [0, 1), got {decay_rate}")
-        self.decay_rate = float(decay_rate)
-        self.eps = float(eps)
+        self.decay_rate = fraction("RMSprop", "decay_rate", decay_rate)
+        self.eps = positive("RMSprop", "eps", eps)
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from optimizers.base import Optimizer
@@ -9,6 +11,8 @@ from optimizers.base import Optimizer
 
 class SGD(Optimizer):
     """W <- W - lr * dL/dW."""
+
+    state_kinds: ClassVar[dict[str, str] | None] = {}
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)

@@ -57,7 +57,13 @@ def train(args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, 
                       max_iterations=args.iters, checkpoint_dir=args.checkpoint_dir)
     try:
         history = trainer.train()
-    except (TrainingInterrupted, TrainingDivergedError) as stop:
+    except TrainingInterrupted as stop:
+        saved = stop.checkpoint_path or stop.last_checkpoint
+        how = (f"checkpoint: {saved}; to continue, run again with the same options and --resume"
+               if saved is not None else "nothing was saved (pass --checkpoint-dir to be able to continue)")
+        print(f"train_neuralnet: interrupted at iteration {stop.iteration}; {how}", file=sys.stderr)
+        sys.exit(130)
+    except TrainingDivergedError as stop:
         sys.exit(f"train_neuralnet: {stop}")
     return network, history, info, x_train.shape[1]
 

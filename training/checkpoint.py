@@ -20,15 +20,22 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
-import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from fileio import write_atomically
+from fileio import (
+    ArchiveError,
+    ArrayInfo,
+    describe,
+    read_npz,
+    remove_stale_temp_files,
+    sigint_deferred,
+    write_atomically,
+)
 
 FORMAT = "zeroprop-training-checkpoint"
 VERSION = 1
@@ -78,17 +85,19 @@ def _split(tree: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
     raise CheckpointError(f"checkpoint: cannot store {type(tree).__name__} at {key!r}")
 
 
-def _join(tree: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
-    """Inverse of :func:`_split`: references become the arrays (or numpy scalars) again."""
+def _join(tree: Any, arrays: dict[str, np.ndarray], path: str, at: str) -> Any:
+    """Inverse of :func:`_split`: references become the arrays (or numpy scalars) again; ``at`` names
+    the place in the metadata, for messages."""
     if isinstance(tree, dict):
         if _ARRAY in tree and set(tree) <= {_ARRAY, "scalar"}:
             key = tree[_ARRAY]
-            if key not in arrays:
-                raise CheckpointError(f"checkpoint {path!r}: metadata refers to array {key!r}, which the file lacks")
+            if not isinstance(key, str) or key not in arrays or key == "meta":
+                raise CheckpointError(f"checkpoint {path!r}: metadata {at!r} refers to array {key!r}, "
+                                      "which the file lacks")
             return arrays[key][()] if tree.get("scalar") else arrays[key]
-        return {name: _join(value, arrays, path) for name, value in tree.items()}
+        return {name: _join(value, arrays, path, f"{at}.{name}") for name, value in tree.items()}
     if isinstance(tree, list):
-        return [_join(value, arrays, path) for value in tree]
+        return [_join(value, arrays, path, f"{at}[{i}]") for i, value in enumerate(tree)]
     return tree
 
 
@@ -121,50 +130,141 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> Path:
         arrays["meta"] = np.array(json.dumps(meta, allow_nan=False))
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint: metadata for {os.fspath(path)!r} is not plain JSON ({err})") from err
-    return write_atomically(path, lambda f: np.savez(f, **arrays))
+    with sigint_deferred():   # a Ctrl-C during the write takes effect once the file is complete
+        written = write_atomically(path, lambda f: np.savez(f, **arrays))
+    remove_stale_temp_files(written)
+    return written
 
 
-def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read a file written by :func:`save_checkpoint`; anything malformed raises :class:`CheckpointError`."""
+MAX_META_CHARS = 64 << 20      # the JSON metadata; a history of a million losses is about 20 MB
+MAX_DEPTH = 32                 # nesting of the metadata; ours is at most 6 deep
+_ARRAY_KINDS = {"params": "f", "optimizer": "fiub", "network": "fiub", "position": "iu"}
+_KIND_NAMES = {"f": "real floating point", "fiub": "real numbers or booleans", "iu": "integers"}
+_POSITION = {"epoch": int, "iteration": int, "batch_in_epoch": int, "has_permutation": bool}
+_TOP = {"format": str, "version": int, "params": list, "position": dict, "rng_state": dict, "optimizer": dict,
+        "network": dict, "history": dict, "config": dict}
+
+
+def _check_directory(where: str, directory: Mapping[str, ArrayInfo], file_size: int,
+                     expected_params: Mapping[str, np.ndarray] | None) -> None:
+    """Refuse, from the archive's directory alone, anything :func:`save_checkpoint` would not have written."""
+    if "meta" not in directory:
+        raise CheckpointError(f"checkpoint {where!r} has no 'meta' entry: not a training checkpoint")
+    declared = 0
+    for key, info in directory.items():
+        if info.compressed:
+            raise CheckpointError(f"checkpoint {where!r}: key {key!r} is compressed; save_checkpoint writes "
+                                  "uncompressed arrays, so this file was not written by it")
+        declared += info.nbytes
+        if key == "meta":
+            if info.dtype.kind != "U" or info.shape != () or info.dtype.itemsize // 4 > MAX_META_CHARS:
+                raise CheckpointError(f"checkpoint {where!r}: 'meta' is {describe(info)}, expected a 0-d unicode "
+                                      f"string of at most {MAX_META_CHARS} characters")
+            continue
+        group = key.split("/", 1)[0]
+        kinds = _ARRAY_KINDS.get(group)
+        if kinds is None or "/" not in key or (group == "position" and key != "position/permutation"):
+            raise CheckpointError(f"checkpoint {where!r}: unexpected key {key!r}")
+        if info.dtype.kind not in kinds:
+            raise CheckpointError(f"checkpoint {where!r}: key {key!r} is {describe(info)}; "
+                                  f"expected {_KIND_NAMES[kinds]}")
+    if declared > file_size:
+        raise CheckpointError(f"checkpoint {where!r} declares {declared} bytes of arrays in a file of {file_size}")
+    if expected_params is not None:
+        saved = {key.split("/", 1)[1]: info for key, info in directory.items() if key.startswith("params/")}
+        missing = [k for k in expected_params if k not in saved]
+        unexpected = [k for k in saved if k not in expected_params]
+        if missing or unexpected:
+            raise CheckpointError(f"checkpoint {where!r} does not fit the network: "
+                                  f"missing parameters {missing}, unexpected parameters {unexpected}")
+        for key, info in saved.items():
+            want = expected_params[key]
+            if info.shape != want.shape or info.dtype != want.dtype:
+                raise CheckpointError(f"checkpoint {where!r}: parameter {key!r} is {describe(info)}, "
+                                      f"the network's is {want.dtype}{list(want.shape)}")
+
+
+def _check_depth(tree: Any, where: str, path: str = "meta", depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise CheckpointError(f"checkpoint {where!r}: metadata nested deeper than {MAX_DEPTH} levels at {path}")
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            _check_depth(value, where, f"{path}.{key}", depth + 1)
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            _check_depth(value, where, f"{path}[{i}]", depth + 1)
+
+
+def _check_type(where: str, name: str, value: Any, expected: type) -> None:
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if not ok:
+        raise CheckpointError(f"checkpoint {where!r}: metadata key {name!r} must be {expected.__name__}, "
+                              f"got {type(value).__name__} {value!r:.60}")
+
+
+def _parse_meta(where: str, text: str) -> dict[str, Any]:
+    """The metadata JSON, checked against the layout :func:`save_checkpoint` writes."""
+    try:
+        meta = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise CheckpointError(f"checkpoint {where!r}: metadata is not valid JSON ({type(err).__name__}: "
+                              f"{str(err)[:200]})") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"checkpoint {where!r}: metadata must be a JSON object, got {type(meta).__name__}")
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {where!r}: format {meta.get('format')!r:.60}, expected {FORMAT!r}")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"checkpoint {where!r}: version {meta.get('version')!r:.60}, this code reads {VERSION}")
+    _check_depth(meta, where)
+    for key, kind in _TOP.items():
+        if key not in meta:
+            raise CheckpointError(f"checkpoint {where!r}: metadata lacks the key {key!r}")
+        _check_type(where, key, meta[key], kind)
+    for key, kind in _POSITION.items():
+        if key not in meta["position"]:
+            raise CheckpointError(f"checkpoint {where!r}: metadata lacks the key 'position.{key}'")
+        _check_type(where, f"position.{key}", meta["position"][key], kind)
+        if kind is int and meta["position"][key] < 0:
+            raise CheckpointError(f"checkpoint {where!r}: metadata key 'position.{key}' is negative")
+    for i, name in enumerate(meta["params"]):
+        _check_type(where, f"params[{i}]", name, str)
+    return meta
+
+
+def load_checkpoint(path: str | os.PathLike, params: Mapping[str, np.ndarray] | None = None) -> Checkpoint:
+    """Read a file written by :func:`save_checkpoint`; anything malformed raises :class:`CheckpointError`.
+
+    Keys, dtypes and sizes are checked from the archive's directory before any array is read; with
+    ``params`` (a network's), the saved parameters' names, shapes and dtypes must match them too. The
+    JSON metadata is checked against the layout written (types, required keys, nesting depth).
+    """
     where = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+        file_size = os.stat(path).st_size
+        arrays = read_npz(path, lambda directory: _check_directory(where, directory, file_size, params))
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError) as err:
-        raise CheckpointError(
-            f"checkpoint {where!r} is not a readable .npz file ({type(err).__name__}: {err})") from err
-    if "meta" not in arrays:
-        raise CheckpointError(f"checkpoint {where!r} has no 'meta' entry: not a training checkpoint")
-    try:
-        meta = json.loads(str(arrays.pop("meta")[()]))
-        if meta.get("format") != FORMAT:
-            raise CheckpointError(f"checkpoint {where!r}: format {meta.get('format')!r}, expected {FORMAT!r}")
-        if meta.get("version") != VERSION:
-            raise CheckpointError(f"checkpoint {where!r}: version {meta.get('version')!r}, this code reads {VERSION}")
-        position = meta["position"]
-        params = {}
-        for name in meta["params"]:
-            if f"params/{name}" not in arrays:
-                raise CheckpointError(f"checkpoint {where!r}: parameter {name!r} is missing")
-            params[name] = arrays[f"params/{name}"]
-        permutation = None
-        if position["has_permutation"]:
-            if "position/permutation" not in arrays:
-                raise CheckpointError(f"checkpoint {where!r}: the epoch's permutation is missing")
-            permutation = arrays["position/permutation"]
-        return Checkpoint(
-            params=params,
-            optimizer_state=_join(meta["optimizer"], arrays, where),
-            network_state=_join(meta["network"], arrays, where),
-            rng_state=meta["rng_state"],
-            epoch=int(position["epoch"]),
-            iteration=int(position["iteration"]),
-            batch_in_epoch=int(position["batch_in_epoch"]),
-            permutation=permutation,
-            history=meta["history"],
-            config=meta["config"],
-        )
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
-        raise CheckpointError(f"checkpoint {where!r}: malformed metadata ({type(err).__name__}: {err})") from err
+    except (ArchiveError, OSError) as err:
+        raise CheckpointError(f"checkpoint {where!r} is not a readable .npz file ({err})") from err
+    meta = _parse_meta(where, str(arrays.pop("meta")[()]))
+    position = meta["position"]
+    names = meta["params"]
+    stored = [key[len("params/"):] for key in arrays if key.startswith("params/")]
+    if sorted(names) != sorted(stored):
+        raise CheckpointError(f"checkpoint {where!r}: metadata lists parameters {names}, the file holds {stored}")
+    permutation = arrays.get("position/permutation")
+    if position["has_permutation"] != (permutation is not None) or (
+            permutation is not None and permutation.ndim != 1):
+        raise CheckpointError(f"checkpoint {where!r}: the epoch's permutation is missing or malformed")
+    return Checkpoint(
+        params={name: arrays[f"params/{name}"] for name in names},
+        optimizer_state=_join(meta["optimizer"], arrays, where, "optimizer"),
+        network_state=_join(meta["network"], arrays, where, "network"),
+        rng_state=meta["rng_state"],
+        epoch=position["epoch"],
+        iteration=position["iteration"],
+        batch_in_epoch=position["batch_in_epoch"],
+        permutation=permutation,
+        history=meta["history"],
+        config=meta["config"],
+    )

@@ -17,8 +17,12 @@ One update (an *iteration*) takes the next mini-batch of the current epoch's per
   running statistics (Dropout, BatchNormalization), the Trainer's generator, position and history.
   :meth:`Trainer.resume` (or :meth:`Trainer.from_checkpoint`) continues a run so that it ends with
   bit-for-bit the parameters of a run never stopped (on the same machine and BLAS thread count).
-  Ctrl-C stops at the next batch boundary, saves a checkpoint there (when ``checkpoint_dir`` is set)
-  and raises :class:`TrainingInterrupted`, which says where the checkpoint is and how to resume.
+  Ctrl-C stops at the next batch boundary, however many arrive (a step is never saved half done:
+  Dropout's generator and BatchNorm's statistics move in the forward pass), saves a checkpoint there
+  (when ``checkpoint_dir`` is set) and raises :class:`TrainingInterrupted`, whose ``checkpoint_path``
+  says where. A Ctrl-C during a checkpoint write takes effect once the file is complete. Temporary
+  files left by a process killed while saving (``.latest.npz.*.part``) are removed when training
+  starts and after every save.
 * **Divergence guard.** A NaN or infinite loss stops training with :class:`TrainingDivergedError`,
   naming the iteration, epoch and learning rate. The loss of update k is computed *before* update k,
   from the parameters left by update k-1; so the parameters that gave the last finite loss are those
@@ -44,6 +48,7 @@ from typing import Any
 import numpy as np
 
 import optimizers
+from fileio import remove_stale_temp_files
 from optimizers import Optimizer
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
@@ -57,12 +62,16 @@ _STRICT_CONFIG = ("mini_batch_size", "seed", "n_train", "optimizer")   # what fi
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped ``train()``; ``checkpoint_path`` is where the run was saved (None if nowhere)."""
+    """Ctrl-C stopped ``train()``. ``checkpoint_path``: the checkpoint holding the run at ``iteration``
+    updates (None if nothing was saved); ``last_checkpoint``: the newest complete checkpoint file, which
+    is ``checkpoint_path`` when one was saved, an earlier one when saving was impossible, else None."""
 
-    def __init__(self, message: str, checkpoint_path: Path | None, iteration: int) -> None:
+    def __init__(self, message: str, checkpoint_path: Path | None, iteration: int,
+                 last_checkpoint: Path | None = None) -> None:
         super().__init__(message)
         self.checkpoint_path = checkpoint_path
         self.iteration = iteration
+        self.last_checkpoint = checkpoint_path if checkpoint_path is not None else last_checkpoint
 
 
 class TrainingDivergedError(RuntimeError):
@@ -116,6 +125,28 @@ def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"Trainer: {name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
     return int(value)
+
+
+_SAVED_CONFIG: dict[str, tuple[type, ...]] = {
+    "epochs": (int, type(None)), "mini_batch_size": (int,), "optimizer": (str,), "optimizer_param": (dict,),
+    "evaluate_sample_num_per_epoch": (int, type(None)), "seed": (int,), "max_iterations": (int, type(None)),
+    "schedule": (dict, type(None)), "n_train": (int,),
+}
+
+
+def _check_saved_config(config: Mapping[str, Any], where: str) -> None:
+    """CheckpointError naming the key unless a checkpoint's config has the keys and types a Trainer writes."""
+    for key, kinds in _SAVED_CONFIG.items():
+        if key not in config:
+            raise CheckpointError(f"checkpoint {where!r}: metadata lacks the key 'config.{key}'")
+        value = config[key]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise CheckpointError(f"checkpoint {where!r}: metadata key 'config.{key}' must be {names}, "
+                                  f"got {type(value).__name__} {value!r:.60}")
+    if not isinstance(config.get("optimizer_given_as_instance", False), bool):
+        raise CheckpointError(f"checkpoint {where!r}: metadata key 'config.optimizer_given_as_instance' "
+                              "must be a boolean")
 
 
 def _plain(value: Any) -> Any:
@@ -221,8 +252,9 @@ class Trainer:
         self._batch = 0              # updates done in the current epoch
         self._perm: np.ndarray | None = None
         self._snapshot: _Snapshot | None = None
+        self._step_start: _Snapshot | None = None   # the snapshot taken before the running step, if any
         self._stop_requested = False
-        self._updating = False
+        self._in_step = False                       # between a step's forward pass and its update's end
 
     # -- set-up helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -283,8 +315,11 @@ class Trainer:
     def train(self) -> History:
         """Run until ``max_iter`` updates are done (continuing from the current position); return the history."""
         self._snapshot = None
+        self._step_start = None
         self._stop_requested = False
-        self._updating = False
+        self._in_step = False
+        if self.checkpoint_path is not None:
+            remove_stale_temp_files(self.checkpoint_path)
         bar = None
         if self.progress:
             bar = ProgressBar(self.max_iter, start=self.current_iter,
@@ -292,6 +327,8 @@ class Trainer:
         try:
             with self._ctrl_c_deferred():
                 self._run(bar)
+                if self._stop_requested:    # Ctrl-C during the last update or the final evaluation
+                    raise self._interrupted()
         except TrainingInterrupted:
             raise
         except KeyboardInterrupt:
@@ -329,9 +366,7 @@ class Trainer:
         return float(loss), grads
 
     def _apply(self, grads: Mapping[str, np.ndarray]) -> None:
-        self._updating = True
         self.optimizer.update(self.network.params, grads)
-        self._updating = False
         self.current_iter += 1
         self._batch += 1
 
@@ -342,13 +377,17 @@ class Trainer:
         candidate = None
         if self._snapshot is None or self._snapshot.epoch != self.current_epoch:
             candidate = self._take_snapshot()
+        self._step_start = candidate
+        self._in_step = True
         loss, grads = self._forward_backward()
         if not math.isfinite(loss):
+            self._in_step = False
             self._diverged(loss, candidate)
         if candidate is not None:
             self._snapshot = candidate
         self._apply(grads)
         self.history.record_loss(loss)
+        self._in_step = False
         return loss
 
     def _end_epoch(self, bar: ProgressBar | None) -> None:
@@ -397,6 +436,15 @@ class Trainer:
         snap = self._snapshot
         if snap is None or not snap.iteration <= target < self.current_iter:
             return False
+        return self._replay_to(target, snap)
+
+    def _replay_to(self, target: int, snap: _Snapshot | None = None) -> bool:
+        """Restore ``snap`` (default: the snapshot before the interrupted step, else the epoch's), then
+        redo its updates up to ``target``: the exact state after ``target`` updates. False if no
+        snapshot lies at or before ``target`` in the current epoch."""
+        snap = snap or self._step_start or self._snapshot
+        if snap is None or not snap.iteration <= target <= self.current_iter:
+            return False
         for name, value in snap.params.items():
             np.copyto(self.network.params[name], value)
         self.optimizer.load_state_dict(snap.optimizer_state)
@@ -410,7 +458,8 @@ class Trainer:
                 raise RuntimeError(f"Trainer: replaying update {self.current_iter + 1} gave a loss of {loss}, "
                                    "unlike the first time: the training step is not deterministic")
             self._apply(grads)
-        self.history.truncate(target)
+        if self.history.iterations > target:
+            self.history.truncate(target)
         return True
 
     def _diverged(self, loss: float, before_this_step: _Snapshot | None) -> None:
@@ -439,10 +488,13 @@ class Trainer:
     # -- Ctrl-C -----------------------------------------------------------------------------------
     @contextmanager
     def _ctrl_c_deferred(self) -> Iterator[None]:
-        """While training, the first Ctrl-C only asks the loop to stop at the next batch boundary.
+        """While training, every Ctrl-C only asks the loop to stop at the next batch boundary.
 
-        A second Ctrl-C interrupts at once. Outside the main thread, or when someone else handles SIGINT,
-        nothing is changed and a KeyboardInterrupt is caught by ``train`` instead.
+        However many arrive, none interrupts a forward pass, an update or a checkpoint write: a step
+        cut short would leave Dropout's generator and BatchNorm's running statistics advanced by a
+        step that never happened. Outside the main thread, or when someone else handles SIGINT, nothing
+        is changed; a KeyboardInterrupt raised inside a step is then undone by replay (see
+        :meth:`_interrupted`).
         """
         if (threading.current_thread() is not threading.main_thread()
                 or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
@@ -450,9 +502,6 @@ class Trainer:
             return
 
         def request_stop(signum: int, frame: Any) -> None:
-            if self._stop_requested:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                raise KeyboardInterrupt
             self._stop_requested = True
 
         previous = signal.signal(signal.SIGINT, request_stop)
@@ -462,22 +511,44 @@ class Trainer:
             signal.signal(signal.SIGINT, previous)
 
     def _interrupted(self) -> TrainingInterrupted:
+        """The exception to raise after Ctrl-C, once the run is back at a batch boundary (saved if it can be).
+
+        A KeyboardInterrupt that was not deferred (see :meth:`_ctrl_c_deferred`) may land inside a step,
+        after its forward pass moved the layers' generators and statistics or halfway through the
+        update. The run is then put back to the state after its last complete update by replaying the
+        epoch from its snapshot, exactly as after a divergence, before anything is saved.
+        """
         self._stop_requested = False
+        last = self.checkpoint_path if self.checkpoint_path is not None and self.checkpoint_path.is_file() else None
+        if self._in_step:
+            self._in_step = False
+            snap = self._step_start or self._snapshot
+            try:
+                consistent = snap is not None and snap.epoch == self.current_epoch and self._replay_to(
+                    self.current_iter, snap)
+            except KeyboardInterrupt:
+                consistent = False
+            if not consistent:
+                return self._unsaved(f"training interrupted in the middle of update {self.current_iter + 1}; "
+                                     "the state could not be restored to a batch boundary, so it was not saved.",
+                                     last)
         where = f"epoch {self.current_epoch + 1}, iteration {self.current_iter}/{self.max_iter}"
-        path = None
-        if self._updating:
-            previous = f" The last checkpoint is {self.checkpoint_path}." if self.checkpoint_dir is not None else ""
-            message = (f"training interrupted at {where}, in the middle of a parameter update: "
-                       f"the parameters are inconsistent and were not saved.{previous}")
-        elif self.checkpoint_dir is None:
-            message = (f"training interrupted at {where}; no checkpoint_dir was given, so nothing was saved. "
-                       "This Trainer keeps its position: calling train() again continues the run.")
-        else:
+        if self.checkpoint_dir is None:
+            return TrainingInterrupted(f"training interrupted at {where}; nothing was saved "
+                                       "(no checkpoint_dir was given).", None, self.current_iter)
+        try:
             path = self.save_checkpoint()
-            message = (f"training interrupted at {where}; checkpoint saved to {path}. To continue, build the "
-                       f"Trainer as before and call trainer.resume({str(path)!r}) then trainer.train(), or use "
-                       f"Trainer.from_checkpoint({str(path)!r}, network, x_train, t_train, x_test, t_test).train().")
-        return TrainingInterrupted(message, path, self.current_iter)
+        except BaseException as err:  # noqa: BLE001 (another Ctrl-C, a full disk: the old file is intact)
+            return self._unsaved(f"training interrupted at {where}; saving the checkpoint failed "
+                                 f"({type(err).__name__}: {err}).", last)
+        return TrainingInterrupted(
+            f"training interrupted at {where}; checkpoint saved to {path}. To continue in code: "
+            f"Trainer.from_checkpoint({str(path)!r}, network, x_train, t_train, x_test, t_test).train(), "
+            "or trainer.resume(path) on a Trainer set up as this one.", path, self.current_iter)
+
+    def _unsaved(self, what: str, last: Path | None) -> TrainingInterrupted:
+        kept = f" The last complete checkpoint, {last}, is intact." if last else " There is no earlier checkpoint."
+        return TrainingInterrupted(what + kept, None, self.current_iter, last)
 
     # -- checkpoints ------------------------------------------------------------------------------
     def save_checkpoint(self, path: str | os.PathLike | None = None) -> Path:
@@ -508,7 +579,7 @@ class Trainer:
         :class:`CheckpointError`); ``epochs``/``max_iterations`` may differ (to train longer), and a
         different learning rate or schedule takes effect from here on.
         """
-        self._restore(load_checkpoint(path), os.fspath(path))
+        self._restore(load_checkpoint(path, self.network.params), os.fspath(path))
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, network: Any, x_train: np.ndarray, t_train: np.ndarray,
@@ -518,8 +589,9 @@ class Trainer:
         Checkpoints keep writing to the checkpoint's directory unless ``checkpoint_dir`` is overridden.
         """
         where = os.fspath(path)
-        checkpoint = load_checkpoint(path)
+        checkpoint = load_checkpoint(path, getattr(network, "params", None))
         config = checkpoint.config
+        _check_saved_config(config, where)
         settings: dict[str, Any] = {key: config[key] for key in (
             "epochs", "mini_batch_size", "optimizer", "evaluate_sample_num_per_epoch", "seed", "max_iterations")}
         settings["optimizer_param"] = config["optimizer_param"]
@@ -532,7 +604,10 @@ class Trainer:
         if schedule is not None and "schedule" not in overrides:
             if schedule.get("name") == "custom":
                 raise CheckpointError(f"Trainer.from_checkpoint: {where!r} used a custom schedule; pass schedule=...")
-            settings["schedule"] = schedule_from_config(schedule)
+            try:
+                settings["schedule"] = schedule_from_config(schedule)
+            except (ValueError, TypeError) as err:
+                raise CheckpointError(f"checkpoint {where!r}: the stored schedule is malformed ({err})") from err
         settings["checkpoint_dir"] = Path(path).parent
         settings.update(overrides)
         trainer = cls(network, x_train, t_train, x_test, t_test, **settings)
@@ -541,6 +616,7 @@ class Trainer:
 
     def _restore(self, checkpoint: Checkpoint, where: str) -> None:
         saved, mine = checkpoint.config, self.config
+        _check_saved_config(saved, where)
         differ = [f"{key} {saved.get(key)!r} (checkpoint) vs {mine[key]!r} (this trainer)"
                   for key in _STRICT_CONFIG if saved.get(key) != mine[key]]
         if differ:

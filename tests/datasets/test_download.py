@@ -88,6 +88,9 @@ def test_corrupt_cached_file_is_fetched_again(
     spec = tiny_dataset.spec(mirrors=(local_mirror.url("good"),))
     (_, _), (x_test, _) = load_idx_dataset(spec, normalize=False, flatten=False, data_dir=cache)
     assert local_mirror.requests == [f"/good/{damaged.name}"]
+    kept = cache / (damaged.name + ".rejected")      # never deleted: it may be the user's own file
+    assert kept.read_bytes() == bytes(blob)
+    kept.unlink()
     _assert_complete_cache(cache, tiny_dataset, directory_listing)
     assert np.array_equal(x_test[:, 0], tiny_dataset.arrays["test_images"])
 
@@ -100,11 +103,12 @@ def test_corrupt_cached_file_without_download(tmp_path: Path, local_mirror, tiny
     with pytest.raises(DatasetUnavailableError) as caught:
         load_idx_dataset(spec, data_dir=cache, download=False)
     message = str(caught.value)
-    assert f"1 file(s) missing from {cache}: {damaged.name}" in message
-    assert "was there but corrupt (size 4 bytes" in message
+    assert f"1 file(s) missing or failing verification in {cache}: {damaged.name}" in message
+    assert "is there but fails verification (size 4 bytes" in message
+    assert f"it was left as it is. A good copy would be saved as {damaged.name}" in message
     assert "download=False" in message
     assert caught.value.short_reason == "could not be downloaded (downloading is turned off)"
-    assert not damaged.exists()
+    assert damaged.read_bytes() == b"junk"
     assert local_mirror.requests == []
 
 

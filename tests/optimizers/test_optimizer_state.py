@@ -51,7 +51,7 @@ def test_state_is_lazy_and_keyed_by_parameter_name(cls, kwargs, state_names):
     opt = cls(**kwargs)
     assert opt.state == {}
     params = make_params()
-    opt.update({"W1": params["W1"]}, grads_for(0, params))
+    opt.update({"W1": params["W1"]}, {"W1": grads_for(0, params)["W1"]})
     assert set(opt.state) == {"W1"}
     opt.update(params, grads_for(1, params))
     assert set(opt.state) == {"W1", "b1"}

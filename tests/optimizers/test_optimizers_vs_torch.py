@@ -16,9 +16,10 @@ CASES = [
     (lambda: Nesterov(lr=0.05, momentum=0.8), lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True)),
     (lambda: AdaGrad(lr=0.05), lambda p: torch.optim.Adagrad(p, lr=0.05, eps=1e-7)),
     (lambda: RMSprop(lr=0.01, decay_rate=0.9), lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-7)),
-    # torch adds eps after the bias correction, the book before it: with eps = 0 they coincide
-    (lambda: Adam(lr=0.01, beta1=0.8, beta2=0.99, eps=0.0),
-     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=0.0)),
+    # torch adds eps after the bias correction, the book before it: with a negligible eps they coincide
+    # (eps must be positive: with 0, an entry whose gradients are all zero would step by 0 / 0)
+    (lambda: Adam(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-300),
+     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-300)),
 ]
 
 

@@ -1,0 +1,173 @@
+"""Reading ``.npz`` archives all-or-nothing, checking what they declare before reading any array data.
+
+An ``.npz`` is a zip archive holding one ``.npy`` file per key. Each ``.npy`` starts with a short header
+(magic string, version, then a dict giving ``descr``, ``fortran_order`` and ``shape``), followed by
+``prod(shape) * itemsize`` bytes of data. :func:`read_npz` reads in two passes:
+
+1. the directory: for every member its name, sizes and compression from the zip's central directory,
+   and its ``.npy`` header (a few hundred bytes). The caller's ``check`` sees this as
+   ``{key: ArrayInfo}`` and refuses what it does not expect (keys, shapes, dtypes) before any data
+   is read, so a small file declaring a 1 GiB array costs nothing;
+2. the data, each member read exactly as declared, its CRC verified.
+
+Whatever goes wrong inside ``zipfile``, ``zlib`` or ``numpy.lib.format`` (a truncated file, a flipped
+byte, an ``.npy`` renamed ``.npz``) becomes :class:`ArchiveError`, a ValueError naming the file and key.
+A missing file stays FileNotFoundError. Arrays are never unpickled.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+MAX_MEMBERS = 100_000          # more keys than any archive of ours holds
+_MAX_HEADER = 10_000           # numpy's own default limit on an .npy header
+
+
+class ArchiveError(ValueError):
+    """An ``.npz`` file is unreadable, corrupt, or holds something its reader does not accept."""
+
+
+@dataclass(frozen=True)
+class ArrayInfo:
+    """What one member of an archive declares, read from its ``.npy`` header (no data read)."""
+
+    key: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    nbytes: int                # prod(shape) * itemsize: the data the member must hold
+    compressed: bool           # deflated rather than stored
+
+
+def is_real_float(dtype: np.dtype) -> bool:
+    """True for float16/32/64 (and longdouble); False for int, bool, complex, strings, objects, records."""
+    return dtype.kind == "f"
+
+
+def describe(info: ArrayInfo) -> str:
+    """``float32[784, 50]``, the form every message uses."""
+    return f"{info.dtype}{list(info.shape)}"
+
+
+def _header(handle: zipfile.ZipExtFile) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    version = npy_format.read_magic(handle)
+    if version == (1, 0):
+        shape, fortran, dtype = npy_format.read_array_header_1_0(handle, max_header_size=_MAX_HEADER)
+    elif version == (2, 0):
+        shape, fortran, dtype = npy_format.read_array_header_2_0(handle, max_header_size=_MAX_HEADER)
+    else:
+        raise ValueError(f".npy format version {version} is not supported")
+    return tuple(int(n) for n in shape), bool(fortran), np.dtype(dtype), handle.tell()
+
+
+@dataclass(frozen=True)
+class _Member:
+    info: ArrayInfo
+    zip_info: zipfile.ZipInfo
+    header_size: int
+    fortran: bool
+
+
+def _directory(archive: zipfile.ZipFile, where: str) -> dict[str, _Member]:
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise ArchiveError(f"{where}: {len(members)} members, more than the {MAX_MEMBERS} accepted")
+    found: dict[str, _Member] = {}
+    for member in members:
+        if not member.filename.endswith(".npy"):
+            raise ArchiveError(f"{where}: member {member.filename!r} is not an .npy array")
+        key = member.filename[:-4]
+        if key in found:
+            raise ArchiveError(f"{where}: key {key!r} appears twice")
+        try:
+            with archive.open(member) as handle:
+                shape, fortran, dtype, header_size = _header(handle)
+        except Exception as err:  # noqa: BLE001 (any failure to parse a member is a corrupt file)
+            raise ArchiveError(f"{where}: key {key!r} has no readable .npy header "
+                               f"({type(err).__name__}: {err})") from err
+        if dtype.hasobject:
+            raise ArchiveError(f"{where}: key {key!r} is an object array (refused: it would need pickle)")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if member.file_size != header_size + nbytes:
+            raise ArchiveError(f"{where}: key {key!r} declares {dtype}{list(shape)} ({nbytes} bytes) but its "
+                               f"member holds {member.file_size - header_size} bytes of data")
+        compressed = member.compress_type != zipfile.ZIP_STORED
+        found[key] = _Member(ArrayInfo(key, shape, dtype, nbytes, compressed), member, header_size, fortran)
+    return found
+
+
+def read_npz_directory(path: str | os.PathLike) -> dict[str, ArrayInfo]:
+    """``{key: ArrayInfo}`` of the archive at ``path``, read from headers only."""
+    found: dict[str, ArrayInfo] = {}
+
+    def keep(directory: Mapping[str, ArrayInfo]) -> None:
+        found.update(directory)
+        raise _StopError
+
+    read_npz(path, check=keep)
+    return found
+
+
+class _StopError(Exception):
+    """Ends :func:`read_npz` after its directory pass."""
+
+
+def read_npz(
+    path: str | os.PathLike,
+    check: Callable[[Mapping[str, ArrayInfo]], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` at ``path``, after ``check(directory)`` accepted what it declares.
+
+    ``check`` raises (any exception, passed on unchanged) to refuse the file before data is read.
+    Raises FileNotFoundError for a missing file and :class:`ArchiveError` for anything unreadable.
+    """
+    where = repr(os.fspath(path))
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # noqa: BLE001 (BadZipFile, OSError, struct errors, ...)
+        raise ArchiveError(f"{where} is not a readable .npz file ({type(err).__name__}: {err})") from err
+    with archive:
+        found = _directory(archive, where)
+        if check is not None:
+            try:
+                check({key: member.info for key, member in found.items()})
+            except _StopError:
+                return {}
+        arrays: dict[str, np.ndarray] = {}
+        for key, member in found.items():
+            try:
+                arrays[key] = _read_data(archive, member)
+            except Exception as err:  # noqa: BLE001 (bad CRC, truncated, zlib errors, ...)
+                raise ArchiveError(f"{where}: the data of key {key!r} is corrupt or cut short "
+                                   f"({type(err).__name__}: {err})") from err
+        return arrays
+
+
+_CHUNK = 1 << 20
+
+
+def _read_data(archive: zipfile.ZipFile, member: _Member) -> np.ndarray:
+    """The member's data, read in chunks into one array (no second copy); its CRC checked at the end."""
+    info = member.info
+    flat = np.empty(info.nbytes, dtype=np.uint8)
+    with archive.open(member.zip_info) as handle:
+        handle.read(member.header_size)
+        done = 0
+        while done < info.nbytes:
+            block = handle.read(min(_CHUNK, info.nbytes - done))
+            if not block:
+                raise EOFError(f"{done} of {info.nbytes} bytes")
+            flat[done:done + len(block)] = np.frombuffer(block, dtype=np.uint8)
+            done += len(block)
+        if handle.read(1):   # also reaches the end of the member, where zipfile checks the CRC
+            raise ValueError("more data than declared")
+    array = flat.view(info.dtype) if info.dtype.itemsize else np.empty(0, info.dtype)
+    return array.reshape(info.shape, order="F" if member.fortran else "C")
