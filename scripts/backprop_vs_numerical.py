@@ -7,7 +7,6 @@ the script counts the passes, times both methods (median over repeats), checks t
 plots time and passes against the number of parameters on log-log axes.
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -18,7 +17,8 @@ if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py
 
 import numpy as np
 
-from graphs.draw import save_figure
+from cli import add_out_option, add_seed_option, positive_int, script_parser
+from fileio import save_figure
 from networks import TwoLayerNet
 
 
@@ -101,15 +101,15 @@ def plot(rows: list[dict], path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[5, 10, 20, 50, 100, 200],
+    parser = script_parser(__doc__, __file__)
+    parser.add_argument("--hidden", type=positive_int, nargs="+", default=[5, 10, 20, 50, 100, 200],
                         help="hidden sizes to measure (default 5 10 20 50 100 200)")
-    parser.add_argument("--input-size", type=int, default=64, help="inputs per example (default 64)")
-    parser.add_argument("--output-size", type=int, default=10, help="classes (default 10)")
-    parser.add_argument("--batch", type=int, default=32, help="examples per pass (default 32)")
-    parser.add_argument("--repeats", type=int, default=3, help="timing repeats, median reported (default 3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights and data (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    parser.add_argument("--input-size", type=positive_int, default=64, help="inputs per example (default 64)")
+    parser.add_argument("--output-size", type=positive_int, default=10, help="classes (default 10)")
+    parser.add_argument("--batch", type=positive_int, default=32, help="examples per pass (default 32)")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timing repeats, median reported (default 3)")
+    add_seed_option(parser, "weights and data")
+    add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
 
     print(f"TwoLayerNet({args.input_size}, hidden, {args.output_size}), batch {args.batch}, float64")
