@@ -21,7 +21,7 @@ from cli import load_script_data, positive_float, positive_int
 from cli.chapter6 import chapter6_parser
 from fileio import save_figure
 from networks import MultiLayerNet
-from training import Trainer, TrainingDivergedError, progress
+from training import Trainer, TrainingDivergedError, with_progress
 
 CURVES = {"Batch Normalization": True, "Normal (without BatchNorm)": False}
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
     train_acc: dict[str, list[list[float]]] = {label: [] for label in CURVES}
     diverged: dict[str, list[int | None]] = {label: [] for label in CURVES}
     runs = [(w, label, use_batchnorm) for w in weight_scales for label, use_batchnorm in CURVES.items()]
-    for w, label, use_batchnorm in progress(runs, label="training runs", enabled=not args.quick):
+    for w, label, use_batchnorm in with_progress(runs, label="training runs", enabled=not args.quick):
         network = MultiLayerNet(784, [100] * 5, 10, weight_init_std=float(w), use_batchnorm=use_batchnorm,
                                 seed=args.seed)
         trainer = Trainer(network, x_train, t_train, x_test[:1000], t_test[:1000], epochs=epochs,

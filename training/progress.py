@@ -82,7 +82,7 @@ class ProgressBar:
         self._bar.close()
 
 
-def progress(items: Iterable[T], *, label: str, total: int | None = None, enabled: bool = True,
+def with_progress(items: Iterable[T], *, label: str, total: int | None = None, enabled: bool = True,
              stream: TextIO | None = None) -> Iterator[T]:
     """``items``, shown as a tqdm bar named ``label`` on stderr while they are consumed (nothing when not
     ``enabled``): for scripts that run several short trainings one after another."""

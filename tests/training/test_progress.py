@@ -7,7 +7,7 @@ import re
 
 from networks import TwoLayerNet
 from training import ProgressBar, Trainer
-from training.progress import progress
+from training.progress import with_progress
 
 COUNT = re.compile(r"(\d+)/(\d+) \[")
 
@@ -62,10 +62,10 @@ def test_clear_erases_the_bar_and_the_label_names_the_run():
 
 def test_progress_over_items_and_its_quiet_path():
     out = io.StringIO()
-    assert list(progress(range(4), label="trials", stream=out)) == [0, 1, 2, 3]
+    assert list(with_progress(range(4), label="trials", stream=out)) == [0, 1, 2, 3]
     assert last_state(out.getvalue()).startswith("trials:") and "4/4" in out.getvalue()
     quiet = io.StringIO()
-    assert list(progress(range(4), label="trials", stream=quiet, enabled=False)) == [0, 1, 2, 3]
+    assert list(with_progress(range(4), label="trials", stream=quiet, enabled=False)) == [0, 1, 2, 3]
     assert quiet.getvalue() == ""
 
 
