@@ -191,3 +191,22 @@ def test_from_a_shell(argv):
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
     assert "error: argument" in result.stderr
+
+
+@pytest.mark.parametrize(("script", "max_updates"), [("train_convnet", 1500), ("train_deepnet", 600)])
+def test_convnet_defaults_are_short_runs_with_a_curve_and_book_is_the_books(script, max_updates, monkeypatch):
+    """By default a few minutes at most on a CPU (SimpleConvNet ~0.02-0.05 s and DeepConvNet ~0.13-0.3 s per
+    update of 100 images) with several evaluation points; --book is the book's 20 epochs on every image."""
+    module = importlib.import_module(f"scripts.{script}")
+    seen = {}
+    monkeypatch.setattr(module, "train_and_report", lambda parser, cls, args, **kw: seen.setdefault("args", args))
+    module.main([])
+    args = seen["args"]
+    updates = args.epochs * -(-args.train_size // args.batch_size)
+    assert args.epochs >= 5 and updates <= max_updates and args.eval_samples == 1000
+    seen.clear()
+    module.main(["--book"])
+    assert (seen["args"].epochs, seen["args"].train_size) == (20, None)
+    seen.clear()
+    module.main(["--book", "--epochs", "3"])
+    assert (seen["args"].epochs, seen["args"].train_size) == (3, None)
