@@ -20,6 +20,7 @@ import numpy as np
 from cli import add_out_option, add_seed_option, positive_int, script_parser
 from fileio import save_figure
 from networks import TwoLayerNet
+from training import with_progress
 
 
 def count_calls(obj: object, method: str) -> list[int]:
@@ -112,13 +113,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
 
+    rows = [measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
+            for hidden in with_progress(args.hidden, label="hidden sizes measured")]
     print(f"TwoLayerNet({args.input_size}, hidden, {args.output_size}), batch {args.batch}, float64")
     print(f"{'hidden':>6} {'params':>7} {'numerical passes':>17} {'backprop passes':>16} "
           f"{'numerical s':>12} {'backprop s':>11} {'ratio':>8} {'rel. diff':>10}")
-    rows = []
-    for hidden in args.hidden:
-        r = measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
-        rows.append(r)
+    for r in rows:
         fwd, bwd = r["numerical_passes"]
         bp_fwd, bp_bwd = r["backprop_passes"]
         print(f"{r['hidden']:>6} {r['params']:>7} {f'{fwd} fwd + {bwd} bwd':>17} {f'{bp_fwd} fwd + {bp_bwd} bwd':>16} "
