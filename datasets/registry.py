@@ -77,7 +77,8 @@ def load_dataset(
             raise
         where = display_path(dataset_dir(spec.name, data_dir))
         reason = (
-            f"{spec.title} is not cached in {where} and {error.short_reason}: "
+            f"{spec.title} is not complete in {where} (missing {', '.join(error.missing)}) and "
+            f"{error.short_reason}: "
             "using the built-in digits instead"
         )
     data = load_builtin_digits(**options, seed=seed)

@@ -2,17 +2,21 @@
 figures): whole-or-nothing writes, and ``.npz`` archives checked before their data is read."""
 
 from fileio.atomic import atomic_write, remove_stale_temp_files, sigint_deferred, write_atomically
+from fileio.figures import FIGURE_FORMATS, figure_path, save_figure
 from fileio.npz import ArchiveError, ArrayInfo, describe, is_real_float, read_npz, read_npz_directory
 
 __all__ = [
+    "FIGURE_FORMATS",
     "ArchiveError",
     "ArrayInfo",
     "atomic_write",
     "describe",
+    "figure_path",
     "is_real_float",
     "read_npz",
     "read_npz_directory",
     "remove_stale_temp_files",
+    "save_figure",
     "sigint_deferred",
     "write_atomically",
 ]

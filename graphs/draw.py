@@ -2,18 +2,16 @@
 each edge's forward value above it and its gradient below it in red, the output leaving on the right.
 
 matplotlib is imported inside the functions, so ``import graphs`` does not load it. Figures are made
-with the Agg canvas directly (no pyplot, no global state) and written with :func:`save_figure`, which
-writes a temporary file and renames it over the target.
+with the Agg canvas directly (no pyplot, no global state) at GRAPH_DPI and written with the project's one
+:func:`fileio.save_figure` (re-exported here), which writes a temporary file and renames it over the target.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fileio import atomic_write
+from fileio import save_figure as save_figure  # the project's one; graphs.save_figure is this
 from graphs.formatting import format_grad, format_value
 from graphs.graph import Graph, Value
 from graphs.layout import Layout, Point, layered_layout, place_labels
@@ -23,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 INCHES_PER_UNIT = 0.72
+GRAPH_DPI = 150  # resolution of a saved graph (fileio.save_figure uses the figure's own dpi)
 NODE_RADIUS = 0.34
 VALUE_COLOR = "#111111"
 GRAD_COLOR = "#d62728"
@@ -70,7 +69,7 @@ def draw_graphs(graphs: Sequence[Graph], titles: Sequence[str | None] | None = N
     extents = [_extent(g, lay, t) for g, lay, t in zip(graphs, layouts, titles, strict=True)]
     width = max(x1 - x0 for x0, x1, _, _ in extents)
     height = sum(y1 - y0 for _, _, y0, y1 in extents)
-    fig = Figure(figsize=(width * INCHES_PER_UNIT, height * INCHES_PER_UNIT))
+    fig = Figure(figsize=(width * INCHES_PER_UNIT, height * INCHES_PER_UNIT), dpi=GRAPH_DPI)
     FigureCanvasAgg(fig)
     top = 1.0
     for graph, layout, title, (x0, x1, y0, y1) in zip(graphs, layouts, titles, extents, strict=True):
@@ -85,17 +84,6 @@ def draw_graphs(graphs: Sequence[Graph], titles: Sequence[str | None] | None = N
         if title:
             ax.text(x0 + 0.15, y1 - 0.12, title, ha="left", va="top", fontsize=TITLE_FONTSIZE)
     return fig
-
-
-def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
-    """Write ``fig`` to ``path`` (format from the suffix: .png, .svg or .pdf) atomically; return the path."""
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"save_figure: expected a .png, .svg or .pdf path, got {os.fspath(path)!r}")
-    with atomic_write(path) as f:
-        fig.savefig(f, format=fmt, dpi=dpi)
-    return path
 
 
 # -- drawing ----------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ the script counts the passes, times both methods (median over repeats), checks t
 plots time and passes against the number of parameters on log-log axes.
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -18,8 +17,10 @@ if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py
 
 import numpy as np
 
-from graphs.draw import save_figure
+from cli import add_out_option, add_seed_option, positive_int, script_parser
+from fileio import save_figure
 from networks import TwoLayerNet
+from training import with_progress
 
 
 def count_calls(obj: object, method: str) -> list[int]:
@@ -101,24 +102,23 @@ def plot(rows: list[dict], path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[5, 10, 20, 50, 100, 200],
+    parser = script_parser(__doc__, __file__)
+    parser.add_argument("--hidden", type=positive_int, nargs="+", default=[5, 10, 20, 50, 100, 200],
                         help="hidden sizes to measure (default 5 10 20 50 100 200)")
-    parser.add_argument("--input-size", type=int, default=64, help="inputs per example (default 64)")
-    parser.add_argument("--output-size", type=int, default=10, help="classes (default 10)")
-    parser.add_argument("--batch", type=int, default=32, help="examples per pass (default 32)")
-    parser.add_argument("--repeats", type=int, default=3, help="timing repeats, median reported (default 3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights and data (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    parser.add_argument("--input-size", type=positive_int, default=64, help="inputs per example (default 64)")
+    parser.add_argument("--output-size", type=positive_int, default=10, help="classes (default 10)")
+    parser.add_argument("--batch", type=positive_int, default=32, help="examples per pass (default 32)")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timing repeats, median reported (default 3)")
+    add_seed_option(parser, "weights and data")
+    add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
 
+    rows = [measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
+            for hidden in with_progress(args.hidden, label="hidden sizes measured")]
     print(f"TwoLayerNet({args.input_size}, hidden, {args.output_size}), batch {args.batch}, float64")
     print(f"{'hidden':>6} {'params':>7} {'numerical passes':>17} {'backprop passes':>16} "
           f"{'numerical s':>12} {'backprop s':>11} {'ratio':>8} {'rel. diff':>10}")
-    rows = []
-    for hidden in args.hidden:
-        r = measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
-        rows.append(r)
+    for r in rows:
         fwd, bwd = r["numerical_passes"]
         bp_fwd, bp_bwd = r["backprop_passes"]
         print(f"{r['hidden']:>6} {r['params']:>7} {f'{fwd} fwd + {bwd} bwd':>17} {f'{bp_fwd} fwd + {bp_bwd} bwd':>16} "

@@ -8,7 +8,6 @@ on the initial scale; without it, most scales do not learn at all, and the large
 (the run stops there, its panel says "diverged", and the table gives the iteration).
 """
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -18,10 +17,11 @@ if __package__ in (None, ""):  # run as `python scripts/batch_norm_test.py`: mak
 
 import numpy as np
 
-from datasets import DATASET_NAMES, load_dataset
+from cli import load_script_data, positive_float, positive_int
+from cli.chapter6 import chapter6_parser
+from fileio import save_figure
 from networks import MultiLayerNet
-from training import Trainer, TrainingDivergedError
-from training.plots import save_figure
+from training import Trainer, TrainingDivergedError, with_progress
 
 CURVES = {"Batch Normalization": True, "Normal (without BatchNorm)": False}
 
@@ -79,36 +79,31 @@ def final_accuracy(curve: list[float], diverged_at: int | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="mnist", help="data set (default mnist)")
-    parser.add_argument("--scales", type=int, default=16, help="weight scales in logspace(0, -4) (default 16)")
-    parser.add_argument("--train-size", type=int, default=1000, help="training samples (default 1000)")
-    parser.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
-    parser.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default 0.01)")
+    parser = chapter6_parser(__doc__, __file__)
+    parser.add_argument("--scales", type=positive_int, default=16, help="weight scales in logspace(0, -4) (default 16)")
+    parser.add_argument("--train-size", type=positive_int, default=1000, help="training samples (default 1000)")
+    parser.add_argument("--epochs", type=positive_int, default=20, help="epochs (default 20)")
+    parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     parser.add_argument("--quick", action="store_true", help="4 scales, 200 samples, 2 epochs, for tests")
     args = parser.parse_args(argv)
     scales, train_size, epochs = (4, 200, 2) if args.quick else (args.scales, args.train_size, args.epochs)
 
-    ((x_train, t_train), (x_test, t_test)), info = load_dataset(args.dataset, fallback_to_builtin=True)
-    if info.notice:
-        print(info.notice)
+    ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     x_train, t_train = x_train[:train_size], t_train[:train_size]
 
     weight_scales = np.logspace(0, -4, num=scales)
     train_acc: dict[str, list[list[float]]] = {label: [] for label in CURVES}
     diverged: dict[str, list[int | None]] = {label: [] for label in CURVES}
-    for w in weight_scales:
-        for label, use_batchnorm in CURVES.items():
-            network = MultiLayerNet(784, [100] * 5, 10, weight_init_std=float(w), use_batchnorm=use_batchnorm,
-                                    seed=args.seed)
-            trainer = Trainer(network, x_train, t_train, x_test[:1000], t_test[:1000], epochs=epochs,
-                              mini_batch_size=100, optimizer="SGD", optimizer_param={"lr": args.lr},
-                              verbose=False, progress=False, seed=args.seed)
-            curve, diverged_at = train_accuracy_curve(trainer)
-            train_acc[label].append(curve)
-            diverged[label].append(diverged_at)
+    runs = [(w, label, use_batchnorm) for w in weight_scales for label, use_batchnorm in CURVES.items()]
+    for w, label, use_batchnorm in with_progress(runs, label="training runs", enabled=not args.quick):
+        network = MultiLayerNet(784, [100] * 5, 10, weight_init_std=float(w), use_batchnorm=use_batchnorm,
+                                seed=args.seed)
+        trainer = Trainer(network, x_train, t_train, x_test[:1000], t_test[:1000], epochs=epochs,
+                          mini_batch_size=100, optimizer="SGD", optimizer_param={"lr": args.lr},
+                          verbose=False, progress=False, seed=args.seed)
+        curve, diverged_at = train_accuracy_curve(trainer)
+        train_acc[label].append(curve)
+        diverged[label].append(diverged_at)
 
     print(f"{info.title}, first {train_size} training samples, MultiLayerNet 784-100x5-10, SGD lr {args.lr:g}, "
           f"batch 100, {epochs} epochs: training accuracy after the last epoch")

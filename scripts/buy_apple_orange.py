@@ -1,22 +1,22 @@
 """Chapter 5.4: 2 apples at 100 and 3 oranges at 150 with 10% tax, through MulLayers and an AddLayer."""
 
-import argparse
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/buy_apple_orange.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import finite_float, script_parser
 from layers import AddLayer, MulLayer
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--apple", type=float, default=100, help="price of one apple (default 100)")
-    parser.add_argument("--apple-num", type=float, default=2, help="number of apples (default 2)")
-    parser.add_argument("--orange", type=float, default=150, help="price of one orange (default 150)")
-    parser.add_argument("--orange-num", type=float, default=3, help="number of oranges (default 3)")
-    parser.add_argument("--tax", type=float, default=1.1, help="tax factor (default 1.1)")
+    parser = script_parser(__doc__, __file__)
+    parser.add_argument("--apple", type=finite_float, default=100, help="price of one apple (default 100)")
+    parser.add_argument("--apple-num", type=finite_float, default=2, help="number of apples (default 2)")
+    parser.add_argument("--orange", type=finite_float, default=150, help="price of one orange (default 150)")
+    parser.add_argument("--orange-num", type=finite_float, default=3, help="number of oranges (default 3)")
+    parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
     args = parser.parse_args(argv)
 
     mul_apple_layer, mul_orange_layer = MulLayer(), MulLayer()

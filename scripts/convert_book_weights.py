@@ -7,7 +7,7 @@ scaling is folded into W8 and b8 (see networks/book_weights.py). Load the result
 ``DeepConvNet().load_params("deep.npz")``.
 """
 
-import argparse
+import pickle
 import sys
 from pathlib import Path
 
@@ -16,6 +16,7 @@ if __package__ in (None, ""):  # run as `python scripts/convert_book_weights.py`
 
 import numpy as np
 
+from cli import existing_file, script_parser
 from networks.book_weights import BOOK_NETWORKS, load_book_network
 
 WARNING = ("warning: a pickle can run code while it is read. This script reads it with an unpickler that "
@@ -23,22 +24,29 @@ WARNING = ("warning: a pickle can run code while it is read. This script reads i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = script_parser(__doc__, __file__)
     parser.add_argument("--network", required=True, choices=sorted(BOOK_NETWORKS),
                         help="the book's SimpleConvNet (chapter 7) or DeepConvNet (chapter 8)")
     parser.add_argument("--trust-pickle", action="store_true",
                         help="confirm that INPUT comes from a source you trust (required to read it)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"],
                         help="dtype of the saved parameters (default float32)")
-    parser.add_argument("input", metavar="INPUT.pkl", type=Path, help="the book's parameter pickle")
+    parser.add_argument("input", metavar="INPUT.pkl", type=existing_file, help="the book's parameter pickle")
     parser.add_argument("output", metavar="OUTPUT.npz", type=Path, help="where to write the parameters")
     args = parser.parse_args(argv)
+    if args.output.is_dir():
+        parser.error(f"argument OUTPUT.npz: {str(args.output)!r} is a directory; give a file name")
+    parser.require_writable_dir(args.output.parent, "OUTPUT.npz")
 
     print(WARNING, file=sys.stderr)
     if not args.trust_pickle:
         print("refusing to read the pickle: pass --trust-pickle to confirm you trust its source", file=sys.stderr)
         return 2
-    net = load_book_network(args.input, args.network, np.dtype(args.dtype))
+    try:
+        net = load_book_network(args.input, args.network, np.dtype(args.dtype))
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, MemoryError) as error:
+        reason = error if str(error) else f"{type(error).__name__} (a corrupt length field in the pickle?)"
+        parser.fail(f"cannot convert {str(args.input)!r} as the book's {args.network} network: {reason}")
     path = net.save_params(args.output)
     print(path)
     return 0

@@ -4,7 +4,6 @@ Prints, per parameter, the book's figure (the mean absolute difference) and the 
 one (the maximum relative error against the fourth-order centred stencil, in float64).
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -13,23 +12,21 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check.py`: make
 
 import numpy as np
 
-from datasets import load_dataset
+from cli import add_dataset_option, add_seed_option, load_script_data, positive_int, script_parser
 from layers import gradient_check
 from networks import TwoLayerNet
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, kmnist or builtin (default mnist; "
-                        "falls back to the built-in digits when MNIST is not available)")
-    parser.add_argument("--samples", type=int, default=3, help="batch size of the check (default 3, as the book)")
-    parser.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
+    parser = script_parser(__doc__, __file__)
+    add_dataset_option(parser)
+    parser.add_argument("--samples", type=positive_int, default=3,
+                        help="batch size of the check (default 3, as the book)")
+    parser.add_argument("--hidden", type=positive_int, default=50, help="hidden units (default 50)")
+    add_seed_option(parser, "weights")
     args = parser.parse_args(argv)
 
-    ((x_train, t_train), _), info = load_dataset(args.dataset, one_hot_label=True, fallback_to_builtin=True)
-    if info.fell_back:
-        print(f"notice: {info.fallback_reason}")
+    ((x_train, t_train), _), info = load_script_data(parser, args.dataset, one_hot_label=True)
     x_batch, t_batch = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = TwoLayerNet(784, args.hidden, 10, seed=args.seed, dtype=np.float64)
 

@@ -5,15 +5,16 @@ price gives how much it moves per unit of each input: apple 2.2, apple_num 110, 
 orange_num 165, tax 650.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/graph_buy_apple_orange.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import add_out_option, finite_float, script_parser
+from fileio import save_figure
 from graphs import Graph, format_value
-from graphs.draw import draw_graph, save_figure
+from graphs.draw import draw_graph
 
 INPUT_NAMES = ("apple", "apple_num", "orange", "orange_num", "tax")
 
@@ -33,13 +34,13 @@ def build(apple: float = 100, apple_num: float = 2, orange: float = 150, orange_
 
 
 def main(argv: list[str] | None = None) -> Graph:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--apple", type=float, default=100, help="price of one apple (default 100)")
-    parser.add_argument("--apple-num", type=float, default=2, help="number of apples (default 2)")
-    parser.add_argument("--orange", type=float, default=150, help="price of one orange (default 150)")
-    parser.add_argument("--orange-num", type=float, default=3, help="number of oranges (default 3)")
-    parser.add_argument("--tax", type=float, default=1.1, help="tax factor (default 1.1)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    parser = script_parser(__doc__, __file__)
+    parser.add_argument("--apple", type=finite_float, default=100, help="price of one apple (default 100)")
+    parser.add_argument("--apple-num", type=finite_float, default=2, help="number of apples (default 2)")
+    parser.add_argument("--orange", type=finite_float, default=150, help="price of one orange (default 150)")
+    parser.add_argument("--orange-num", type=finite_float, default=3, help="number of oranges (default 3)")
+    parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
+    add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
 
     g = build(args.apple, args.apple_num, args.orange, args.orange_num, args.tax)

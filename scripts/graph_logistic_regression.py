@@ -7,7 +7,6 @@ x1, x2, y (the weights stay scalars, so their gradients are summed over the exam
 and a mean node J = (1/m) sum L runs a few steps of gradient descent, the loss going down.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,8 +15,10 @@ if __package__ in (None, ""):  # run as `python scripts/graph_logistic_regressio
 
 import numpy as np
 
+from cli import add_out_option, add_seed_option, positive_float, positive_int, script_parser
+from fileio import save_figure
 from graphs import Graph, format_value
-from graphs.draw import draw_graph, save_figure
+from graphs.draw import draw_graph
 
 EXAMPLE = {"x1": 1.5, "x2": -0.5, "y": 1.0, "w1": 0.8, "w2": -1.2, "b": 0.1}
 WEIGHTS = ("w1", "w2", "b")
@@ -79,12 +80,13 @@ def gradient_descent(m: int, steps: int, lr: float, seed: int) -> tuple[Graph, l
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-m", type=int, default=64, help="number of examples for gradient descent (default 64)")
-    parser.add_argument("--steps", type=int, default=10, help="gradient descent steps (default 10)")
-    parser.add_argument("--lr", type=float, default=1.0, help="learning rate (default 1.0)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figures (default results/)")
+    parser = script_parser(__doc__, __file__)
+    parser.add_argument("-m", type=positive_int, default=64,
+                        help="number of examples for gradient descent (default 64)")
+    parser.add_argument("--steps", type=positive_int, default=10, help="gradient descent steps (default 10)")
+    parser.add_argument("--lr", type=positive_float, default=1.0, help="learning rate (default 1.0)")
+    add_seed_option(parser, "data")
+    add_out_option(parser, "folder for the figures")
     args = parser.parse_args(argv)
 
     single = check_one_example(EXAMPLE)

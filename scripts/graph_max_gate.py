@@ -5,15 +5,16 @@ nothing to the smaller input w (df/dw = 0), just as ReLU does for max(x, 0) (cha
 multiply node, by contrast, swaps its inputs: df/dx = 2 y = -8, df/dy = 2 x = 6.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/graph_max_gate.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import add_out_option, finite_float, script_parser
+from fileio import save_figure
 from graphs import Graph, format_value
-from graphs.draw import draw_graph, save_figure
+from graphs.draw import draw_graph
 
 INPUTS = {"x": 3.0, "y": -4.0, "z": 2.0, "w": -1.0}
 
@@ -28,10 +29,10 @@ def build(inputs: dict[str, float] = INPUTS) -> Graph:
 
 
 def main(argv: list[str] | None = None) -> Graph:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = script_parser(__doc__, __file__)
     for name, default in INPUTS.items():
-        parser.add_argument(f"-{name}", type=float, default=default, help=f"{name} (default {default:g})")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+        parser.add_argument(f"-{name}", type=finite_float, default=default, help=f"{name} (default {default:g})")
+    add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
 
     g = build({name: getattr(args, name) for name in INPUTS})

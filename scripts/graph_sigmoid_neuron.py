@@ -6,15 +6,16 @@ is simply y (1 - y). Both give the same value and the same gradients, which is w
 can collapse the chain into one node and cache only its output y.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/graph_sigmoid_neuron.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import add_out_option, finite_float, script_parser
+from fileio import save_figure
 from graphs import Graph, Value, format_value
-from graphs.draw import draw_graphs, save_figure
+from graphs.draw import draw_graphs
 
 INPUTS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
 
@@ -40,10 +41,10 @@ def build_sigmoid(inputs: dict[str, float] = INPUTS) -> Graph:
 
 
 def main(argv: list[str] | None = None) -> tuple[Graph, Graph]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = script_parser(__doc__, __file__)
     for name, default in INPUTS.items():
-        parser.add_argument(f"--{name}", type=float, default=default, help=f"{name} (default {default:g})")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+        parser.add_argument(f"--{name}", type=finite_float, default=default, help=f"{name} (default {default:g})")
+    add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
     inputs = {name: getattr(args, name) for name in INPUTS}
 

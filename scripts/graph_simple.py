@@ -4,15 +4,16 @@ Backward from f with gradient 1: the "x" node passes z = -4 back to q = x + y, t
 unchanged to x and y, so df/dx = df/dy = -4 and df/dz = q = 3.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/graph_simple.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import add_out_option, finite_float, script_parser
+from fileio import save_figure
 from graphs import Graph, format_value
-from graphs.draw import draw_graph, save_figure
+from graphs.draw import draw_graph
 
 
 def build(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Graph:
@@ -25,11 +26,11 @@ def build(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Graph:
 
 
 def main(argv: list[str] | None = None) -> Graph:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-x", type=float, default=-2.0, help="x (default -2)")
-    parser.add_argument("-y", type=float, default=5.0, help="y (default 5)")
-    parser.add_argument("-z", type=float, default=-4.0, help="z (default -4)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the figure (default results/)")
+    parser = script_parser(__doc__, __file__)
+    parser.add_argument("-x", type=finite_float, default=-2.0, help="x (default -2)")
+    parser.add_argument("-y", type=finite_float, default=5.0, help="y (default 5)")
+    parser.add_argument("-z", type=finite_float, default=-4.0, help="z (default -4)")
+    add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
 
     g = build(args.x, args.y, args.z)

@@ -26,16 +26,17 @@ if __package__ in (None, ""):  # run as `python scripts/half_float_network.py`: 
 
 import numpy as np
 
-from networks import Network
-from networks.book_weights import BOOK_NETWORKS
-from scripts.convnet_setup import (
+from cli import ScriptParser, script_parser
+from cli.convnet import (
     add_test_image_options,
     add_train_here_options,
     images_for,
     network_from_args,
     parse_with_quick,
 )
-from training.plots import save_figure
+from fileio import save_figure
+from networks import Network
+from networks.book_weights import BOOK_NETWORKS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -43,8 +44,7 @@ if TYPE_CHECKING:
 QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
     add_test_image_options(parser)
     parser.add_argument("--arithmetic", default="float32", choices=["float32", "float16"],
                         help="precision of the float16 run's arithmetic (default float32, as the book; "
@@ -78,9 +78,11 @@ def accuracy_figure(accuracies: dict[str, float], title: str) -> "Figure":
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    train, (x_test, t_test), title = images_for(args, test_size=args.test_size)
-    network = network_from_args(args.network, args, train, (x_test, t_test), prog="half_float_network")
+    parser = script_parser(__doc__, __file__)
+    args = parse_args(parser, argv)
+    out = parser.require_writable_dir(args.out / "half_float_network")
+    train, (x_test, t_test), title = images_for(parser, args, test_size=args.test_size)
+    network = network_from_args(parser, args.network, args, train, (x_test, t_test))
     name = type(network).__name__
 
     labels = {"float32": network.predict_labels(x_test.astype(np.float32))}
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"difference {accuracy['float16'] - accuracy['float32']:+.4f}; "
           f"{changed} of {len(t_test)} predictions changed")
     fig = accuracy_figure(accuracy, f"{name}, {len(t_test)} test images\nfloat16 with {args.arithmetic} arithmetic")
-    figure = save_figure(fig, args.out / "half_float_network" / "accuracy.png")
+    figure = save_figure(fig, out / "accuracy.png")
     print(f"figure: {figure}")
     return {"figures": [figure], "accuracy": accuracy, "changed": changed, "test_size": len(t_test)}
 

@@ -8,7 +8,6 @@ shows the best trials, ranked by final validation accuracy: validation accuracy 
 accuracy (dashed) per epoch. The book runs 100 trials; the default here is 30, ``--trials`` to change.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -17,26 +16,24 @@ if __package__ in (None, ""):  # run as `python scripts/hyperparameter_optimizat
 
 import numpy as np
 
-from datasets import DATASET_NAMES, load_dataset
+from cli import add_dataset_option, add_out_option, add_seed_option, load_script_data, positive_int, script_parser
 from networks import MultiLayerNet
 from training import History, Trainer, plot_accuracy_panels
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of split, draws, weights, batches (default 0)")
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="mnist", help="data set (default mnist)")
-    parser.add_argument("--trials", type=int, default=30, help="random trials (default 30; the book uses 100)")
-    parser.add_argument("--epochs", type=int, default=50, help="epochs per trial (default 50)")
-    parser.add_argument("--show", type=int, default=20, help="best trials drawn and listed (default 20)")
+    parser = script_parser(__doc__, __file__)
+    add_out_option(parser)
+    add_seed_option(parser, "split, draws, weights and batches")
+    add_dataset_option(parser)
+    parser.add_argument("--trials", type=positive_int, default=30, help="random trials (default 30; the book uses 100)")
+    parser.add_argument("--epochs", type=positive_int, default=50, help="epochs per trial (default 50)")
+    parser.add_argument("--show", type=positive_int, default=20, help="best trials drawn and listed (default 20)")
     parser.add_argument("--quick", action="store_true", help="3 trials of 2 epochs, for tests")
     args = parser.parse_args(argv)
     trials, epochs = (3, 2) if args.quick else (args.trials, args.epochs)
 
-    ((x_train, t_train), _), info = load_dataset(args.dataset, fallback_to_builtin=True)
-    if info.notice:
-        print(info.notice)
+    ((x_train, t_train), _), info = load_script_data(parser, args.dataset)
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(500)
     x_train, t_train = x_train[:500][order], t_train[:500][order]
@@ -50,7 +47,8 @@ def main(argv: list[str] | None = None) -> dict:
         lr = float(10 ** rng.uniform(-6, -2))
         network = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=weight_decay, seed=args.seed)
         trainer = Trainer(network, x_train, t_train, x_val, t_val, epochs=epochs, mini_batch_size=100,
-                          optimizer="SGD", optimizer_param={"lr": lr}, verbose=False, progress=False, seed=args.seed)
+                          optimizer="SGD", optimizer_param={"lr": lr}, verbose=False, seed=args.seed,
+                          progress=False if args.quick else f"trial {trial}/{trials}")
         history: History = trainer.train()
         results.append({"lr": lr, "weight_decay": weight_decay, "history": history})
         print(f"trial {trial:3d}: val acc {history.test_acc_list[-1]:.3f} | "

@@ -18,32 +18,35 @@ if __package__ in (None, ""):  # run as `python scripts/misclassified_mnist.py`:
 
 import numpy as np
 
-from scripts.convnet_setup import (
+from cli import ScriptParser, positive_int, script_parser
+from cli.convnet import (
     add_test_image_options,
     add_train_here_options,
     images_for,
     network_from_args,
     parse_with_quick,
 )
-from training.plots import image_grid_figure, image_panel_titles, save_figure
+from fileio import save_figure
+from training.plots import image_grid_figure, image_panel_titles
 
 COLUMNS = 5
 QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
     add_test_image_options(parser)
-    parser.add_argument("--count", type=int, default=20, help="misclassified images to draw (default 20)")
+    parser.add_argument("--count", type=positive_int, default=20, help="misclassified images to draw (default 20)")
     add_train_here_options(parser, f"a run of seconds for tests: {QUICK['test_size']} test images; without "
                                    f"--weights, {QUICK['epochs']} epoch on {QUICK['train_size']} images")
     return parse_with_quick(parser, argv, QUICK)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    train, (x_test, t_test), title = images_for(args, test_size=args.test_size)
-    network = network_from_args(args.network, args, train, (x_test, t_test), prog="misclassified_mnist")
+    parser = script_parser(__doc__, __file__)
+    args = parse_args(parser, argv)
+    out = parser.require_writable_dir(args.out / "misclassified_mnist")
+    train, (x_test, t_test), title = images_for(parser, args, test_size=args.test_size)
+    network = network_from_args(parser, args.network, args, train, (x_test, t_test))
 
     predicted = network.predict_labels(x_test)
     wrong = np.flatnonzero(predicted != t_test)
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
                                 titles=[f"true {t}, pred {p}" for t, p in pairs.values()],
                                 title=f"{type(network).__name__}: first misclassified test images")
         titles = image_panel_titles(fig)
-        figures.append(save_figure(fig, args.out / "misclassified_mnist" / "misclassified.png"))
+        figures.append(save_figure(fig, out / "misclassified.png"))
         print(f"figure: {figures[0]}")
     return {"figures": figures, "titles": titles, "indices": shown, "accuracy": accuracy,
             "misclassified": len(wrong), "test_size": len(t_test), "predicted": predicted}

@@ -11,8 +11,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/optimizer_compare_mnist.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import load_script_data
+from cli.chapter6 import add_iteration_options, chapter6_parser, parse_iteration_args
 from networks import MultiLayerNet
-from scripts.chapter6_setup import add_iteration_options, chapter6_parser, load_data, parse_iteration_args
 from training import Trainer, plot_loss_curves
 from training.plots import default_window, smooth
 
@@ -20,13 +21,13 @@ LEARNING_RATES = {"SGD": 0.01, "Momentum": 0.01, "Nesterov": 0.01, "AdaGrad": 0.
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = chapter6_parser(__doc__)
+    parser = chapter6_parser(__doc__, __file__)
     add_iteration_options(parser, "optimiser")
     parser.add_argument("--optimizers", nargs="+", choices=list(LEARNING_RATES), default=list(LEARNING_RATES),
                         help="optimisers to compare (default: all six)")
     args, iters = parse_iteration_args(parser, argv)
 
-    (x_train, t_train), (x_test, t_test), info = load_data(args.dataset)
+    ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
 
     losses: dict[str, list[float]] = {}
     test_acc: dict[str, float] = {}
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
         network = MultiLayerNet(784, [100] * 4, 10, seed=args.seed)
         trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=None, mini_batch_size=args.batch_size,
                           optimizer=name, optimizer_param={"lr": LEARNING_RATES[name]},
-                          evaluate_sample_num_per_epoch=1000, verbose=False, progress=False,
+                          evaluate_sample_num_per_epoch=1000, verbose=False, progress=False if args.quick else name,
                           seed=args.seed, max_iterations=iters)
         losses[name] = trainer.train().train_loss_list
         test_acc[name] = network.accuracy(x_test, t_test)

@@ -4,7 +4,6 @@ Each optimiser starts at (-7, 2) and takes 30 steps on the parameters {"x", "y"}
 (x/10, 2y); the figure draws each path over the contour lines of f, one panel per optimiser.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -13,8 +12,9 @@ if __package__ in (None, ""):  # run as `python scripts/optimizer_compare_naive.
 
 import numpy as np
 
+from cli import add_out_option, nonnegative_int, positive_int, script_parser
+from fileio import save_figure
 from optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer
-from training.plots import save_figure
 
 START = (-7.0, 2.0)
 
@@ -62,10 +62,12 @@ def paths_figure(paths: dict[str, np.ndarray], grid_step: float):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--seed", type=int, default=0, help="unused: the paths are deterministic (default 0)")
-    parser.add_argument("--steps", type=int, default=30, help="updates per optimiser (default 30, as the book)")
+    parser = script_parser(__doc__, __file__)
+    add_out_option(parser)
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="unused: the paths are deterministic (default 0)")
+    parser.add_argument("--steps", type=positive_int, default=30,
+                        help="updates per optimiser (default 30, as the book)")
     parser.add_argument("--quick", action="store_true", help="coarser contour grid, for tests")
     args = parser.parse_args(argv)
 

@@ -13,31 +13,34 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/overfit_weight_decay.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import first, load_script_data, positive_float
+from cli.chapter6 import chapter6_parser, parse_overfit_args
 from networks import MultiLayerNet
-from scripts.chapter6_setup import chapter6_parser, load_data, parse_overfit_args, print_accuracy_table
-from training import History, Trainer, plot_accuracy_panels
+from training import History, Trainer, accuracy_table, final_accuracies, plot_accuracy_panels
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = chapter6_parser(__doc__)
-    parser.add_argument("--weight-decay", type=float, default=0.1, help="lambda of the decayed run (default 0.1)")
+    parser = chapter6_parser(__doc__, __file__)
+    parser.add_argument("--weight-decay", type=positive_float, default=0.1,
+                        help="lambda of the decayed run (default 0.1)")
     args = parse_overfit_args(parser, argv, epochs=201)
 
-    (x_train, t_train), (x_test, t_test), info = load_data(args.dataset, train_size=args.train_size,
-                                                           test_size=500 if args.quick else None)
+    (train, test), info = load_script_data(parser, args.dataset)
+    (x_train, t_train), (x_test, t_test) = first(train, args.train_size), first(test, 500 if args.quick else None)
 
     runs = {"without weight decay": 0.0, f"weight decay lambda = {args.weight_decay:g}": args.weight_decay}
     histories: dict[str, History] = {}
     for title, weight_decay in runs.items():
         network = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=weight_decay, seed=args.seed)
         trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs, mini_batch_size=100,
-                          optimizer="SGD", optimizer_param={"lr": args.lr}, verbose=False, progress=False,
-                          seed=args.seed)
+                          optimizer="SGD", optimizer_param={"lr": args.lr}, verbose=False, seed=args.seed,
+                          progress=False if args.quick else title)
         histories[title] = trainer.train()
 
     print(f"{info.title}, first {len(t_train)} training samples, {len(t_test)} test samples, "
           f"MultiLayerNet 784-100x6-10, SGD lr {args.lr:g}, batch 100, {args.epochs} epochs")
-    final = print_accuracy_table(histories)
+    final = final_accuracies(histories)
+    print(accuracy_table(final))
 
     figure = plot_accuracy_panels(histories, args.out / "overfit_weight_decay.png")
     print(f"figure: {figure}")

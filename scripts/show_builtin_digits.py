@@ -3,7 +3,6 @@
 The built-in digits are the project's own MNIST-like data set, used when MNIST cannot be had.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ if __package__ in (None, ""):  # run as `python scripts/show_builtin_digits.py`:
 
 import numpy as np
 
+from cli import add_out_option, add_seed_option, positive_int, script_parser
 from datasets import load_builtin_digits
 from fileio import atomic_write
 
@@ -26,15 +26,11 @@ def digit_grid(images: np.ndarray, labels: np.ndarray, per_class: int) -> np.nda
 
 
 def main(argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--out", type=Path, default=Path("results"), help="output directory (default results/)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data set (default 0)")
-    parser.add_argument("--per-class", type=int, default=16, help="samples per class (default 16)")
-    parser.add_argument("--scale", type=int, default=3, help="pixels per image pixel in the PNG (default 3)")
+    parser = script_parser(__doc__, __file__)
+    add_out_option(parser)
+    add_seed_option(parser, "data set")
+    parser.add_argument("--per-class", type=positive_int, default=16, help="samples per class (default 16)")
+    parser.add_argument("--scale", type=positive_int, default=3, help="pixels per image pixel in the PNG (default 3)")
     args = parser.parse_args(argv)
 
     import matplotlib

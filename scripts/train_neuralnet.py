@@ -12,41 +12,49 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/train_neuralnet.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from datasets import DATASET_NAMES, DatasetInfo, load_dataset
+from cli import (
+    ScriptParser,
+    add_dataset_option,
+    add_out_option,
+    add_seed_option,
+    load_script_data,
+    positive_float,
+    positive_int,
+    script_parser,
+    writable_dir,
+)
+from datasets import DatasetInfo
 from networks import TwoLayerNet
 from training import History, Trainer, TrainingDivergedError, TrainingInterrupted, plot_history
 
 QUICK = {"iters": 300, "eval_samples": 2000}
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
-                        help="data set (default mnist; falls back to builtin when MNIST is unavailable)")
-    parser.add_argument("--iters", type=int, default=10_000, help="training iterations (default 10000)")
-    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
-    parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
-    parser.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights and batch order (default 0)")
-    parser.add_argument("--eval-samples", type=int, default=None,
+def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
+    add_dataset_option(parser)
+    parser.add_argument("--iters", type=positive_int, default=10_000, help="training iterations (default 10000)")
+    parser.add_argument("--batch-size", type=positive_int, default=100, help="mini-batch size (default 100)")
+    parser.add_argument("--lr", type=positive_float, default=0.1, help="SGD learning rate (default 0.1)")
+    parser.add_argument("--hidden", type=positive_int, default=50, help="hidden units (default 50)")
+    add_seed_option(parser, "weights and batch order")
+    parser.add_argument("--eval-samples", type=positive_int, default=None,
                         help="evaluate each epoch on this many train/test samples (default: all)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+    add_out_option(parser)
+    parser.add_argument("--checkpoint-dir", type=writable_dir, default=None,
                         help="save a resumable checkpoint there after every epoch (default: none)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
                              f"{QUICK['eval_samples']} samples")
     args = parser.parse_args(argv)
+    parser.require_writable_dir(args.out / "train_neuralnet")
     if args.quick:
         args.iters, args.eval_samples = QUICK["iters"], args.eval_samples or QUICK["eval_samples"]
     return args
 
 
-def train(args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
+def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
     """Load the data and train; the data is freed when this returns, before any figure is drawn."""
-    (train_split, test_split), info = load_dataset(args.dataset, fallback_to_builtin=True, seed=args.seed)
-    if info.fell_back:
-        print(f"notice: {info.fallback_reason}")
+    (train_split, test_split), info = load_script_data(parser, args.dataset, seed=args.seed)
     (x_train, t_train), (x_test, t_test) = train_split, test_split
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")
 
@@ -69,8 +77,9 @@ def train(args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, 
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    network, history, info, input_size = train(args)
+    parser = script_parser(__doc__, __file__)
+    args = parse_args(parser, argv)
+    network, history, info, input_size = train(parser, args)
 
     out = args.out / "train_neuralnet"
     figure = plot_history(history, out / "loss_and_accuracy.png",

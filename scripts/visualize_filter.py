@@ -17,21 +17,19 @@ if __package__ in (None, ""):  # run as `python scripts/visualize_filter.py`: ma
 
 import numpy as np
 
-from datasets import DATASET_NAMES
+from cli import ScriptParser, add_dataset_option, script_parser
+from cli.convnet import add_train_here_options, add_weights_option, images_for, network_from_args, parse_with_quick
+from fileio import save_figure
 from networks import SimpleConvNet
-from scripts.convnet_setup import add_train_here_options, images_for, network_from_args, parse_with_quick
-from training.plots import image_grid_figure, save_figure
+from training.plots import image_grid_figure
 
 GRID = (5, 6)  # rows, columns of 30 filters
 QUICK = {"epochs": 1, "train_size": 300, "test_size": 100}
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="trained SimpleConvNet parameters (.npz); default: train here")
-    parser.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
-                        help="data set to train on without --weights (default mnist; falls back to builtin)")
+def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
+    add_weights_option(parser, "SimpleConvNet")
+    add_dataset_option(parser)
     add_train_here_options(parser, f"a run of seconds for tests: without --weights, {QUICK['epochs']} epoch on "
                                    f"{QUICK['train_size']} images")
     return parse_with_quick(parser, argv, QUICK)
@@ -43,17 +41,19 @@ def filter_images(W1: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    train, test, title = images_for(args, test_size=QUICK["test_size"] if args.quick else None, need_test=False)
+    parser = script_parser(__doc__, __file__)
+    args = parse_args(parser, argv)
+    out = parser.require_writable_dir(args.out / "visualize_filter")
+    train, test, title = images_for(parser, args, test_size=QUICK["test_size"] if args.quick else None,
+                                    need_test=False)
     if train is not None:
         print(f"data: {title}, {len(train[0])} training images")
     before = SimpleConvNet(seed=args.seed).params["W1"].copy()
-    network = network_from_args("simple", args, train, test, prog="visualize_filter")
+    network = network_from_args(parser, "simple", args, train, test)
     after = network.params["W1"]
     trained = (f"from {args.weights.name}" if args.weights is not None
                else f"after {args.epochs} epoch(s) on {len(train[0])} images")
 
-    out = args.out / "visualize_filter"
     rows, cols = GRID
     figures, panels = [], {}
     for name, W1, caption in (("before", before, f"before training (random, seed {args.seed})"),

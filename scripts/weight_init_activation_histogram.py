@@ -7,7 +7,6 @@ saturation near their bounds; too small ones squeeze every unit to the same valu
 sigmoid and tanh) and He (for ReLU) keep the activations spread out through all five layers.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,9 +15,10 @@ if __package__ in (None, ""):  # run by path: make the repo root importable
 
 import numpy as np
 
+from cli import add_out_option, add_seed_option, positive_int, script_parser
+from fileio import save_figure
 from layers import Affine, ReLU, Sigmoid, Tanh
 from networks.init import WeightInit, init_weight
-from training.plots import save_figure
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "relu": ReLU, "tanh": Tanh}
 HISTOGRAM_RANGE = {"sigmoid": (0.0, 1.0), "relu": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -72,11 +72,11 @@ def histogram_figure(activation: str, outputs: dict[str, list[np.ndarray]]):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the inputs and weights (default 0)")
-    parser.add_argument("--samples", type=int, default=1000, help="number of inputs (default 1000)")
-    parser.add_argument("--layers", type=int, default=5, help="number of layers (default 5)")
+    parser = script_parser(__doc__, __file__)
+    add_out_option(parser)
+    add_seed_option(parser, "inputs and weights")
+    parser.add_argument("--samples", type=positive_int, default=1000, help="number of inputs (default 1000)")
+    parser.add_argument("--layers", type=positive_int, default=5, help="number of layers (default 5)")
     parser.add_argument("--quick", action="store_true", help="200 inputs, for tests")
     args = parser.parse_args(argv)
 

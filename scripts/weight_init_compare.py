@@ -11,9 +11,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/weight_init_compare.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cli import load_script_data, positive_float
+from cli.chapter6 import add_iteration_options, chapter6_parser, parse_iteration_args
 from networks import MultiLayerNet
 from networks.init import WeightInit
-from scripts.chapter6_setup import add_iteration_options, chapter6_parser, load_data, parse_iteration_args
 from training import Trainer, plot_loss_curves
 from training.plots import default_window, smooth
 
@@ -21,12 +22,12 @@ INITS: dict[str, WeightInit] = {"std=0.01": 0.01, "Xavier": "xavier", "He": "he"
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = chapter6_parser(__doc__)
+    parser = chapter6_parser(__doc__, __file__)
     add_iteration_options(parser, "initialisation")
-    parser.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default 0.01)")
+    parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     args, iters = parse_iteration_args(parser, argv)
 
-    (x_train, t_train), (x_test, t_test), info = load_data(args.dataset)
+    ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
 
     losses: dict[str, list[float]] = {}
     test_acc: dict[str, float] = {}
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
         network = MultiLayerNet(784, [100] * 4, 10, weight_init_std=weight_init, seed=args.seed)
         trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=None, mini_batch_size=args.batch_size,
                           optimizer="SGD", optimizer_param={"lr": args.lr}, evaluate_sample_num_per_epoch=1000,
-                          verbose=False, progress=False, seed=args.seed, max_iterations=iters)
+                          verbose=False, progress=False if args.quick else name, seed=args.seed, max_iterations=iters)
         losses[name] = trainer.train().train_loss_list
         test_acc[name] = network.accuracy(x_test, t_test)
 

@@ -1,4 +1,10 @@
-"""Shared fixtures: where the real MNIST test set lies, and whether its absence is an error."""
+"""Shared fixtures: where the real MNIST test set lies, and whether its absence is an error.
+
+The MNIST test files are looked for in ``$ZEROPROP_MNIST_DIR`` when set (any folder holding
+t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz, e.g. ``~/.cache/zeroprop/mnist``), else in
+``../shared/data/mnist`` beside the repository; the book's pickles in ``$ZEROPROP_BOOK_WEIGHTS_DIR``, else
+``../shared/data/book-weights``.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,19 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+ENV_MNIST_DIR = "ZEROPROP_MNIST_DIR"
+ENV_BOOK_WEIGHTS_DIR = "ZEROPROP_BOOK_WEIGHTS_DIR"
 
 
-def _data_dir_or_skip(path: Path, needed: tuple[str, ...]) -> Path:
+def _dir_from_env(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable, "").strip()
+    return Path(value).expanduser() if value else default
+
+
+def _data_dir_or_skip(path: Path, needed: tuple[str, ...], variable: str) -> Path:
     missing = [name for name in needed if not (path / name).is_file()]
     if missing:
-        message = f"real data missing in {path}: {missing}"
+        message = f"real data missing in {path}: {missing} (set {variable} to a folder holding them)"
         if os.environ.get("ZEROPROP_REQUIRE_DATA"):
             pytest.fail(message + " (ZEROPROP_REQUIRE_DATA is set)")
         pytest.skip(message)
@@ -25,7 +38,9 @@ def _data_dir_or_skip(path: Path, needed: tuple[str, ...]) -> Path:
 def mnist_dir() -> Path:
     """The directory holding the real MNIST test set (t10k-*.gz); skips when absent unless required."""
     return _data_dir_or_skip(
-        SHARED_DATA / "mnist", ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+        _dir_from_env(ENV_MNIST_DIR, SHARED_DATA / "mnist"),
+        ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+        ENV_MNIST_DIR,
     )
 
 
@@ -33,5 +48,7 @@ def mnist_dir() -> Path:
 def book_weights_dir() -> Path:
     """The directory holding the book's pretrained ConvNet pickles; skips when absent unless required."""
     return _data_dir_or_skip(
-        SHARED_DATA / "book-weights", ("simple_convnet_params.pkl", "deep_convnet_params.pkl")
+        _dir_from_env(ENV_BOOK_WEIGHTS_DIR, SHARED_DATA / "book-weights"),
+        ("simple_convnet_params.pkl", "deep_convnet_params.pkl"),
+        ENV_BOOK_WEIGHTS_DIR,
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fileio import write_atomically
+from fileio import save_figure as save_figure  # the project's one, re-exported for training's users
 from training.history import History
 
 if TYPE_CHECKING:
@@ -32,16 +32,6 @@ def smooth(values: Sequence[float], window: int) -> np.ndarray:
         return np.empty(0)
     c = np.concatenate(([0.0], np.cumsum(v)))
     return (c[window:] - c[:-window]) / window
-
-
-def _png_path(path: str | os.PathLike) -> Path:
-    path = Path(path)
-    return path if path.suffix.lower() == ".png" else path.with_name(path.name + ".png")
-
-
-def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
-    """Save ``fig`` as PNG at ``path`` (".png" appended if missing) via a temporary file; return the path."""
-    return write_atomically(_png_path(path), lambda f: fig.savefig(f, format="png", dpi=dpi))
 
 
 def history_figure(history: History, *, smoothing_window: int | None = None, title: str | None = None) -> Figure:

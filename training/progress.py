@@ -1,34 +1,36 @@
-"""A one-line progress display for training, on stderr.
+"""Training progress through tqdm, the progress bar of the Python ecosystem (terminals, CI logs, notebooks).
 
-On a terminal the line is redrawn in place (``\\r``), at most every ``min_interval`` seconds::
+    epoch 3/17:  23%|##3      | 1234/10000 [00:02<00:10, 812.41it/s, loss=0.2345]
 
-    epoch 3/17 | iter 1234/10000 | loss 0.2345 | 812.4 it/s | ETA 0:00:10
-
-Elsewhere (a CI log, a file) redrawing would pile up, so a plain line is written each time another
-tenth of the run is done, and at the end.
+On a terminal (and in Jupyter, through ``tqdm.auto``) the bar is redrawn in place at most every
+``min_interval`` seconds. Elsewhere (a CI log, a file) each redraw would be kept, so it is redrawn at most
+every ``plain_interval`` seconds there.
 """
 
 from __future__ import annotations
 
-import bisect
 import sys
-import time
-from typing import TextIO
+from collections.abc import Iterable, Iterator
+from typing import TextIO, TypeVar
+
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+
+PLAIN_INTERVAL = 10.0  # seconds between redraws when stderr is not a terminal
 
 
-def format_duration(seconds: float) -> str:
-    """``H:MM:SS`` for a number of seconds (``?`` when unknown)."""
-    if not seconds >= 0 or seconds == float("inf"):
-        return "?"
-    s = round(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+def _is_tty(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 class ProgressBar:
     """Shows the position in a run of ``total`` updates; ``update`` after every update, ``close`` at the end.
 
-    ``start`` is the number of updates already done when this display begins (a resumed run);
-    speed and ETA count only the updates made since.
+    ``start`` is the number of updates already done when this display begins (a resumed run); tqdm's
+    speed and ETA count only the updates made since. ``label`` names the run (e.g. the optimiser being
+    compared) in front of the epoch.
     """
 
     def __init__(
@@ -37,78 +39,54 @@ class ProgressBar:
         *,
         start: int = 0,
         total_epochs: int | None = None,
+        label: str | None = None,
         stream: TextIO | None = None,
         is_tty: bool | None = None,
         min_interval: float = 0.1,
-        plain_steps: int = 10,
+        plain_interval: float = PLAIN_INTERVAL,
     ) -> None:
         self.total = int(total)
         self.total_epochs = total_epochs
+        self.label = label
         self.stream = sys.stderr if stream is None else stream
-        if is_tty is None:
-            isatty = getattr(self.stream, "isatty", None)
-            is_tty = bool(isatty and isatty())
-        self.is_tty = is_tty
-        self.min_interval = min_interval
-        self._start_iteration = int(start)
-        self._start_time = time.perf_counter()
-        self._last_draw = -float("inf")
-        self._drawn_width = 0
-        steps = max(1, plain_steps)
-        self._milestones = sorted({-(-self.total * i // steps) for i in range(1, steps + 1)})
-        self._next_plain = self._milestone_after(self._start_iteration)
-        self._last = (self._start_iteration, 0, float("nan"))
+        self.is_tty = _is_tty(self.stream) if is_tty is None else is_tty
+        self._epoch: int | None = None
+        self._bar = tqdm(total=self.total, initial=int(start), file=self.stream, unit="it", dynamic_ncols=True,
+                         ascii=not self.is_tty, mininterval=min_interval if self.is_tty else plain_interval,
+                         desc=self._description(1 if start == 0 else None))
 
-    def _milestone_after(self, iteration: int) -> int:
-        """The update count at which the next plain line is due: the next multiple of total/10 above ``iteration``."""
-        i = bisect.bisect_right(self._milestones, iteration)
-        return self._milestones[i] if i < len(self._milestones) else self.total + 1
-
-    def line(self, iteration: int, epoch: int, loss: float) -> str:
-        """The text shown for update ``iteration`` (of ``total``) in epoch ``epoch`` (1-based), loss ``loss``."""
-        elapsed = time.perf_counter() - self._start_time
-        done = iteration - self._start_iteration
-        rate = done / elapsed if elapsed > 0 and done > 0 else 0.0
-        eta = (self.total - iteration) / rate if rate > 0 else float("inf")
+    def _description(self, epoch: int | None) -> str:
         epochs = f"/{self.total_epochs}" if self.total_epochs else ""
-        width = len(str(self.total))
-        return (f"epoch {epoch}{epochs} | iter {iteration:{width}d}/{self.total} | loss {loss:.4f} | "
-                f"{rate:.1f} it/s | ETA {format_duration(eta)}")
+        where = "training" if epoch is None else f"epoch {epoch}{epochs}"
+        return f"{self.label} {where}" if self.label else where
+
+    @property
+    def n(self) -> int:
+        """Updates counted so far."""
+        return self._bar.n
 
     def update(self, iteration: int, epoch: int, loss: float) -> None:
-        """Record update number ``iteration``; redraw when due."""
-        self._last = (iteration, epoch, loss)
-        if self.is_tty:
-            now = time.perf_counter()
-            if now - self._last_draw >= self.min_interval or iteration >= self.total:
-                self._last_draw = now
-                self._draw(self.line(iteration, epoch, loss))
-        elif iteration >= self._next_plain:
-            self._next_plain = self._milestone_after(iteration)
-            self.stream.write(self.line(iteration, epoch, loss) + "\n")
-            self.stream.flush()
-
-    def _draw(self, text: str) -> None:
-        pad = max(0, self._drawn_width - len(text))
-        self.stream.write("\r" + text + " " * pad)
-        self.stream.flush()
-        self._drawn_width = len(text)
+        """Record update number ``iteration`` (of ``total``), in epoch ``epoch`` (1-based), of loss ``loss``."""
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self._bar.set_description_str(self._description(epoch), refresh=False)
+        self._bar.set_postfix_str(f"loss={loss:.4f}", refresh=False)
+        self._bar.update(iteration - self._bar.n)
 
     def clear(self) -> None:
-        """Erase the line on a terminal so other output prints cleanly; the next update redraws it."""
-        if self.is_tty and self._drawn_width:
-            self.stream.write("\r" + " " * self._drawn_width + "\r")
-            self.stream.flush()
-            self._drawn_width = 0
-            self._last_draw = -float("inf")
+        """Erase the bar so other output prints cleanly; the next update redraws it."""
+        self._bar.clear()
 
     def close(self) -> None:
-        """Draw the final state and end the line (on a terminal)."""
-        if self.is_tty:
-            iteration, epoch, loss = self._last
-            if iteration > self._start_iteration:
-                self._draw(self.line(iteration, epoch, loss))
-            if self._drawn_width:
-                self.stream.write("\n")
-                self.stream.flush()
-                self._drawn_width = 0
+        """Draw the final state and end the bar's line."""
+        self._bar.close()
+
+
+def with_progress(items: Iterable[T], *, label: str, total: int | None = None, enabled: bool = True,
+             stream: TextIO | None = None) -> Iterator[T]:
+    """``items``, shown as a tqdm bar named ``label`` on stderr while they are consumed (nothing when not
+    ``enabled``): for scripts that run several short trainings one after another."""
+    stream = sys.stderr if stream is None else stream
+    tty = _is_tty(stream)
+    return iter(tqdm(items, desc=label, total=total, file=stream, disable=not enabled, dynamic_ncols=True,
+                     ascii=not tty, mininterval=0.1 if tty else PLAIN_INTERVAL))

@@ -178,7 +178,7 @@ class Trainer:
     random subset of that many training and test samples (the same subset every epoch).
     ``schedule(epoch_position) -> lr`` sets the learning rate before every update
     (see :mod:`training.schedules`). ``log`` receives the per-epoch lines (when ``verbose``);
-    ``progress`` draws a progress bar on stderr.
+    ``progress`` draws a tqdm progress bar on stderr (a string: the bar's label, e.g. the run being compared).
     """
 
     def __init__(
@@ -199,7 +199,7 @@ class Trainer:
         max_iterations: int | None = None,
         schedule: Callable[[float], float] | None = None,
         checkpoint_dir: str | os.PathLike | None = None,
-        progress: bool = True,
+        progress: bool | str = True,
         log: Callable[[str], None] = print,
     ) -> None:
         for method in ("loss_and_gradient", "accuracy"):
@@ -323,7 +323,8 @@ class Trainer:
         bar = None
         if self.progress:
             bar = ProgressBar(self.max_iter, start=self.current_iter,
-                              total_epochs=math.ceil(self.max_iter / self.iter_per_epoch))
+                              total_epochs=math.ceil(self.max_iter / self.iter_per_epoch),
+                              label=self.progress if isinstance(self.progress, str) else None)
         try:
             with self._ctrl_c_deferred():
                 self._run(bar)

@@ -39,8 +39,23 @@ def test_fallback_says_why(tmp_path: Path, builtin_root: Path, monkeypatch: pyte
     assert x.shape == (60000, 784) and t.shape == (60000, 10)
     assert info.requested == "mnist" and info.name == "builtin" and info.fell_back
     assert info.fallback_reason == (
-        f"MNIST is not cached in {empty} and could not be downloaded (downloading is turned off): "
+        f"MNIST is not complete in {empty} (missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) and could not be downloaded "
+        "(downloading is turned off): "
         "using the built-in digits instead"
     )
     assert info.notice == info.fallback_reason
     assert "\n" not in info.fallback_reason
+
+
+def test_fallback_names_only_the_missing_files(tmp_path: Path, builtin_root: Path, mnist_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    partial = tmp_path / "mnist"
+    partial.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (partial / name).symlink_to(mnist_dir / name)
+    _, info = load_dataset("mnist", data_dir=partial, download=False, fallback_to_builtin=True)
+    assert info.fell_back
+    assert "(missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz)" in info.fallback_reason
+    assert "t10k" not in info.fallback_reason

@@ -1,0 +1,46 @@
+"""Command-line plumbing shared by the scripts: argument types that refuse bad values at once, a parser
+whose errors are one line with exit status 2, the options many scripts share, and the data and training
+runs those options select. The scripts stay short, runnable examples; this is where their common rules
+live and are tested once."""
+
+from cli.data import DEFAULT_DATASET, first, load_script_data
+from cli.parser import (
+    ScriptParser,
+    add_checkpoint_options,
+    add_dataset_option,
+    add_out_option,
+    add_seed_option,
+    script_parser,
+)
+from cli.validators import (
+    directory_problem,
+    existing_dir,
+    existing_file,
+    finite_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    unit_interval_float,
+    writable_dir,
+)
+
+__all__ = [
+    "DEFAULT_DATASET",
+    "ScriptParser",
+    "add_checkpoint_options",
+    "add_dataset_option",
+    "add_out_option",
+    "add_seed_option",
+    "directory_problem",
+    "existing_dir",
+    "existing_file",
+    "finite_float",
+    "first",
+    "load_script_data",
+    "nonnegative_int",
+    "positive_float",
+    "positive_int",
+    "script_parser",
+    "unit_interval_float",
+    "writable_dir",
+]

@@ -1,0 +1,68 @@
+"""The argument parser every script uses, and the options most of them share (--out, --seed, --dataset,
+--checkpoint-dir / --resume).
+
+A user error (a bad option, a missing file, a data set that cannot be had) ends the script with one line
+on stderr, ``<script>: error: <what is wrong>``, and exit status 2: never a traceback, never after the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from cli.validators import directory_problem, nonnegative_int, writable_dir
+from datasets import DATASET_NAMES
+
+USER_ERROR = 2  # argparse's own status for a bad command line
+
+
+class ScriptParser(argparse.ArgumentParser):
+    """An ``argparse.ArgumentParser`` whose errors are one line (no usage block) and exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.fail(f"{message} (see --help)")
+
+    def fail(self, message: str, status: int = USER_ERROR) -> NoReturn:
+        """Print ``<prog>: error: message`` on stderr and exit with ``status``."""
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(status)
+
+    def require_writable_dir(self, path: str | os.PathLike, option: str = "--out") -> Path:
+        """``path`` as a Path, after checking that files can be written there; else fail naming ``option``."""
+        problem = directory_problem(path)
+        if problem is not None:
+            self.fail(f"argument {option}: {problem}")
+        return Path(path)
+
+
+def script_parser(description: str | None, script_file: str) -> ScriptParser:
+    """A :class:`ScriptParser` named after ``script_file`` (pass ``__file__``), showing ``description`` as is."""
+    return ScriptParser(prog=Path(script_file).stem, description=description,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_out_option(parser: argparse.ArgumentParser, what: str = "output directory") -> None:
+    """--out: a directory that can be written (checked at once), default results/."""
+    parser.add_argument("--out", type=writable_dir, default="results", help=f"{what} (default results/)")
+
+
+def add_seed_option(parser: argparse.ArgumentParser, what: str = "initial weights and batch order") -> None:
+    """--seed: a whole number >= 0, default 0."""
+    parser.add_argument("--seed", type=nonnegative_int, default=0, help=f"seed of the {what} (default 0)")
+
+
+def add_dataset_option(parser: argparse.ArgumentParser) -> None:
+    """--dataset: default None, which means MNIST with a fallback to the built-in digits (see cli.data)."""
+    parser.add_argument("--dataset", default=None, choices=DATASET_NAMES,
+                        help="data set (default: mnist, or the built-in digits, with a notice, when MNIST cannot "
+                             "be had; a --dataset given explicitly never falls back)")
+
+
+def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
+    """--checkpoint-dir (a writable directory, checked at once) and --resume."""
+    parser.add_argument("--checkpoint-dir", type=writable_dir, default=None,
+                        help="save a resumable checkpoint there after every epoch (default: none)")
+    parser.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint-dir")

@@ -1,0 +1,112 @@
+"""Argument types for argparse that refuse bad values at parse time, so a run never starts on them.
+
+Each raises ``argparse.ArgumentTypeError``; argparse then names the option, and :class:`cli.ScriptParser`
+prints that as one line and exits with status 2, before any data is loaded or any network built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1 (iterations, sizes, counts)."""
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """A whole number >= 0 (seeds)."""
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """Any number but NaN and +-inf (the inputs of a graph, prices)."""
+    value = _float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (learning rates, weight decay)."""
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def unit_interval_float(text: str) -> float:
+    """A number in [0, 1) (dropout ratios)."""
+    value = finite_float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
+def directory_problem(path: str | os.PathLike) -> str | None:
+    """Why files could not be written under directory ``path`` (created if missing), or None if they could.
+
+    ``path`` must be a directory, or not exist yet below a directory this process may write to.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        return f"{os.fspath(path)!r} exists and is not a directory"
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{os.fspath(existing)!r} is not a directory, so {os.fspath(path)!r} cannot be created"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{os.fspath(existing)!r} is not writable"
+    return None
+
+
+def writable_dir(text: str) -> Path:
+    """A directory that can be written to, or created: checked now, not when the run's results are ready."""
+    problem = directory_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
+
+
+def existing_file(text: str) -> Path:
+    """A path to a file that exists (weights or data to read)."""
+    path = Path(text)
+    if not path.is_file():
+        problem = "is not a file" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    return path
+
+
+def existing_dir(text: str) -> Path:
+    """A path to a directory that exists (data to read)."""
+    path = Path(text)
+    if not path.is_dir():
+        problem = "is not a directory" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    return path

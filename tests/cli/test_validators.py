@@ -1,0 +1,77 @@
+"""The argument types and the parser: bad values refused at parse time, one line, exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import pytest
+
+from cli import (
+    directory_problem,
+    finite_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    script_parser,
+    unit_interval_float,
+    writable_dir,
+)
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    (positive_int, "1", 1), (positive_int, "10000", 10000), (nonnegative_int, "0", 0),
+    (positive_float, "1e-3", 1e-3), (finite_float, "-2.5", -2.5), (unit_interval_float, "0", 0.0),
+])
+def test_good_values_pass(kind, text, value):
+    assert kind(text) == value and type(kind(text)) is type(value)
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), [
+    (positive_int, "0", ">= 1"), (positive_int, "-1", ">= 1"), (positive_int, "2.5", "whole number"),
+    (positive_int, "ten", "whole number"), (nonnegative_int, "-1", ">= 0"),
+    (positive_float, "0", "> 0"), (positive_float, "-0.1", "> 0"), (positive_float, "nan", "finite"),
+    (positive_float, "inf", "finite"), (finite_float, "-inf", "finite"), (finite_float, "x", "a number"),
+    (unit_interval_float, "1", "[0, 1)"), (unit_interval_float, "-0.1", "[0, 1)"),
+])
+def test_bad_values_are_refused_saying_what_was_expected(kind, text, expected):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected") as info:
+        kind(text)
+    assert expected in str(info.value) and repr(text) in str(info.value)
+
+
+def test_writable_dir(tmp_path):
+    assert writable_dir(str(tmp_path / "new" / "deeper")) == tmp_path / "new" / "deeper"   # may be created
+    assert directory_problem(tmp_path) is None
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(argparse.ArgumentTypeError, match="exists and is not a directory"):
+        writable_dir(str(a_file))
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a directory, so .* cannot be created"):
+        writable_dir(str(a_file / "below"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_unwritable_dir(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        with pytest.raises(argparse.ArgumentTypeError, match="is not writable"):
+            writable_dir(str(locked / "out"))
+    finally:
+        locked.chmod(0o700)
+
+
+def test_parser_errors_are_one_line_with_status_2(capsys):
+    parser = script_parser("a test", "/somewhere/my_script.py")
+    parser.add_argument("--iters", type=positive_int, default=5)
+    assert parser.parse_args([]).iters == 5
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(["--iters", "-1"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("my_script: error: argument --iters: expected a whole number >= 1, got '-1'")
+    with pytest.raises(SystemExit) as info:
+        parser.fail("something the user can fix")
+    assert info.value.code == 2 and capsys.readouterr().err == "my_script: error: something the user can fix\n"

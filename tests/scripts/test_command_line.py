@@ -1,0 +1,212 @@
+"""Every script checks its arguments before any work: a bad value, an output path that cannot be written, a
+checkpoint that cannot be resumed, a data set that cannot be had or a pickle that is not the book's end the
+script with one line naming what is wrong and exit status 2, never a traceback, never after training."""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cli.data
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+BAD_OPTIONS = [
+    ("train_neuralnet", ["--iters", "-1"], "--iters"),
+    ("train_neuralnet", ["--batch-size", "0"], "--batch-size"),
+    ("train_neuralnet", ["--lr", "nan"], "--lr"),
+    ("train_neuralnet", ["--lr", "-0.1"], "--lr"),
+    ("train_neuralnet", ["--hidden", "-3"], "--hidden"),
+    ("train_neuralnet", ["--hidden", "0"], "--hidden"),
+    ("train_neuralnet", ["--hidden", "2.5"], "--hidden"),
+    ("train_neuralnet", ["--eval-samples", "0"], "--eval-samples"),
+    ("train_neuralnet", ["--seed", "-1"], "--seed"),
+    ("train_convnet", ["--epochs", "0"], "--epochs"),
+    ("train_convnet", ["--train-size", "-5"], "--train-size"),
+    ("train_deepnet", ["--lr", "inf"], "--lr"),
+    ("train_deepnet", ["--test-size", "0"], "--test-size"),
+    ("optimizer_compare_mnist", ["--iters", "0"], "--iters"),
+    ("weight_init_compare", ["--batch-size", "-1"], "--batch-size"),
+    ("overfit_dropout", ["--dropout-ratio", "1.5"], "--dropout-ratio"),
+    ("overfit_weight_decay", ["--weight-decay", "nan"], "--weight-decay"),
+    ("batch_norm_test", ["--scales", "0"], "--scales"),
+    ("hyperparameter_optimization", ["--trials", "0"], "--trials"),
+    ("visualize_filter", ["--weights", "no-such-file.npz"], "--weights"),
+    ("misclassified_mnist", ["--count", "0"], "--count"),
+    ("half_float_network", ["--mnist-test-dir", "no-such-dir"], "--mnist-test-dir"),
+    ("gradient_check", ["--samples", "0"], "--samples"),
+    ("backprop_vs_numerical", ["--hidden", "5", "-1"], "--hidden"),
+    ("graph_simple", ["-x", "nan"], "-x"),
+    ("graph_logistic_regression", ["--lr", "0"], "--lr"),
+    ("buy_apple", ["--tax", "inf"], "--tax"),
+    ("optimizer_compare_naive", ["--steps", "0"], "--steps"),
+    ("weight_init_activation_histogram", ["--layers", "0"], "--layers"),
+    ("show_builtin_digits", ["--scale", "0"], "--scale"),
+    ("convert_book_weights", ["--network", "deep", "no-such.pkl", "out.npz"], "INPUT.pkl"),
+]
+
+
+@pytest.fixture
+def no_data_loading(monkeypatch):
+    """Make any attempt to load data fail the test: the refusals must come first."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("data was loaded before the arguments were checked")
+    monkeypatch.setattr(cli.data, "load_dataset", refuse)
+
+
+def run_main(script: str, argv: list[str]) -> SystemExit:
+    main = importlib.import_module(f"scripts.{script}").main
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return info.value
+
+
+def one_error_line(capsys, script: str) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if not line.startswith("warning: a pickle")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"{script}: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(("script", "argv", "option"), BAD_OPTIONS,
+                         ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_a_bad_option_is_one_line_and_status_2(script, argv, option, capsys, no_data_loading):
+    assert run_main(script, argv).code == 2
+    assert f"argument {option}" in one_error_line(capsys, script)
+
+
+@pytest.mark.parametrize(("script", "option"), [
+    ("train_neuralnet", "--out"), ("train_neuralnet", "--checkpoint-dir"), ("train_convnet", "--out"),
+    ("train_convnet", "--checkpoint-dir"), ("train_deepnet", "--checkpoint-dir"), ("optimizer_compare_mnist", "--out"),
+    ("overfit_dropout", "--out"), ("visualize_filter", "--out"), ("graph_simple", "--out"),
+])
+def test_an_output_path_that_is_a_file_is_refused_before_any_work(script, option, tmp_path, capsys,
+                                                                   no_data_loading):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a directory")
+    argv = [option, str(a_file)] + (["--out", str(tmp_path)] if option != "--out" else [])
+    assert run_main(script, argv).code == 2
+    line = one_error_line(capsys, script)
+    assert f"argument {option}" in line and "exists and is not a directory" in line
+    assert a_file.read_text() == "not a directory"
+
+
+@pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "misclassified_mnist"])
+def test_the_script_folder_under_out_is_checked_too(script, tmp_path, capsys, no_data_loading):
+    (tmp_path / script).write_text("a file where the script's folder goes")
+    assert run_main(script, ["--out", str(tmp_path)]).code == 2
+    assert "argument --out" in one_error_line(capsys, script)
+
+
+def test_resume_without_a_checkpoint_or_from_a_corrupt_one(tmp_path, capsys):
+    argv = ["--quick", "--dataset", "builtin", "--out", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ck"),
+            "--resume"]
+    assert run_main("train_convnet", argv).code == 2
+    assert "--resume needs a checkpoint" in one_error_line(capsys, "train_convnet")
+
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "latest.npz").write_bytes(b"PK\x03\x04 this is not a checkpoint")
+    assert run_main("train_convnet", argv).code == 2
+    line = one_error_line(capsys, "train_convnet")
+    assert "--resume: cannot continue from" in line and "latest.npz" in line
+    assert not (tmp_path / "train_convnet").exists()                     # nothing trained, nothing written
+
+
+def test_resume_without_checkpoint_dir(capsys, no_data_loading):
+    assert run_main("train_deepnet", ["--resume"]).code == 2
+    assert "--resume needs --checkpoint-dir" in one_error_line(capsys, "train_deepnet")
+
+
+@pytest.fixture
+def partial_mnist_cache(tmp_path, monkeypatch, mnist_dir):
+    """A data root whose mnist/ folder holds the two test files only (links to the real ones), no network."""
+    root = tmp_path / "data"
+    (root / "mnist").mkdir(parents=True)
+    for name in MNIST_FILES[2:]:
+        (root / "mnist" / name).symlink_to(mnist_dir / name)
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(root))
+    import datasets.download
+
+    def offline(url, *args, **kwargs):
+        raise datasets.download.DownloadError(url, "no network (test)", unreachable=True)
+
+    monkeypatch.setattr(datasets.download, "_open", offline)
+    return root
+
+
+@pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "optimizer_compare_mnist"])
+def test_an_explicit_dataset_is_never_replaced(script, partial_mnist_cache, tmp_path, capsys):
+    assert run_main(script, ["--dataset", "mnist", "--quick", "--out", str(tmp_path)]).code == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "Traceback" not in err and "notice:" not in captured.out and "built-in" not in captured.out
+    first = err.splitlines()[0]
+    assert first.startswith(f"{script}: error: --dataset mnist: MNIST is not available: 2 file(s) missing")
+    assert "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in first and "t10k" not in first
+    assert not (tmp_path / script).exists()
+
+
+def test_the_default_falls_back_naming_the_missing_files(partial_mnist_cache, capsys, monkeypatch):
+    def small_builtin_digits(**options):                # stands in for generating 70,000 digits in a fresh cache
+        labels = np.arange(20) % 10
+        return (np.full((20, 784), 0.5, np.float32), np.eye(10)[labels]), (np.zeros((10, 784), np.float32), labels)
+
+    monkeypatch.setattr("datasets.registry.load_builtin_digits", small_builtin_digits)
+    result = importlib.import_module("scripts.gradient_check").main(["--samples", "2", "--hidden", "3"])
+    assert set(result) == {"W1", "b1", "W2", "b2"}
+    notice = capsys.readouterr().out.splitlines()[0]
+    assert notice.startswith(f"notice: MNIST is not complete in {partial_mnist_cache / 'mnist'} "
+                             "(missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz)")
+    assert notice.endswith("using the built-in digits instead")
+
+
+def test_the_converter_refuses_pickles_that_are_not_the_books_network(tmp_path, capsys):
+    wrong = tmp_path / "wrong.pkl"
+    with open(wrong, "wb") as f:
+        pickle.dump({"W1": np.ones((3, 3))}, f)
+    garbage = tmp_path / "garbage.pkl"
+    garbage.write_bytes(b"\x80\x04\x95 not a pickle at all")
+    for pkl, expected in ((wrong, "do not match the book's deep network"), (garbage, "cannot convert")):
+        code = run_main("convert_book_weights", ["--network", "deep", "--trust-pickle", str(pkl),
+                                                 str(tmp_path / "out.npz")]).code
+        assert code == 2
+        assert expected in one_error_line(capsys, "convert_book_weights")
+    assert not (tmp_path / "out.npz").exists()
+
+
+@pytest.mark.parametrize("argv", [["-m", "scripts.train_neuralnet", "--iters", "-1"],
+                                  ["scripts/train_convnet.py", "--out", "README.md"]])
+def test_from_a_shell(argv):
+    result = subprocess.run([sys.executable, *argv], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "error: argument" in result.stderr
+
+
+@pytest.mark.parametrize(("script", "max_updates"), [("train_convnet", 1500), ("train_deepnet", 600)])
+def test_convnet_defaults_are_short_runs_with_a_curve_and_book_is_the_books(script, max_updates, monkeypatch):
+    """By default a few minutes at most on a CPU (SimpleConvNet ~0.02-0.05 s and DeepConvNet ~0.13-0.3 s per
+    update of 100 images) with several evaluation points; --book is the book's 20 epochs on every image."""
+    module = importlib.import_module(f"scripts.{script}")
+    seen = {}
+    monkeypatch.setattr(module, "train_and_report", lambda parser, cls, args, **kw: seen.setdefault("args", args))
+    module.main([])
+    args = seen["args"]
+    updates = args.epochs * -(-args.train_size // args.batch_size)
+    assert args.epochs >= 5 and updates <= max_updates and args.eval_samples == 1000
+    seen.clear()
+    module.main(["--book"])
+    assert (seen["args"].epochs, seen["args"].train_size) == (20, None)
+    seen.clear()
+    module.main(["--book", "--epochs", "3"])
+    assert (seen["args"].epochs, seen["args"].train_size) == (3, None)
