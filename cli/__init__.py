@@ -12,6 +12,7 @@ from cli.parser import (
     add_seed_option,
     script_parser,
 )
+from cli.runs import EXIT_INTERRUPTED, resume_if_asked, until_stopped
 from cli.validators import (
     directory_problem,
     existing_dir,
@@ -26,6 +27,7 @@ from cli.validators import (
 
 __all__ = [
     "DEFAULT_DATASET",
+    "EXIT_INTERRUPTED",
     "ScriptParser",
     "add_checkpoint_options",
     "add_dataset_option",
@@ -40,7 +42,9 @@ __all__ = [
     "nonnegative_int",
     "positive_float",
     "positive_int",
+    "resume_if_asked",
     "script_parser",
     "unit_interval_float",
+    "until_stopped",
     "writable_dir",
 ]

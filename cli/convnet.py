@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from cli.data import Split, first, load_mnist_test_images, load_script_data
@@ -18,10 +17,11 @@ from cli.parser import (
     add_out_option,
     add_seed_option,
 )
+from cli.runs import resume_if_asked, until_stopped
 from cli.validators import existing_dir, existing_file, positive_float, positive_int
 from networks import Network
 from networks.book_weights import BOOK_NETWORKS
-from training import CheckpointError, Trainer, TrainingDivergedError, TrainingInterrupted
+from training import Trainer
 from training.recipes import BOOK_EVAL_SAMPLES, adam_trainer, train_plot_save
 
 T = TypeVar("T")
@@ -139,23 +139,8 @@ def book_trainer(parser: ScriptParser, network: Network, train: Split, test: Spl
     trainer = adam_trainer(network, train, test, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                            eval_samples=eval_samples, checkpoint_dir=checkpoint_dir, verbose=not quiet,
                            progress=not quiet)
-    if resume:
-        path = trainer.checkpoint_path
-        if path is None or not path.is_file():
-            parser.fail(f"--resume needs a checkpoint, and {path} does not exist")
-        try:
-            trainer.resume(path)
-        except (CheckpointError, ValueError, OSError) as error:
-            parser.fail(f"--resume: cannot continue from {path}: {error}")
+    resume_if_asked(parser, trainer, resume)
     return trainer
-
-
-def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:
-    """``run()``; a Ctrl-C or a diverged loss ends the script with its message instead."""
-    try:
-        return run()
-    except (TrainingInterrupted, TrainingDivergedError) as stop:
-        sys.exit(f"{parser.prog}: {stop}")
 
 
 def network_from_args(parser: ScriptParser, kind: str, args: argparse.Namespace, train: Split | None,

@@ -14,18 +14,20 @@ if __package__ in (None, ""):  # run as `python scripts/train_neuralnet.py`: mak
 
 from cli import (
     ScriptParser,
+    add_checkpoint_options,
     add_dataset_option,
     add_out_option,
     add_seed_option,
     load_script_data,
     positive_float,
     positive_int,
+    resume_if_asked,
     script_parser,
-    writable_dir,
+    until_stopped,
 )
 from datasets import DatasetInfo
 from networks import TwoLayerNet
-from training import History, Trainer, TrainingDivergedError, TrainingInterrupted, plot_history
+from training import History, Trainer, plot_history
 
 QUICK = {"iters": 300, "eval_samples": 2000}
 
@@ -40,12 +42,13 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
     parser.add_argument("--eval-samples", type=positive_int, default=None,
                         help="evaluate each epoch on this many train/test samples (default: all)")
     add_out_option(parser)
-    parser.add_argument("--checkpoint-dir", type=writable_dir, default=None,
-                        help="save a resumable checkpoint there after every epoch (default: none)")
+    add_checkpoint_options(parser)
     parser.add_argument("--quick", action="store_true",
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
                              f"{QUICK['eval_samples']} samples")
     args = parser.parse_args(argv)
+    if args.resume and args.checkpoint_dir is None:
+        parser.error("--resume needs --checkpoint-dir, the folder of the run to continue")
     parser.require_writable_dir(args.out / "train_neuralnet")
     if args.quick:
         args.iters, args.eval_samples = QUICK["iters"], args.eval_samples or QUICK["eval_samples"]
@@ -63,16 +66,8 @@ def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, 
                       optimizer="SGD", optimizer_param={"lr": args.lr},
                       evaluate_sample_num_per_epoch=args.eval_samples, seed=args.seed,
                       max_iterations=args.iters, checkpoint_dir=args.checkpoint_dir)
-    try:
-        history = trainer.train()
-    except TrainingInterrupted as stop:
-        saved = stop.checkpoint_path or stop.last_checkpoint
-        how = (f"checkpoint: {saved}; to continue, run again with the same options and --resume"
-               if saved is not None else "nothing was saved (pass --checkpoint-dir to be able to continue)")
-        print(f"train_neuralnet: interrupted at iteration {stop.iteration}; {how}", file=sys.stderr)
-        sys.exit(130)
-    except TrainingDivergedError as stop:
-        sys.exit(f"train_neuralnet: {stop}")
+    resume_if_asked(parser, trainer, args.resume)
+    history = until_stopped(parser, trainer.train)
     return network, history, info, x_train.shape[1]
 
 

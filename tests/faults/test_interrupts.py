@@ -263,7 +263,7 @@ def test_train_neuralnet_exits_130_and_says_how_to_continue(tmp_path, monkeypatc
 
     x, t, x_test, t_test = data()
     info = type("Info", (), {"fell_back": False, "title": "blobs", "name": "blobs"})()
-    monkeypatch.setattr(script, "load_dataset", lambda *a, **k: (((x, t), (x_test, t_test)), info))
+    monkeypatch.setattr(script, "load_script_data", lambda *a, **k: (((x, t), (x_test, t_test)), info))
 
     def interrupted(self):
         raise TrainingInterrupted("training interrupted", tmp_path / "ckpt" / "latest.npz", 17)
@@ -275,3 +275,18 @@ def test_train_neuralnet_exits_130_and_says_how_to_continue(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert "--resume" in err and str(tmp_path / "ckpt" / "latest.npz") in err and "iteration 17" in err
     assert "train()" not in err
+
+
+def test_train_neuralnet_resume_needs_a_checkpoint_and_says_so_in_one_line(tmp_path, capsys):
+    import scripts.train_neuralnet as script
+
+    with pytest.raises(SystemExit) as stop:
+        script.main(["--resume", "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "--resume needs --checkpoint-dir" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        script.main(["--resume", "--checkpoint-dir", str(tmp_path / "empty"), "--out", str(tmp_path),
+                     "--dataset", "builtin", "--quick"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--resume needs a checkpoint" in err and "Traceback" not in err

@@ -1,0 +1,45 @@
+"""How a script continues a saved run and how it ends when training stops early: shared by every
+script that trains, so that all of them answer Ctrl-C and a diverged loss the same way."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+from cli.parser import ScriptParser
+from training import CheckpointError, Trainer, TrainingDivergedError, TrainingInterrupted
+
+T = TypeVar("T")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
+
+
+def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> None:
+    """With --resume, move ``trainer`` on to the checkpoint in its checkpoint directory; a checkpoint that
+    is missing or cannot be resumed ends the script (exit 2) with one line saying why."""
+    if not resume:
+        return
+    path = trainer.checkpoint_path
+    if path is None:
+        parser.fail("--resume needs --checkpoint-dir, the folder of the run to continue")
+    if not path.is_file():
+        parser.fail(f"--resume needs a checkpoint, and {path} does not exist")
+    try:
+        trainer.resume(path)
+    except (CheckpointError, ValueError, OSError) as error:
+        parser.fail(f"--resume: cannot continue from {path}: {error}")
+
+
+def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:
+    """``run()``. Ctrl-C ends the script with exit status 130, saying where the run was saved and how to
+    continue it (the same command with --resume); a diverged loss ends it with its message (exit 1)."""
+    try:
+        return run()
+    except TrainingInterrupted as stop:
+        saved = stop.checkpoint_path or stop.last_checkpoint
+        how = (f"checkpoint: {saved}; to continue, run the same command again with --resume"
+               if saved is not None else "nothing was saved (pass --checkpoint-dir to be able to continue)")
+        print(f"{parser.prog}: interrupted at iteration {stop.iteration}; {how}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except TrainingDivergedError as stop:
+        sys.exit(f"{parser.prog}: {stop}")
