@@ -18,6 +18,7 @@ its parameters are copied as they are.
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import pickle
 from collections.abc import Callable, Mapping
@@ -98,7 +99,14 @@ class ArrayUnpickler(pickle.Unpickler):
 def load_book_params(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read one of the book's parameter pickles with :class:`ArrayUnpickler`: a dict of str to arrays."""
     with open(path, "rb") as f:
-        data = ArrayUnpickler(f).load()
+        raw = f.read()  # whole, first: a frame claiming more bytes than the file holds is refused, not allocated
+    try:
+        data = ArrayUnpickler(io.BytesIO(raw)).load()
+    except UnsafePickleError:
+        raise
+    except Exception as error:  # a corrupt or truncated pickle, whatever part of the format it breaks
+        raise UnsafePickleError(f"book weights: {os.fspath(path)!r} is not a readable pickle "
+                                f"({type(error).__name__}: {error})") from None
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, np.ndarray) and v.dtype.kind in "fiu" for k, v in data.items()
     ):

@@ -226,3 +226,14 @@ def test_book_deep_weights_match_the_books_computation_in_torch(book_weights_dir
     book_scores = ((h @ p["W8"] + p["b8"]) * 0.5).numpy()  # and its Dropout2
     ours = load_book_network(book_weights_dir / "deep_convnet_params.pkl", "deep", dtype=np.float64)
     np.testing.assert_allclose(ours.predict(x), book_scores, rtol=1e-9, atol=1e-9)
+
+
+def test_a_pickle_frame_claiming_more_bytes_than_the_file_holds_is_refused_not_allocated(tmp_path):
+    import struct
+
+    from networks.book_weights import UnsafePickleError
+
+    path = tmp_path / "huge_frame.pkl"
+    path.write_bytes(b"\x80\x04\x95" + struct.pack("<Q", 2 ** 60) + b"}.")  # a protocol-4 frame of 2^60 bytes
+    with pytest.raises(UnsafePickleError, match="huge_frame.pkl.*not a readable pickle"):
+        load_book_params(path)
