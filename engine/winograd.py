@@ -106,28 +106,50 @@ class Workspace:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     generation: int = 0
 
-    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype, zero: bool = False) -> np.ndarray:
-        """An array of ``shape`` and ``dtype`` kept under ``name``; zero-filled when newly made and ``zero``."""
+    def get(self, name: str, size: int, dtype: np.dtype, zero: bool = False) -> np.ndarray:
+        """A flat array of at least ``size`` elements of ``dtype`` kept under ``name`` (its first ``size``).
+
+        It is zero-filled when newly made and ``zero`` is set; otherwise its contents are undefined.
+        """
         a = self.arrays.get(name)
-        if a is None or a.shape != shape or a.dtype != dtype:
-            a = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        if a is None or a.dtype != dtype or a.size < size or (zero and a.size != size):
+            a = np.zeros(size, dtype) if zero else np.empty(size, dtype)
             self.arrays[name] = a
-        return a
+        return a[:size]
 
 
 @dataclass(eq=False)
 class WinogradCache:
-    """What backward needs: shapes, the transformed filters U and input tiles V (in the workspace)."""
+    """What backward needs: shapes, the chunking, the transformed filters U and input tiles V."""
 
     x_shape: tuple[int, int, int, int]
     W_shape: tuple[int, int, int, int]
     pad: int
     tiles: tuple[int, int]  # (TH, TW)
     out_hw: tuple[int, int]
+    chunk: int  # tile columns per chunk
     U: np.ndarray  # (36, FN, C)
-    V: np.ndarray  # (36, C, P)
+    V: np.ndarray  # flat: the (36, C, P_chunk) blocks of every chunk, one after the other
     workspace: Workspace
     generation: int
+
+
+# Tiles are processed in chunks of one tile row and a few tile columns (all N images), so that a
+# chunk's tiles, their transforms and its products stay in a core's cache between the steps.
+CHUNK_BYTES = 1 << 20
+
+
+def tile_columns_per_chunk(TW: int, N: int, C: int, FN: int, itemsize: int) -> int:
+    """How many tile columns (of one tile row, N tiles each) make a chunk of about CHUNK_BYTES."""
+    per_tile = itemsize * (TILE * TILE * (2 * C + FN) + STEP * STEP * FN)
+    return max(1, min(TW, CHUNK_BYTES // (per_tile * N)))
+
+
+def _chunks(TH: int, TW: int, chunk: int):
+    """(ty, tx0, tx1) of every chunk, in the order V stores them."""
+    for ty in range(TH):
+        for tx0 in range(0, TW, chunk):
+            yield ty, tx0, min(TW, tx0 + chunk)
 
 
 def _floating(*arrays: np.ndarray) -> np.dtype:
@@ -161,36 +183,49 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     FN = W.shape[0]
     OH, OW = H + 2 * pad - 2, Wd + 2 * pad - 2
     TH, TW = -(-OH // STEP), -(-OW // STEP)
-    P = TH * TW * N
+    chunk = tile_columns_per_chunk(TW, N, C, FN, dtype.itemsize)
+    most = chunk * N  # tiles in the largest chunk
 
     # Padded batch-last input, big enough for whole tiles; its border stays zero between calls.
-    xp = ws.get("xpad", (C, STEP * TH + 2, STEP * TW + 2, N), dtype, zero=True)
+    xp = ws.get("xpad", C * (STEP * TH + 2) * (STEP * TW + 2) * N, dtype, zero=True)
+    xp = xp.reshape(C, STEP * TH + 2, STEP * TW + 2, N)
     xp[:, pad:pad + H, pad:pad + Wd, :] = x.transpose(1, 2, 3, 0)
     s0, s1, s2, s3 = xp.strides
     tiles = np.lib.stride_tricks.as_strided(
         xp, (TILE, TILE, C, TH, TW, N), (s1, s2, s0, STEP * s1, STEP * s2, s3), writeable=False)
-    D = ws.get("D", (TILE * TILE, C, P), dtype)
-    np.copyto(D.reshape(TILE, TILE, C, TH, TW, N), tiles)
-
-    V = ws.get("V", (TILE * TILE, C, P), dtype)
-    np.matmul(K["KB"], D.reshape(TILE * TILE, C * P), out=V.reshape(TILE * TILE, C * P))
     U = (K["KG"] @ W.astype(dtype, copy=False).reshape(FN * C, 9).T).reshape(TILE * TILE, FN, C)
-    M = ws.get("M", (TILE * TILE, FN, P), dtype)
-    np.matmul(U, V, out=M)
-    M[BIAS_POSITION] += b.astype(dtype, copy=False)[:, None]
-    Y = ws.get("Y", (STEP * STEP, FN, P), dtype)
-    np.matmul(K["KA"], M.reshape(TILE * TILE, FN * P), out=Y.reshape(STEP * STEP, FN * P))
-
+    bias = b.astype(dtype, copy=False)[:, None]
+    V_all = ws.get("V", TILE * TILE * C * TH * TW * N, dtype)
+    D_buf = ws.get("D", TILE * TILE * C * most, dtype)
+    M_buf = ws.get("M", TILE * TILE * FN * most, dtype)
+    Y_buf = ws.get("Y", STEP * STEP * FN * most, dtype)
     out = np.empty((FN, OH, OW, N), dtype)
-    blocks = Y.reshape(STEP, STEP, FN, TH, TW, N)
-    if OH == STEP * TH and OW == STEP * TW:
-        np.copyto(out.reshape(FN, TH, STEP, TW, STEP, N), blocks.transpose(2, 3, 0, 4, 1, 5))
-    else:
-        for a in range(STEP):
-            for c in range(STEP):
-                rows, cols = out[:, a::STEP, c::STEP, :].shape[1:3]
-                out[:, a::STEP, c::STEP, :] = blocks[a, c, :, :rows, :cols, :]
-    cache = WinogradCache((N, C, H, Wd), (FN, C, 3, 3), int(pad), (TH, TW), (OH, OW), U, V, ws, ws.generation)
+
+    offset = 0
+    for ty, tx0, tx1 in _chunks(TH, TW, chunk):
+        cols = tx1 - tx0
+        P = cols * N
+        D = D_buf[:TILE * TILE * C * P]
+        np.copyto(D.reshape(TILE, TILE, C, cols, N), tiles[:, :, :, ty, tx0:tx1])
+        V = V_all[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
+        offset += V.size
+        np.matmul(K["KB"], D.reshape(TILE * TILE, C * P), out=V.reshape(TILE * TILE, C * P))
+        M = M_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
+        np.matmul(U, V, out=M)
+        M[BIAS_POSITION] += bias
+        Y = Y_buf[:STEP * STEP * FN * P]
+        np.matmul(K["KA"], M.reshape(TILE * TILE, FN * P), out=Y.reshape(STEP * STEP, FN * P))
+        blocks = Y.reshape(STEP, STEP, FN, cols, N)
+        if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
+            dst = out[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1].reshape(FN, STEP, cols, STEP, N)
+            np.copyto(dst, blocks.transpose(2, 0, 3, 1, 4))
+        else:  # the last tile row or column: drop the outputs beyond OH, OW
+            for a in range(min(STEP, OH - STEP * ty)):
+                for c in range(STEP):
+                    dst = out[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP]
+                    dst[...] = blocks[a, c, :, :dst.shape[1]]
+    cache = WinogradCache((N, C, H, Wd), (FN, C, 3, 3), int(pad), (TH, TW), (OH, OW), chunk, U, V_all, ws,
+                          ws.generation)
     return out.transpose(3, 0, 1, 2), cache
 
 
@@ -200,8 +235,9 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
 
     dW = sum over pixels of dout x_window, db = sum of dout over (n, oh, ow), dx the sum of dout
     times the filter over every window holding the pixel, each computed through the transposed
-    transforms (module docstring). dx is None when ``needs_input_grad`` is False; otherwise an
-    (N, C, H, W) view of a fresh batch-last array. dW (FN, C, 3, 3) and db (FN,) are fresh arrays.
+    transforms (module docstring), chunk by chunk as in the forward pass. dx is None when
+    ``needs_input_grad`` is False; otherwise an (N, C, H, W) view of a fresh batch-last array.
+    dW (FN, C, 3, 3) and db (FN,) are fresh arrays.
     """
     ws = cache.workspace
     if ws.generation != cache.generation:
@@ -210,46 +246,60 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
     FN = cache.W_shape[0]
     OH, OW = cache.out_hw
     TH, TW = cache.tiles
-    P = TH * TW * N
     if np.shape(dout) != (N, FN, OH, OW):
         raise ValueError(f"engine.winograd: expected dout of shape {(N, FN, OH, OW)}, got {np.shape(dout)}")
     dtype = cache.V.dtype
     K = transform_matrices(dtype)
-
-    dY = ws.get("Y", (STEP * STEP, FN, P), dtype)  # the forward's Y is spent: its memory takes dY
-    blocks = dY.reshape(STEP, STEP, FN, TH, TW, N)
+    most = cache.chunk * N
+    dY_buf = ws.get("Y", STEP * STEP * FN * most, dtype)  # the forward's chunk buffers are free again
+    dM_buf = ws.get("M", TILE * TILE * FN * most, dtype)
+    if needs_input_grad:
+        dV_buf = ws.get("D", TILE * TILE * C * most, dtype)
+        dD_buf = ws.get("E", TILE * TILE * C * most, dtype)
+        dxp = np.zeros((C, TH + 1, STEP, TW + 1, STEP, N), dtype)
+        UT = cache.U.transpose(0, 2, 1)
     d = np.asarray(dout).transpose(1, 2, 3, 0)  # (FN, OH, OW, N), a view
-    if OH == STEP * TH and OW == STEP * TW:
-        np.copyto(blocks, d.reshape(FN, TH, STEP, TW, STEP, N).transpose(2, 4, 0, 1, 3, 5), casting="same_kind")
-    else:
-        dY.fill(0)
-        for a in range(STEP):
-            for c in range(STEP):
-                part = d[:, a::STEP, c::STEP, :]
-                blocks[a, c, :, :part.shape[1], :part.shape[2], :] = part
-    dM = ws.get("M", (TILE * TILE, FN, P), dtype)
-    np.matmul(K["KAT"], dY.reshape(STEP * STEP, FN * P), out=dM.reshape(TILE * TILE, FN * P))
-    db = dM[BIAS_POSITION].sum(axis=1)
-    dU = np.matmul(dM, cache.V.transpose(0, 2, 1))  # (36, FN, C)
+    dU = np.zeros((TILE * TILE, FN, C), dtype)
+    db = np.zeros(FN, dtype)
+
+    offset = 0
+    for ty, tx0, tx1 in _chunks(TH, TW, cache.chunk):
+        cols = tx1 - tx0
+        P = cols * N
+        dY = dY_buf[:STEP * STEP * FN * P]
+        blocks = dY.reshape(STEP, STEP, FN, cols, N)
+        if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
+            src = d[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1].reshape(FN, STEP, cols, STEP, N)
+            np.copyto(blocks, src.transpose(1, 3, 0, 2, 4), casting="same_kind")
+        else:  # outputs beyond OH, OW were dropped: their gradient is zero
+            dY.fill(0)
+            for a in range(min(STEP, OH - STEP * ty)):
+                for c in range(STEP):
+                    src = d[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP]
+                    blocks[a, c, :, :src.shape[1]] = src
+        dM = dM_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
+        np.matmul(K["KAT"], dY.reshape(STEP * STEP, FN * P), out=dM.reshape(TILE * TILE, FN * P))
+        db += dM[BIAS_POSITION].sum(axis=1)
+        V = cache.V[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
+        offset += V.size
+        dU += np.matmul(dM, V.transpose(0, 2, 1))
+        if not needs_input_grad:
+            continue
+        dV = dV_buf[:TILE * TILE * C * P].reshape(TILE * TILE, C, P)
+        np.matmul(UT, dM, out=dV)
+        dD = dD_buf[:TILE * TILE * C * P]
+        np.matmul(K["KBT"], dV.reshape(TILE * TILE, C * P), out=dD.reshape(TILE * TILE, C * P))
+        # Add the tile back: its rows 0..3 land on block row ty, rows 4..5 on rows 0..1 of block row
+        # ty + 1; the same for columns.
+        t = dD.reshape(TILE, TILE, C, cols, N).transpose(2, 0, 3, 1, 4)  # (C, 6, cols, 6, N)
+        dxp[:, ty, :, tx0:tx1, :, :] += t[:, :STEP, :, :STEP]
+        dxp[:, ty + 1, :2, tx0:tx1, :, :] += t[:, STEP:, :, :STEP]
+        dxp[:, ty, :, tx0 + 1:tx1 + 1, :2, :] += t[:, :STEP, :, STEP:]
+        dxp[:, ty + 1, :2, tx0 + 1:tx1 + 1, :2, :] += t[:, STEP:, :, STEP:]
+
     dW = (K["KGT"] @ dU.reshape(TILE * TILE, FN * C)).T.reshape(FN, C, 3, 3)
     if not needs_input_grad:
         return None, dW, db
-
-    dV = ws.get("D", (TILE * TILE, C, P), dtype)  # the forward's tile copies are spent
-    np.matmul(cache.U.transpose(0, 2, 1), dM, out=dV)
-    dD = cache.V  # V is spent once dU is known
-    np.matmul(K["KBT"], dV.reshape(TILE * TILE, C * P), out=dD.reshape(TILE * TILE, C * P))
-    ws.generation += 1  # V is overwritten: this cache cannot serve a second backward
-
-    # Add the tiles back: rows 0..3 of tile ty land on block ty, rows 4..5 on rows 0..1 of block ty+1.
-    dxp = np.empty((C, TH + 1, STEP, TW + 1, STEP, N), dtype)
-    t = dD.reshape(TILE, TILE, C, TH, TW, N).transpose(2, 3, 0, 4, 1, 5)  # (C, TH, 6, TW, 6, N)
-    dxp[:, :TH, :, :TW, :, :] = t[:, :, :STEP, :, :STEP, :]
-    dxp[:, TH] = 0
-    dxp[:, :TH, :, TW] = 0
-    dxp[:, 1:, :2, :TW, :, :] += t[:, :, STEP:, :, :STEP, :]
-    dxp[:, :TH, :, 1:, :2, :] += t[:, :, :STEP, :, STEP:, :]
-    dxp[:, 1:, :2, 1:, :2, :] += t[:, :, STEP:, :, STEP:, :]
     p = cache.pad
     dx = dxp.reshape(C, STEP * (TH + 1), STEP * (TW + 1), N)[:, p:p + H, p:p + Wd, :]
     return dx.transpose(3, 0, 1, 2), dW, db
