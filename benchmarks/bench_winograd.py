@@ -10,6 +10,7 @@ batch-last layout a previous fast layer hands over (the first layer's input is d
 - winograd: :mod:`engine.winograd` with its workspace kept between calls, NumPy's BLAS threads as they are;
 - winograd 1 thread: the same with OpenBLAS limited to one thread (threadpoolctl), to see what the
   36 small batched products lose or gain from threading;
+- winograd 2 workers: the batch split between two threads (``workers=2``), BLAS on one thread each;
 - im2col: a written-out reference (9 window copies into a (C*9, OH*OW*N) matrix, three products,
   9 strided additions for dx);
 - layers.Convolution: the book layer of this project, as it stands;
@@ -116,6 +117,13 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
         with controller.limit(limits=1, user_api="blas"):
             return winograd()
 
+    ws2 = Workspace()
+
+    def winograd_two_workers() -> object:
+        with controller.limit(limits=1, user_api="blas"):
+            out, cache = winograd_forward(x, W, b, pad, workspace=ws2, workers=2)
+            return winograd_backward(dout, cache, needs_input_grad=need_dx)
+
     ref = Im2colConvolution(W, b, pad)
 
     def im2col() -> object:
@@ -130,6 +138,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
         return layer.backward(dout)
 
     cases: dict[str, Step] = {"winograd": winograd, "winograd 1 thread": winograd_one_thread,
+                              "winograd 2 workers": winograd_two_workers,
                               "im2col": im2col, "layers.Convolution": book_layer}
     if torch is not None:
         xt = torch.from_numpy(np.ascontiguousarray(x_data)).requires_grad_(need_dx)

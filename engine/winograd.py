@@ -30,9 +30,14 @@ Arithmetic is done in the inputs' floating dtype (float32 or float64).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 TILE = 6  # input tile side
 STEP = 4  # output block side = stride between tiles
@@ -97,7 +102,7 @@ def prefer_winograd(x_shape: tuple[int, ...], W_shape: tuple[int, ...], stride: 
 
 @dataclass(eq=False)
 class Workspace:
-    """Arrays a convolution reuses from call to call (never arrays handed to a caller).
+    """Arrays a convolution reuses from call to call (never arrays handed to a caller), and its worker threads.
 
     Pass the same Workspace to successive ``winograd_forward`` calls of one layer; each forward
     takes it over, so only the cache of its latest forward may still be used for a backward.
@@ -105,6 +110,7 @@ class Workspace:
 
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     generation: int = 0
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def get(self, name: str, size: int, dtype: np.dtype, zero: bool = False) -> np.ndarray:
         """A flat array of at least ``size`` elements of ``dtype`` kept under ``name`` (its first ``size``).
@@ -117,19 +123,30 @@ class Workspace:
             self.arrays[name] = a
         return a[:size]
 
+    def run(self, tasks: list[Callable[[], T]]) -> list[T]:
+        """The tasks' results; all but the first run on worker threads meanwhile (NumPy releases the GIL
+        in its products and copies)."""
+        if len(tasks) == 1:
+            return [tasks[0]()]
+        if self._pool is None or self._pool._max_workers < len(tasks) - 1:
+            self._pool = ThreadPoolExecutor(max_workers=len(tasks) - 1, thread_name_prefix="winograd")
+        futures = [self._pool.submit(task) for task in tasks[1:]]
+        first = tasks[0]()
+        return [first] + [f.result() for f in futures]
+
 
 @dataclass(eq=False)
 class WinogradCache:
-    """What backward needs: shapes, the chunking, the transformed filters U and input tiles V."""
+    """What backward needs: shapes, the batch parts and chunking, the transformed filters U and tiles V."""
 
     x_shape: tuple[int, int, int, int]
     W_shape: tuple[int, int, int, int]
     pad: int
     tiles: tuple[int, int]  # (TH, TW)
     out_hw: tuple[int, int]
-    chunk: int  # tile columns per chunk
+    parts: list[tuple[int, int, int]]  # (n0, n1, tile columns per chunk) of each batch part
     U: np.ndarray  # (36, FN, C)
-    V: np.ndarray  # flat: the (36, C, P_chunk) blocks of every chunk, one after the other
+    V: np.ndarray  # flat: the (36, C, P_chunk) blocks of every chunk of every part, one after the other
     workspace: Workspace
     generation: int
 
@@ -145,11 +162,20 @@ def tile_columns_per_chunk(TW: int, N: int, C: int, FN: int, itemsize: int) -> i
     return max(1, min(TW, CHUNK_BYTES // (per_tile * N)))
 
 
-def _chunks(TH: int, TW: int, chunk: int):
+def _chunks(TH: int, TW: int, chunk: int) -> Iterator[tuple[int, int, int]]:
     """(ty, tx0, tx1) of every chunk, in the order V stores them."""
     for ty in range(TH):
         for tx0 in range(0, TW, chunk):
             yield ty, tx0, min(TW, tx0 + chunk)
+
+
+def _batch_parts(N: int, workers: int, TW: int, C: int, FN: int, itemsize: int) -> list[tuple[int, int, int]]:
+    """(n0, n1, tile columns per chunk) for ``workers`` nearly equal slices of the batch."""
+    if int(workers) != workers or workers < 1:
+        raise ValueError(f"engine.winograd: expected workers >= 1, got {workers}")
+    bounds = [N * i // min(workers, N) for i in range(min(workers, N) + 1)]
+    return [(n0, n1, tile_columns_per_chunk(TW, n1 - n0, C, FN, itemsize))
+            for n0, n1 in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _floating(*arrays: np.ndarray) -> np.dtype:
@@ -166,12 +192,14 @@ def _check(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> None:
 
 
 def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
-                     workspace: Workspace | None = None) -> tuple[np.ndarray, WinogradCache]:
+                     workspace: Workspace | None = None, workers: int = 1) -> tuple[np.ndarray, WinogradCache]:
     """out[n, f, oh, ow] = sum over (c, i, j) of W[f, c, i, j] x_pad[n, c, oh + i, ow + j] + b[f], stride 1.
 
     x (N, C, H, W) in any memory layout, W (FN, C, 3, 3), b (FN,). Returns out (N, FN, OH, OW),
     OH = H + 2*pad - 2, as a view of a fresh contiguous (FN, OH, OW, N) array, and the cache for
     :func:`winograd_backward`. ``workspace`` lends reusable scratch memory (see :class:`Workspace`).
+    ``workers`` > 1 splits the batch between that many threads (forward and backward); each makes
+    its own small BLAS calls, so give BLAS one thread meanwhile (threadpoolctl) or they compete.
     """
     _check(x, W, b, pad)
     x, W, b = np.asarray(x), np.asarray(W), np.asarray(b)
@@ -183,48 +211,56 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     FN = W.shape[0]
     OH, OW = H + 2 * pad - 2, Wd + 2 * pad - 2
     TH, TW = -(-OH // STEP), -(-OW // STEP)
-    chunk = tile_columns_per_chunk(TW, N, C, FN, dtype.itemsize)
-    most = chunk * N  # tiles in the largest chunk
+    parts = _batch_parts(N, workers, TW, C, FN, dtype.itemsize)
 
     # Padded batch-last input, big enough for whole tiles; its border stays zero between calls.
     xp = ws.get("xpad", C * (STEP * TH + 2) * (STEP * TW + 2) * N, dtype, zero=True)
     xp = xp.reshape(C, STEP * TH + 2, STEP * TW + 2, N)
-    xp[:, pad:pad + H, pad:pad + Wd, :] = x.transpose(1, 2, 3, 0)
     s0, s1, s2, s3 = xp.strides
     tiles = np.lib.stride_tricks.as_strided(
         xp, (TILE, TILE, C, TH, TW, N), (s1, s2, s0, STEP * s1, STEP * s2, s3), writeable=False)
     U = (K["KG"] @ W.astype(dtype, copy=False).reshape(FN * C, 9).T).reshape(TILE * TILE, FN, C)
     bias = b.astype(dtype, copy=False)[:, None]
     V_all = ws.get("V", TILE * TILE * C * TH * TW * N, dtype)
-    D_buf = ws.get("D", TILE * TILE * C * most, dtype)
-    M_buf = ws.get("M", TILE * TILE * FN * most, dtype)
-    Y_buf = ws.get("Y", STEP * STEP * FN * most, dtype)
     out = np.empty((FN, OH, OW, N), dtype)
+    xt = x.transpose(1, 2, 3, 0)
 
-    offset = 0
-    for ty, tx0, tx1 in _chunks(TH, TW, chunk):
-        cols = tx1 - tx0
-        P = cols * N
-        D = D_buf[:TILE * TILE * C * P]
-        np.copyto(D.reshape(TILE, TILE, C, cols, N), tiles[:, :, :, ty, tx0:tx1])
-        V = V_all[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
-        offset += V.size
-        np.matmul(K["KB"], D.reshape(TILE * TILE, C * P), out=V.reshape(TILE * TILE, C * P))
-        M = M_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
-        np.matmul(U, V, out=M)
-        M[BIAS_POSITION] += bias
-        Y = Y_buf[:STEP * STEP * FN * P]
-        np.matmul(K["KA"], M.reshape(TILE * TILE, FN * P), out=Y.reshape(STEP * STEP, FN * P))
-        blocks = Y.reshape(STEP, STEP, FN, cols, N)
-        if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
-            dst = out[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1].reshape(FN, STEP, cols, STEP, N)
-            np.copyto(dst, blocks.transpose(2, 0, 3, 1, 4))
-        else:  # the last tile row or column: drop the outputs beyond OH, OW
-            for a in range(min(STEP, OH - STEP * ty)):
-                for c in range(STEP):
-                    dst = out[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP]
-                    dst[...] = blocks[a, c, :, :dst.shape[1]]
-    cache = WinogradCache((N, C, H, Wd), (FN, C, 3, 3), int(pad), (TH, TW), (OH, OW), chunk, U, V_all, ws,
+    def part(index: int, n0: int, n1: int, chunk: int) -> None:
+        Nn = n1 - n0
+        D_buf, M_buf, Y_buf = buffers[index]
+        xp[:, pad:pad + H, pad:pad + Wd, n0:n1] = xt[..., n0:n1]
+        offset = TILE * TILE * C * TH * TW * n0
+        for ty, tx0, tx1 in _chunks(TH, TW, chunk):
+            cols = tx1 - tx0
+            P = cols * Nn
+            D = D_buf[:TILE * TILE * C * P]
+            np.copyto(D.reshape(TILE, TILE, C, cols, Nn), tiles[:, :, :, ty, tx0:tx1, n0:n1])
+            V = V_all[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
+            offset += V.size
+            np.matmul(K["KB"], D.reshape(TILE * TILE, C * P), out=V.reshape(TILE * TILE, C * P))
+            M = M_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
+            np.matmul(U, V, out=M)
+            M[BIAS_POSITION] += bias
+            Y = Y_buf[:STEP * STEP * FN * P]
+            np.matmul(K["KA"], M.reshape(TILE * TILE, FN * P), out=Y.reshape(STEP * STEP, FN * P))
+            blocks = Y.reshape(STEP, STEP, FN, cols, Nn)
+            if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
+                dst = out[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1, n0:n1]
+                np.copyto(dst.reshape(FN, STEP, cols, STEP, Nn), blocks.transpose(2, 0, 3, 1, 4))
+            else:  # the last tile row or column: drop the outputs beyond OH, OW
+                for a in range(min(STEP, OH - STEP * ty)):
+                    for c in range(STEP):
+                        dst = out[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP, n0:n1]
+                        dst[...] = blocks[a, c, :, :dst.shape[1]]
+
+    buffers = []
+    for i, (n0, n1, chunk) in enumerate(parts):
+        most = chunk * (n1 - n0)
+        buffers.append((ws.get(f"D{i}", TILE * TILE * C * most, dtype),
+                        ws.get(f"M{i}", TILE * TILE * FN * most, dtype),
+                        ws.get(f"Y{i}", STEP * STEP * FN * most, dtype)))
+    ws.run([lambda i=i, p=p: part(i, *p) for i, p in enumerate(parts)])
+    cache = WinogradCache((N, C, H, Wd), (FN, C, 3, 3), int(pad), (TH, TW), (OH, OW), parts, U, V_all, ws,
                           ws.generation)
     return out.transpose(3, 0, 1, 2), cache
 
@@ -250,55 +286,65 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
         raise ValueError(f"engine.winograd: expected dout of shape {(N, FN, OH, OW)}, got {np.shape(dout)}")
     dtype = cache.V.dtype
     K = transform_matrices(dtype)
-    most = cache.chunk * N
-    dY_buf = ws.get("Y", STEP * STEP * FN * most, dtype)  # the forward's chunk buffers are free again
-    dM_buf = ws.get("M", TILE * TILE * FN * most, dtype)
-    if needs_input_grad:
-        dV_buf = ws.get("D", TILE * TILE * C * most, dtype)
-        dD_buf = ws.get("E", TILE * TILE * C * most, dtype)
-        dxp = np.zeros((C, TH + 1, STEP, TW + 1, STEP, N), dtype)
-        UT = cache.U.transpose(0, 2, 1)
     d = np.asarray(dout).transpose(1, 2, 3, 0)  # (FN, OH, OW, N), a view
-    dU = np.zeros((TILE * TILE, FN, C), dtype)
-    db = np.zeros(FN, dtype)
+    dxp = np.zeros((C, TH + 1, STEP, TW + 1, STEP, N), dtype) if needs_input_grad else None
+    UT = cache.U.transpose(0, 2, 1)
 
-    offset = 0
-    for ty, tx0, tx1 in _chunks(TH, TW, cache.chunk):
-        cols = tx1 - tx0
-        P = cols * N
-        dY = dY_buf[:STEP * STEP * FN * P]
-        blocks = dY.reshape(STEP, STEP, FN, cols, N)
-        if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
-            src = d[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1].reshape(FN, STEP, cols, STEP, N)
-            np.copyto(blocks, src.transpose(1, 3, 0, 2, 4), casting="same_kind")
-        else:  # outputs beyond OH, OW were dropped: their gradient is zero
-            dY.fill(0)
-            for a in range(min(STEP, OH - STEP * ty)):
-                for c in range(STEP):
-                    src = d[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP]
-                    blocks[a, c, :, :src.shape[1]] = src
-        dM = dM_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
-        np.matmul(K["KAT"], dY.reshape(STEP * STEP, FN * P), out=dM.reshape(TILE * TILE, FN * P))
-        db += dM[BIAS_POSITION].sum(axis=1)
-        V = cache.V[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
-        offset += V.size
-        dU += np.matmul(dM, V.transpose(0, 2, 1))
-        if not needs_input_grad:
-            continue
-        dV = dV_buf[:TILE * TILE * C * P].reshape(TILE * TILE, C, P)
-        np.matmul(UT, dM, out=dV)
-        dD = dD_buf[:TILE * TILE * C * P]
-        np.matmul(K["KBT"], dV.reshape(TILE * TILE, C * P), out=dD.reshape(TILE * TILE, C * P))
-        # Add the tile back: its rows 0..3 land on block row ty, rows 4..5 on rows 0..1 of block row
-        # ty + 1; the same for columns.
-        t = dD.reshape(TILE, TILE, C, cols, N).transpose(2, 0, 3, 1, 4)  # (C, 6, cols, 6, N)
-        dxp[:, ty, :, tx0:tx1, :, :] += t[:, :STEP, :, :STEP]
-        dxp[:, ty + 1, :2, tx0:tx1, :, :] += t[:, STEP:, :, :STEP]
-        dxp[:, ty, :, tx0 + 1:tx1 + 1, :2, :] += t[:, :STEP, :, STEP:]
-        dxp[:, ty + 1, :2, tx0 + 1:tx1 + 1, :2, :] += t[:, STEP:, :, STEP:]
+    def part(index: int, n0: int, n1: int, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+        Nn = n1 - n0
+        dY_buf, dM_buf, dV_buf, dD_buf = buffers[index]
+        dU = np.zeros((TILE * TILE, FN, C), dtype)
+        db = np.zeros(FN, dtype)
+        offset = TILE * TILE * C * TH * TW * n0
+        for ty, tx0, tx1 in _chunks(TH, TW, chunk):
+            cols = tx1 - tx0
+            P = cols * Nn
+            dY = dY_buf[:STEP * STEP * FN * P]
+            blocks = dY.reshape(STEP, STEP, FN, cols, Nn)
+            if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
+                src = d[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1, n0:n1]
+                np.copyto(blocks, src.reshape(FN, STEP, cols, STEP, Nn).transpose(1, 3, 0, 2, 4), casting="same_kind")
+            else:  # outputs beyond OH, OW were dropped: their gradient is zero
+                dY.fill(0)
+                for a in range(min(STEP, OH - STEP * ty)):
+                    for c in range(STEP):
+                        src = d[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP, n0:n1]
+                        blocks[a, c, :, :src.shape[1]] = src
+            dM = dM_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
+            np.matmul(K["KAT"], dY.reshape(STEP * STEP, FN * P), out=dM.reshape(TILE * TILE, FN * P))
+            db += dM[BIAS_POSITION].sum(axis=1)
+            V = cache.V[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
+            offset += V.size
+            dU += np.matmul(dM, V.transpose(0, 2, 1))
+            if dxp is None:
+                continue
+            dV = dV_buf[:TILE * TILE * C * P].reshape(TILE * TILE, C, P)
+            np.matmul(UT, dM, out=dV)
+            dD = dD_buf[:TILE * TILE * C * P]
+            np.matmul(K["KBT"], dV.reshape(TILE * TILE, C * P), out=dD.reshape(TILE * TILE, C * P))
+            # Add the tiles back: rows 0..3 of tile row ty land on block row ty, rows 4..5 on rows
+            # 0..1 of block row ty + 1; the same for columns.
+            t = dD.reshape(TILE, TILE, C, cols, Nn).transpose(2, 0, 3, 1, 4)  # (C, 6, cols, 6, Nn)
+            dxp[:, ty, :, tx0:tx1, :, n0:n1] += t[:, :STEP, :, :STEP]
+            dxp[:, ty + 1, :2, tx0:tx1, :, n0:n1] += t[:, STEP:, :, :STEP]
+            dxp[:, ty, :, tx0 + 1:tx1 + 1, :2, n0:n1] += t[:, :STEP, :, STEP:]
+            dxp[:, ty + 1, :2, tx0 + 1:tx1 + 1, :2, n0:n1] += t[:, STEP:, :, STEP:]
+        return dU, db
 
+    buffers = []
+    for i, (n0, n1, chunk) in enumerate(cache.parts):  # the forward's chunk buffers are free again
+        most = chunk * (n1 - n0)
+        buffers.append((ws.get(f"Y{i}", STEP * STEP * FN * most, dtype),
+                        ws.get(f"M{i}", TILE * TILE * FN * most, dtype),
+                        ws.get(f"D{i}", TILE * TILE * C * most, dtype) if needs_input_grad else None,
+                        ws.get(f"E{i}", TILE * TILE * C * most, dtype) if needs_input_grad else None))
+    results = ws.run([lambda i=i, p=p: part(i, *p) for i, p in enumerate(cache.parts)])
+    dU, db = results[0]
+    for more_dU, more_db in results[1:]:
+        dU += more_dU
+        db += more_db
     dW = (K["KGT"] @ dU.reshape(TILE * TILE, FN * C)).T.reshape(FN, C, 3, 3)
-    if not needs_input_grad:
+    if dxp is None:
         return None, dW, db
     p = cache.pad
     dx = dxp.reshape(C, STEP * (TH + 1), STEP * (TW + 1), N)[:, p:p + H, p:p + Wd, :]

@@ -89,6 +89,20 @@ def test_float64_matches_direct_convolution(case, chunk, monkeypatch):
         assert rel(g, w) < REL_FLOAT64, (name, rel(g, w))
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_batch_split_between_worker_threads(workers):
+    """Each thread takes a slice of the batch; dW and db are summed over the slices."""
+    for case in [(5, 3, 4, 7, 9, 1), (1, 2, 3, 6, 6, 0)]:  # the second has fewer images than threads
+        x, W, b, pad, dout = make(case, seed=9)
+        ws = Workspace()
+        out, cache = winograd_forward(x, W, b, pad, workspace=ws, workers=workers)
+        got = (out, *winograd_backward(dout, cache))
+        for name, g, w in zip(("out", "dx", "dW", "db"), got, direct(x, W, b, pad, dout), strict=True):
+            assert rel(g, w) < REL_FLOAT64, (case, name)
+    with pytest.raises(ValueError, match="workers"):
+        winograd_forward(x, W, b, pad, workers=0)
+
+
 def test_float32_within_the_stated_bound():
     for case in [(4, 16, 16, 14, 14, 1), (2, 64, 32, 9, 7, 2)]:
         x, W, b, pad, dout = make(case, np.float32, seed=1)
