@@ -169,6 +169,26 @@ def _chunks(TH: int, TW: int, chunk: int) -> Iterator[tuple[int, int, int]]:
             yield ty, tx0, min(TW, tx0 + chunk)
 
 
+def _output_pairs(image: np.ndarray, blocks: np.ndarray, ty: int,
+                  tx0: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Matching views of an (FN, OH, OW, n) output ``image`` and a chunk's 4x4 output blocks
+    (4, 4, FN, cols, n) of tile row ty, tile columns tx0.., leaving out what lies beyond OH, OW.
+
+    At most two pairs: the whole tile columns, then the last one if it is cut off.
+    """
+    FN, OH, OW, n = image.shape
+    cols = blocks.shape[3]
+    rows = min(STEP, OH - STEP * ty)
+    whole = max(0, min(cols, OW // STEP - tx0))
+    top = STEP * ty
+    if whole:
+        view = image[:, top:top + rows, STEP * tx0:STEP * (tx0 + whole)].reshape(FN, rows, whole, STEP, n)
+        yield view, blocks[:rows, :, :, :whole].transpose(2, 0, 3, 1, 4)
+    if whole < cols:  # the last tile column, cut off at OW
+        left = STEP * (tx0 + whole)
+        yield image[:, top:top + rows, left:OW], blocks[:rows, :OW - left, :, whole].transpose(2, 0, 1, 3)
+
+
 def _batch_parts(N: int, workers: int, TW: int, C: int, FN: int, itemsize: int) -> list[tuple[int, int, int]]:
     """(n0, n1, tile columns per chunk) for ``workers`` nearly equal slices of the batch."""
     if int(workers) != workers or workers < 1:
@@ -243,15 +263,8 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
             M[BIAS_POSITION] += bias
             Y = Y_buf[:STEP * STEP * FN * P]
             np.matmul(K["KA"], M.reshape(TILE * TILE, FN * P), out=Y.reshape(STEP * STEP, FN * P))
-            blocks = Y.reshape(STEP, STEP, FN, cols, Nn)
-            if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
-                dst = out[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1, n0:n1]
-                np.copyto(dst.reshape(FN, STEP, cols, STEP, Nn), blocks.transpose(2, 0, 3, 1, 4))
-            else:  # the last tile row or column: drop the outputs beyond OH, OW
-                for a in range(min(STEP, OH - STEP * ty)):
-                    for c in range(STEP):
-                        dst = out[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP, n0:n1]
-                        dst[...] = blocks[a, c, :, :dst.shape[1]]
+            for image, block in _output_pairs(out[..., n0:n1], Y.reshape(STEP, STEP, FN, cols, Nn), ty, tx0):
+                np.copyto(image, block)
 
     buffers = []
     for i, (n0, n1, chunk) in enumerate(parts):
@@ -300,16 +313,10 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
             cols = tx1 - tx0
             P = cols * Nn
             dY = dY_buf[:STEP * STEP * FN * P]
-            blocks = dY.reshape(STEP, STEP, FN, cols, Nn)
-            if STEP * (ty + 1) <= OH and STEP * tx1 <= OW:
-                src = d[:, STEP * ty:STEP * (ty + 1), STEP * tx0:STEP * tx1, n0:n1]
-                np.copyto(blocks, src.reshape(FN, STEP, cols, STEP, Nn).transpose(1, 3, 0, 2, 4), casting="same_kind")
-            else:  # outputs beyond OH, OW were dropped: their gradient is zero
-                dY.fill(0)
-                for a in range(min(STEP, OH - STEP * ty)):
-                    for c in range(STEP):
-                        src = d[:, STEP * ty + a, STEP * tx0 + c:STEP * tx1:STEP, n0:n1]
-                        blocks[a, c, :, :src.shape[1]] = src
+            if STEP * (ty + 1) > OH or STEP * tx1 > OW:
+                dY.fill(0)  # outputs beyond OH, OW were dropped: their gradient is zero
+            for image, block in _output_pairs(d[..., n0:n1], dY.reshape(STEP, STEP, FN, cols, Nn), ty, tx0):
+                np.copyto(block, image, casting="same_kind")
             dM = dM_buf[:TILE * TILE * FN * P].reshape(TILE * TILE, FN, P)
             np.matmul(K["KAT"], dY.reshape(STEP * STEP, FN * P), out=dM.reshape(TILE * TILE, FN * P))
             db += dM[BIAS_POSITION].sum(axis=1)
