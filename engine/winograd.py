@@ -87,17 +87,32 @@ def winograd_supported(x_shape: tuple[int, ...], W_shape: tuple[int, ...], strid
     return min(x_shape[0], W_shape[0]) >= 1 and min(x_shape[2], x_shape[3]) + 2 * pad >= 3
 
 
-# Measured regimes (benchmarks/bench_winograd.py, float32, batch 100, forward + backward, 2 cores):
-# Winograd beats the im2col layer once both channel counts reach MIN_CHANNELS; with one input
-# channel (a first layer) the transforms cost more than the products they save.
-MIN_CHANNELS = 8
+# Where Winograd beat the book layer (layers.Convolution, im2col), forward + backward, float32, batch
+# 100, pad 1, one BLAS thread, CPU time on a busy 2-core machine (winograd / layer, < 1 is a gain):
+#
+#   C \ H (FN)      4      8     14     20     28
+#   1 (16, 64)           3.7-4.1                2.9-3.1
+#   3 (16, 64)           1.4-1.5                1.2
+#   4, 6 (32)                                   1.22, 0.89
+#   8 (8-64)            1.0-1.1   1.03-1.25  0.62-0.78  0.61-0.83
+#   16 (8-64)  0.9-1.0  0.8-1.0   0.97-0.98             0.58-0.66
+#   64 (8-64)  0.7-0.9  0.5-0.7   0.7-0.9               0.48-0.60
+#
+# Few channels leave the transforms (cost ~ C + FN per tile) unpaid by the products they save
+# (~ C * FN); a 14x14 output computes 16x16 and drops the rest. Hence: at least MIN_CHANNELS input
+# channels, or at least SMALL_CHANNELS and MIN_PIXELS output pixels.
+MIN_CHANNELS = 16
+SMALL_CHANNELS = 8
+MIN_PIXELS = 400
 
 
 def prefer_winograd(x_shape: tuple[int, ...], W_shape: tuple[int, ...], stride: int, pad: int) -> bool:
-    """True where Winograd is expected to be faster than im2col (see MIN_CHANNELS and the benchmark)."""
+    """True where Winograd is expected to be faster than im2col (the rule and table above)."""
     if not winograd_supported(x_shape, W_shape, stride, pad):
         return False
-    return min(x_shape[1], W_shape[0]) >= MIN_CHANNELS
+    C = x_shape[1]
+    pixels = (x_shape[2] + 2 * pad - 2) * (x_shape[3] + 2 * pad - 2)
+    return C >= MIN_CHANNELS or (C >= SMALL_CHANNELS and pixels >= MIN_PIXELS)
 
 
 @dataclass(eq=False)

@@ -212,3 +212,7 @@ def test_supported_and_preferred_shapes():
     chosen = [prefer_winograd((100, C, H, H), (FN, C, 3, 3), 1, pad) for C, FN, H, pad in deep]
     assert chosen == [False, True, True, True, True, True]
     assert not prefer_winograd((100, 16, 28, 28), (16, 16, 3, 3), 2, 1)
+    # eight channels: only with many output pixels
+    assert prefer_winograd((100, 8, 20, 20), (32, 8, 3, 3), 1, 1)
+    assert not prefer_winograd((100, 8, 14, 14), (32, 8, 3, 3), 1, 1)
+    assert not prefer_winograd((100, 3, 28, 28), (32, 3, 3, 3), 1, 1)
