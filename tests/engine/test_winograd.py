@@ -165,9 +165,12 @@ def test_any_input_layout_and_workspace_across_shapes():
     for xi, di in [(x, dout), (batch_last, dout_batch_last), (strided, dout)]:
         for g, w in zip(run(xi, W, b, pad, di, ws), want, strict=True):
             assert rel(g, w) < REL_FLOAT64
-    x2, _, _, _, dout2 = make((3, 4, 5, 10, 7, 1), seed=6)  # another shape on the same workspace
-    for g, w in zip(run(x2, W, b, pad, dout2, ws), direct(x2, W, b, pad, dout2), strict=True):
-        assert rel(g, w) < REL_FLOAT64
+    # other shapes on the same workspace, among them one whose padded input has the same shape but
+    # the image in another place (pad 0 after pad 1), and one with as many padded elements
+    for case in [(3, 4, 5, 10, 7, 1), (3, 4, 5, 8, 8, 0), (3, 4, 5, 6, 6, 1), (6, 2, 5, 6, 6, 1)]:
+        x2, W2, b2, pad2, dout2 = make(case, seed=7)
+        for g, w in zip(run(x2, W2, b2, pad2, dout2, ws), direct(x2, W2, b2, pad2, dout2), strict=True):
+            assert rel(g, w) < REL_FLOAT64, case
 
 
 def test_skipping_the_input_gradient():
