@@ -170,7 +170,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(default: leave both at their defaults)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.calls_per_round < 1 or args.batch < 1 or (args.threads or 1) < 1:
+    if min(args.rounds, args.calls_per_round, args.batch, 1 if args.threads is None else args.threads) < 1:
         parser.error("--rounds, --calls-per-round, --batch and --threads must be at least 1")
     known = {name for name, *_ in DEEP_CONV_LAYERS}
     args.layers = [name.strip() for name in args.layers.split(",") if name.strip()]
