@@ -159,6 +159,8 @@ class Workspace:
         if len(tasks) == 1:
             return [tasks[0]()]
         if self._pool is None or self._pool_size < len(tasks) - 1:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
             self._pool_size = len(tasks) - 1
             self._pool = ThreadPoolExecutor(max_workers=self._pool_size, thread_name_prefix="winograd")
         futures = [self._pool.submit(task) for task in tasks[1:]]
