@@ -1,0 +1,228 @@
+"""Time Winograd F(4x4, 3x3) against im2col and PyTorch on DeepConvNet's six convolutions.
+
+    python -m benchmarks.bench_winograd               # batch 100, float32, all six layers
+    python -m benchmarks.bench_winograd --rounds 3    # a quicker run
+
+Each case is one forward and one backward pass of a layer on float32 data, the input in the
+batch-last layout a previous fast layer hands over (the first layer's input is data, in the usual
+(N, C, H, W) layout, and its input gradient is skipped, as the networks do). The cases are
+
+- winograd: :mod:`engine.winograd` with its workspace kept between calls, NumPy's BLAS threads as they are;
+- winograd 1 thread: the same with OpenBLAS limited to one thread (threadpoolctl), to see what the
+  36 small batched products lose or gain from threading;
+- winograd 2 workers: the batch split between two threads (``workers=2``), BLAS on one thread each;
+- im2col: a written-out reference (9 window copies into a (C*9, OH*OW*N) matrix, three products,
+  9 strided additions for dx);
+- layers.Convolution: the book layer of this project, as it stands;
+- torch: ``torch.nn.functional.conv2d`` forward and backward (torch's default thread count).
+
+The cases take turns in rounds; a ratio is the median over rounds of the two cases' per-round
+medians. Timings on a shared machine are rough.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+
+from benchmarks.common import (
+    OthersCpuShare,
+    format_ratio,
+    format_seconds,
+    paired_ratio,
+    print_table,
+    time_interleaved,
+)
+from engine.winograd import Workspace, prefer_winograd, winograd_backward, winograd_forward
+from layers import Convolution
+
+# DeepConvNet (book chapter 8) at 28x28 input: (name, C, FN, H, pad); pools after conv2, conv4, conv6.
+DEEP_CONV_LAYERS = (
+    ("conv1", 1, 16, 28, 1),
+    ("conv2", 16, 16, 28, 1),
+    ("conv3", 16, 32, 14, 1),
+    ("conv4", 32, 32, 14, 2),
+    ("conv5", 32, 64, 8, 1),
+    ("conv6", 64, 64, 8, 1),
+)
+
+Step = Callable[[], object]
+
+
+class Im2colConvolution:
+    """A reference 3x3 stride-1 convolution by im2col, batch-last: col (C*9, OH*OW*N), out^T = W_col col."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, pad: int) -> None:
+        self.W, self.b, self.pad = W, b, pad
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        N, C, H, Wd = x.shape
+        p = self.pad
+        xp = np.zeros((C, H + 2 * p, Wd + 2 * p, N), x.dtype)
+        xp[:, p:p + H, p:p + Wd, :] = x.transpose(1, 2, 3, 0)
+        OH, OW = H + 2 * p - 2, Wd + 2 * p - 2
+        col = np.empty((C, 3, 3, OH, OW, N), x.dtype)
+        for i in range(3):
+            for j in range(3):
+                col[:, i, j] = xp[:, i:i + OH, j:j + OW, :]
+        self.col = col.reshape(C * 9, OH * OW * N)
+        self.shape = (N, C, H, Wd)
+        FN = self.W.shape[0]
+        out = self.W.reshape(FN, -1) @ self.col + self.b[:, None]
+        return out.reshape(FN, OH, OW, N).transpose(3, 0, 1, 2)
+
+    def backward(self, dout: np.ndarray, needs_input_grad: bool = True) -> np.ndarray | None:
+        N, C, H, Wd = self.shape
+        FN, OH, OW = dout.shape[1:]
+        d = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(FN, -1)
+        self.db = d.sum(axis=1)
+        self.dW = (d @ self.col.T).reshape(self.W.shape)
+        if not needs_input_grad:
+            return None
+        dcol = (self.W.reshape(FN, -1).T @ d).reshape(C, 3, 3, OH, OW, N)
+        p = self.pad
+        dxp = np.zeros((C, H + 2 * p, Wd + 2 * p, N), dout.dtype)
+        for i in range(3):
+            for j in range(3):
+                dxp[:, i:i + OH, j:j + OW, :] += dcol[:, i, j]
+        return dxp[:, p:p + H, p:p + Wd, :].transpose(3, 0, 1, 2)
+
+
+def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType | None,
+                seed: int = 0) -> dict[str, Step]:
+    """Forward + backward closures for one layer shape, all on the same float32 data."""
+    from threadpoolctl import ThreadpoolController
+
+    rng = np.random.default_rng(seed)
+    first = C == 1
+    x_data = rng.standard_normal((batch, C, H, H), dtype=np.float32)
+    x = x_data if first else np.ascontiguousarray(x_data.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    W = (rng.standard_normal((FN, C, 3, 3)) * 0.1).astype(np.float32)
+    b = np.zeros(FN, np.float32)
+    OH = H + 2 * pad - 2
+    dout = np.ascontiguousarray(rng.standard_normal((FN, OH, OH, batch), dtype=np.float32)).transpose(3, 0, 1, 2)
+    need_dx = not first
+    ws = Workspace()
+    controller = ThreadpoolController()
+
+    def winograd() -> object:
+        out, cache = winograd_forward(x, W, b, pad, workspace=ws)
+        return winograd_backward(dout, cache, needs_input_grad=need_dx)
+
+    def winograd_one_thread() -> object:
+        with controller.limit(limits=1, user_api="blas"):
+            return winograd()
+
+    ws2 = Workspace()
+
+    def winograd_two_workers() -> object:
+        with controller.limit(limits=1, user_api="blas"):
+            out, cache = winograd_forward(x, W, b, pad, workspace=ws2, workers=2)
+            return winograd_backward(dout, cache, needs_input_grad=need_dx)
+
+    ref = Im2colConvolution(W, b, pad)
+
+    def im2col() -> object:
+        ref.forward(x)
+        return ref.backward(dout, need_dx)
+
+    layer = Convolution(W.copy(), b.copy(), stride=1, pad=pad)
+    layer.needs_input_grad = need_dx
+
+    def book_layer() -> object:
+        layer.forward(x)
+        return layer.backward(dout)
+
+    cases: dict[str, Step] = {"winograd": winograd, "winograd 1 thread": winograd_one_thread,
+                              "winograd 2 workers": winograd_two_workers,
+                              "im2col": im2col, "layers.Convolution": book_layer}
+    if torch is not None:
+        xt = torch.from_numpy(np.ascontiguousarray(x_data)).requires_grad_(need_dx)
+        Wt = torch.from_numpy(W.copy()).requires_grad_(True)
+        bt = torch.from_numpy(b.copy()).requires_grad_(True)
+        dt = torch.from_numpy(np.ascontiguousarray(dout))
+
+        def torch_step() -> object:
+            out = torch.nn.functional.conv2d(xt, Wt, bt, padding=pad)
+            out.backward(dt)
+            Wt.grad = bt.grad = xt.grad = None
+            return out
+
+        cases["torch"] = torch_step
+    return cases
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch", type=int, default=100, help="batch size (default %(default)s)")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds the cases take turns in (default %(default)s)")
+    parser.add_argument("--calls-per-round", type=int, default=5, help="timed calls per case and round "
+                        "(default %(default)s)")
+    parser.add_argument("--layers", default=",".join(name for name, *_ in DEEP_CONV_LAYERS),
+                        help="which of DeepConvNet's convolutions to time (default: all)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit NumPy's BLAS (threadpoolctl) and torch to this many threads for the whole run "
+                             "(default: leave both at their defaults)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
+    args = parser.parse_args(argv)
+    if min(args.rounds, args.calls_per_round, args.batch, 1 if args.threads is None else args.threads) < 1:
+        parser.error("--rounds, --calls-per-round, --batch and --threads must be at least 1")
+    known = {name for name, *_ in DEEP_CONV_LAYERS}
+    args.layers = [name.strip() for name in args.layers.split(",") if name.strip()]
+    unknown = sorted(set(args.layers) - known)
+    if unknown:
+        parser.error(f"--layers: unknown {unknown}, expected some of {sorted(known)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+    if args.threads is None:
+        run(args, torch)
+        return 0
+    from threadpoolctl import threadpool_limits
+
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        run(args, torch)
+    return 0
+
+
+def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
+    print(f"float32, batch {args.batch}, forward + backward per layer; {args.rounds} rounds of "
+          f"{args.calls_per_round} calls; torch threads: {torch.get_num_threads() if torch else 'not used'}")
+    headers = ["layer", "C", "FN", "H", "pad", "case", "median", "/ torch", "/ winograd", "prefer_winograd"]
+    rows = []
+    for name, C, FN, H, pad in DEEP_CONV_LAYERS:
+        if name not in args.layers:
+            continue
+        cases = layer_cases(C, FN, H, pad, args.batch, torch)
+        groups = {case: "torch" if case == "torch" else "numpy" for case in cases}
+        with OthersCpuShare() as others:
+            timings = time_interleaved(cases, rounds=args.rounds, calls_per_round=args.calls_per_round,
+                                       warmup=2, groups=groups, pause=0.2)
+        prefer = prefer_winograd((args.batch, C, H, H), (FN, C, 3, 3), 1, pad)
+        for case, timing in timings.items():
+            to_torch = paired_ratio(timing, timings["torch"]) if "torch" in timings else None
+            to_wino = paired_ratio(timing, timings["winograd"])
+            rows.append([name, C, FN, H, pad, case, format_seconds(timing.median), format_ratio(to_torch),
+                         format_ratio(to_wino), prefer if case == "winograd" else ""])
+        share = f"{others.share:.0%}" if others.share is not None else "unknown"
+        print(f"  {name} done (other processes used {share} of the CPU meanwhile)", flush=True)
+    print_table(headers, rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

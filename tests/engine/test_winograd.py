@@ -1,0 +1,221 @@
+"""engine.winograd: F(4x4, 3x3) against a direct convolution, centred differences and torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import winograd
+from engine.winograd import (
+    Workspace,
+    prefer_winograd,
+    winograd_backward,
+    winograd_forward,
+    winograd_supported,
+)
+from layers import gradient_check
+
+# (N, C, FN, H, W, pad): odd sizes, outputs that are and are not multiples of 4, pads 0, 1, 2,
+# a single output pixel, and more rows than columns.
+CASES = [
+    (2, 3, 4, 8, 8, 1),     # 8x8 output: whole tiles
+    (3, 2, 5, 7, 9, 1),     # 7x9: tiles cropped on both axes
+    (1, 1, 1, 3, 3, 0),     # one output pixel
+    (2, 4, 3, 13, 6, 2),    # 15x8, pad 2
+    (4, 5, 2, 6, 11, 0),    # 4x9, pad 0
+    (1, 3, 6, 10, 10, 2),   # 12x12, pad 2
+    (2, 16, 8, 5, 5, 1),    # more channels than pixels
+]
+
+REL_FLOAT64 = 1e-10
+# float32: Winograd's transforms multiply and add values up to 8x (A^T) and 5x (B^T) the inputs and
+# divide by 6 and 24 (G), so rounding grows with them: on DeepConvNet-like shapes (C up to 64, He or
+# unit-variance weights) the largest errors measured were 5.6e-6 (out), 4.0e-6 (dx), 5.2e-6 (dW) of
+# the largest value, against ~2e-7 for a direct float32 convolution; 2e-5 leaves a margin of 3.5.
+REL_FLOAT32 = 2e-5
+
+
+def make(case, dtype=np.float64, seed=0):
+    N, C, FN, H, Wd, pad = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, Wd)).astype(dtype)
+    W = rng.standard_normal((FN, C, 3, 3)).astype(dtype)
+    b = rng.standard_normal(FN).astype(dtype)
+    dout = rng.standard_normal((N, FN, H + 2 * pad - 2, Wd + 2 * pad - 2)).astype(dtype)
+    return x, W, b, pad, dout
+
+
+def direct(x, W, b, pad, dout):
+    """The definition, one kernel position (i, j) at a time, in float64:
+    out = b + sum_ij W[:, :, i, j] . x_pad[:, :, i:i+OH, j:j+OW] (over c), and its adjoints for dx, dW."""
+    x, W, b, dout = (np.asarray(a, np.float64) for a in (x, W, b, dout))
+    N, C, H, Wd = x.shape
+    OH, OW = H + 2 * pad - 2, Wd + 2 * pad - 2
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, W.shape[0], OH, OW)) + b[None, :, None, None]
+    dxp = np.zeros_like(xp)
+    dW = np.zeros_like(W)
+    for i in range(3):
+        for j in range(3):
+            window = xp[:, :, i:i + OH, j:j + OW]
+            out += np.einsum("nchw,fc->nfhw", window, W[:, :, i, j])
+            dxp[:, :, i:i + OH, j:j + OW] += np.einsum("nfhw,fc->nchw", dout, W[:, :, i, j])
+            dW[:, :, i, j] = np.einsum("nfhw,nchw->fc", dout, window)
+    return out, dxp[:, :, pad:pad + H, pad:pad + Wd], dW, dout.sum(axis=(0, 2, 3))
+
+
+def rel(a, ref):
+    """max |a - ref| / max |ref|: the error against the largest value."""
+    return float(np.abs(np.asarray(a, np.float64) - ref).max() / np.abs(ref).max())
+
+
+def run(x, W, b, pad, dout, workspace=None, needs_input_grad=True):
+    out, cache = winograd_forward(x, W, b, pad, workspace=workspace)
+    out = out.copy()
+    return (out, *winograd_backward(dout, cache, needs_input_grad=needs_input_grad))
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+@pytest.mark.parametrize("case", CASES)
+def test_float64_matches_direct_convolution(case, chunk, monkeypatch):
+    """chunk: tile columns per chunk (None: the module's choice, a whole tile row at these sizes)."""
+    if chunk is not None:
+        monkeypatch.setattr(winograd, "tile_columns_per_chunk", lambda TW, *_: min(TW, chunk))
+    x, W, b, pad, dout = make(case)
+    got = run(x, W, b, pad, dout)
+    want = direct(x, W, b, pad, dout)
+    for name, g, w in zip(("out", "dx", "dW", "db"), got, want, strict=True):
+        assert g.shape == w.shape and g.dtype == np.float64, name
+        assert rel(g, w) < REL_FLOAT64, (name, rel(g, w))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_batch_split_between_worker_threads(workers):
+    """Each thread takes a slice of the batch; dW and db are summed over the slices."""
+    for case in [(5, 3, 4, 7, 9, 1), (1, 2, 3, 6, 6, 0)]:  # the second has fewer images than threads
+        x, W, b, pad, dout = make(case, seed=9)
+        ws = Workspace()
+        out, cache = winograd_forward(x, W, b, pad, workspace=ws, workers=workers)
+        got = (out, *winograd_backward(dout, cache))
+        for name, g, w in zip(("out", "dx", "dW", "db"), got, direct(x, W, b, pad, dout), strict=True):
+            assert rel(g, w) < REL_FLOAT64, (case, name)
+    with pytest.raises(ValueError, match="workers"):
+        winograd_forward(x, W, b, pad, workers=0)
+
+
+def test_float32_within_the_stated_bound():
+    for case in [(4, 16, 16, 14, 14, 1), (2, 64, 32, 9, 7, 2)]:
+        x, W, b, pad, dout = make(case, np.float32, seed=1)
+        got = run(x, W, b, pad, dout)
+        want = direct(x, W, b, pad, dout)
+        for name, g, w in zip(("out", "dx", "dW", "db"), got, want, strict=True):
+            assert g.dtype == np.float32, name
+            assert rel(g, w) < REL_FLOAT32, (case, name, rel(g, w))
+
+
+def test_gradient_check_through_a_scalar_loss():
+    """loss = sum(out * R); dx, dW, db against fourth-order centred differences, float64."""
+    x, W, b, pad, R = make((2, 2, 3, 5, 6, 1), seed=2)
+    _, cache = winograd_forward(x, W, b, pad)
+    dx, dW, db = winograd_backward(R, cache)
+
+    def loss():
+        return float(np.sum(winograd_forward(x, W, b, pad)[0] * R))
+
+    errors = gradient_check(loss, {"x": x, "W": W, "b": b}, {"x": np.ascontiguousarray(dx), "W": dW, "b": db})
+    assert max(errors.values()) < 1e-7, errors
+
+
+def test_torch_oracle_float64():
+    torch = pytest.importorskip("torch")
+    x, W, b, pad, dout = make((3, 4, 5, 9, 10, 1), seed=3)
+    xt, Wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, W, b))
+    out_t = torch.nn.functional.conv2d(xt, Wt, bt, padding=pad)
+    out_t.backward(torch.tensor(dout))
+    got = run(x, W, b, pad, dout)
+    for name, g, t in zip(("out", "dx", "dW", "db"), got, (out_t, xt.grad, Wt.grad, bt.grad), strict=True):
+        assert rel(g, t.detach().numpy()) < REL_FLOAT64, name
+
+
+def test_inputs_never_modified_and_returned_arrays_never_overwritten():
+    x, W, b, pad, dout = make((2, 3, 4, 7, 7, 1), seed=4)
+    originals = [a.copy() for a in (x, W, b, dout)]
+    ws = Workspace()
+    out, cache = winograd_forward(x, W, b, pad, workspace=ws)
+    first = [out, *winograd_backward(dout, cache)]
+    kept = [a.copy() for a in first]
+    x2, W2, b2, _, dout2 = make((2, 3, 4, 7, 7, 1), seed=5)  # another call on the same workspace
+    out2, cache2 = winograd_forward(x2, W2, b2, pad, workspace=ws)
+    winograd_backward(dout2, cache2)
+    for a, o in zip((x, W, b, dout), originals, strict=True):
+        np.testing.assert_array_equal(a, o)
+    for a, k in zip(first, kept, strict=True):
+        np.testing.assert_array_equal(a, k)
+    assert not np.allclose(out2, out)
+
+
+def test_any_input_layout_and_workspace_across_shapes():
+    x, W, b, pad, dout = make((3, 4, 5, 10, 9, 1), seed=6)
+    want = direct(x, W, b, pad, dout)
+    batch_last = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    strided = np.zeros((3, 8, 10, 18))[:, ::2, :, ::2]
+    strided[...] = x
+    dout_batch_last = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    ws = Workspace()
+    for xi, di in [(x, dout), (batch_last, dout_batch_last), (strided, dout)]:
+        for g, w in zip(run(xi, W, b, pad, di, ws), want, strict=True):
+            assert rel(g, w) < REL_FLOAT64
+    # other shapes on the same workspace, among them one whose padded input has the same shape but
+    # the image in another place (pad 0 after pad 1), and one with as many padded elements
+    for case in [(3, 4, 5, 10, 7, 1), (3, 4, 5, 8, 8, 0), (3, 4, 5, 6, 6, 1), (6, 2, 5, 6, 6, 1)]:
+        x2, W2, b2, pad2, dout2 = make(case, seed=7)
+        for g, w in zip(run(x2, W2, b2, pad2, dout2, ws), direct(x2, W2, b2, pad2, dout2), strict=True):
+            assert rel(g, w) < REL_FLOAT64, case
+
+
+def test_skipping_the_input_gradient():
+    x, W, b, pad, dout = make((2, 3, 4, 6, 6, 0), seed=7)
+    out, dx, dW, db = run(x, W, b, pad, dout, needs_input_grad=False)
+    want = direct(x, W, b, pad, dout)
+    assert dx is None
+    assert rel(dW, want[2]) < REL_FLOAT64 and rel(db, want[3]) < REL_FLOAT64
+
+
+def test_stale_cache_and_bad_input_are_refused():
+    x, W, b, pad, dout = make((1, 2, 3, 6, 6, 1), seed=8)
+    ws = Workspace()
+    _, cache = winograd_forward(x, W, b, pad, workspace=ws)
+    winograd_forward(x, W, b, pad, workspace=ws)
+    with pytest.raises(ValueError, match="stale"):
+        winograd_backward(dout, cache)
+    _, cache = winograd_forward(x, W, b, pad, workspace=ws)
+    first = winograd_backward(dout, cache)
+    for a, b_ in zip(first, winograd_backward(dout, cache), strict=True):  # a cache serves several backwards
+        np.testing.assert_array_equal(a, b_)
+    _, cache = winograd_forward(x, W, b, pad)
+    with pytest.raises(ValueError, match=r"dout of shape \(1, 3, 6, 6\)"):
+        winograd_backward(dout[:, :, :5], cache)
+    with pytest.raises(ValueError, match="W \\(FN, C, 3, 3\\)"):
+        winograd_forward(x, W[:, :, :2], b, pad)
+    with pytest.raises(ValueError, match="engine.winograd"):
+        winograd_forward(x, W, b[:2], pad)
+    with pytest.raises(ValueError, match="engine.winograd"):
+        winograd_forward(x[:, :1], W, b, pad)
+
+
+def test_supported_and_preferred_shapes():
+    assert winograd_supported((100, 16, 28, 28), (16, 16, 3, 3), 1, 1)
+    assert winograd_supported((1, 1, 3, 3), (1, 1, 3, 3), 1, 0)
+    assert not winograd_supported((100, 16, 28, 28), (16, 16, 3, 3), 2, 1)   # stride 2
+    assert not winograd_supported((100, 16, 28, 28), (16, 16, 5, 5), 1, 2)   # 5x5
+    assert not winograd_supported((100, 16, 28, 28), (16, 8, 3, 3), 1, 1)    # channels differ
+    assert not winograd_supported((1, 1, 2, 2), (1, 1, 3, 3), 1, 0)          # nothing to output
+    # DeepConvNet at batch 100: every convolution but the first (one input channel)
+    deep = [(1, 16, 28, 1), (16, 16, 28, 1), (16, 32, 14, 1), (32, 32, 14, 2), (32, 64, 8, 1), (64, 64, 8, 1)]
+    chosen = [prefer_winograd((100, C, H, H), (FN, C, 3, 3), 1, pad) for C, FN, H, pad in deep]
+    assert chosen == [False, True, True, True, True, True]
+    assert not prefer_winograd((100, 16, 28, 28), (16, 16, 3, 3), 2, 1)
+    # eight channels: only with many output pixels
+    assert prefer_winograd((100, 8, 20, 20), (32, 8, 3, 3), 1, 1)
+    assert not prefer_winograd((100, 8, 14, 14), (32, 8, 3, 3), 1, 1)
+    assert not prefer_winograd((100, 3, 28, 28), (32, 3, 3, 3), 1, 1)
