@@ -13,6 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/train_neuralnet.py`: mak
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from datasets import DATASET_NAMES, DatasetInfo, load_dataset
+from engine.threads import set_num_threads, thread_count
 from networks import TwoLayerNet
 from training import History, Trainer, TrainingDivergedError, TrainingInterrupted, plot_history
 
@@ -33,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
     parser.add_argument("--checkpoint-dir", type=Path, default=None,
                         help="save a resumable checkpoint there after every epoch (default: none)")
+    parser.add_argument("--threads", type=thread_count, default=None,
+                        help="threads to compute with (default: $ZEROPROP_NUM_THREADS, else all cores)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
                              f"{QUICK['eval_samples']} samples")
@@ -44,6 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def train(args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
     """Load the data and train; the data is freed when this returns, before any figure is drawn."""
+    set_num_threads(args.threads)
     (train_split, test_split), info = load_dataset(args.dataset, fallback_to_builtin=True, seed=args.seed)
     if info.fell_back:
         print(f"notice: {info.fallback_reason}")

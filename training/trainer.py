@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 import optimizers
+from engine import threads as thread_policy
 from optimizers import Optimizer
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
@@ -290,7 +291,7 @@ class Trainer:
             bar = ProgressBar(self.max_iter, start=self.current_iter,
                               total_epochs=math.ceil(self.max_iter / self.iter_per_epoch))
         try:
-            with self._ctrl_c_deferred():
+            with self._ctrl_c_deferred(), thread_policy.in_force():   # engine/threads.py: BLAS at 1 thread
                 self._run(bar)
         except TrainingInterrupted:
             raise
