@@ -3,11 +3,11 @@
     python -m benchmarks.contention                  # the main job and a PyTorch MLP, 3 paired rounds
     python -m benchmarks.contention --cases job --rounds 5
 
-A *busy process* is a Python child spinning on integer arithmetic, as another user's job would; it
-is started for each timing beside it and always stopped (it also stops itself after ``--busy-limit``
-seconds whatever happens). Each round times the work alone and beside the busy process, in turns
-(alone first in even rounds, beside first in odd ones); the ratio is the median over rounds of
-(beside / alone) of the same round, which cancels slow drifts of the machine.
+A *busy process* is a Python child spinning on integer arithmetic in a session of its own, as another
+user's job would; it is started for each timing beside it and always stopped (it also stops itself
+after ``--busy-limit`` seconds whatever happens). Each round times the work alone and beside the busy
+process, in turns (alone first in even rounds, beside first in odd ones); the ratio is the median
+over rounds of (beside / alone) of the same round, which cancels slow drifts of the machine.
 
 Cases:
 
@@ -71,8 +71,10 @@ def busy_process(limit: float = BUSY_LIMIT) -> Iterator[subprocess.Popen]:
     """A child process spinning on one core for the duration of the block (and ``limit`` seconds at most)."""
     if not limit > 0:
         raise ValueError(f"busy_process: limit must be a positive number of seconds, got {limit!r}")
+    # A session of its own, as another user's job has: where the kernel groups processes by session to share
+    # the CPU (sched_autogroup), a child in this session would share this session's part with the work timed.
     child = subprocess.Popen([sys.executable, "-I", "-S", "-c", _BUSY_CODE, repr(float(limit))],
-                             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         ready, _, _ = select.select([child.stdout], [], [], 30.0)
         if not ready or not child.stdout.readline():

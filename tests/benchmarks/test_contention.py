@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from benchmarks.contention import ContentionTiming, busy_process, job_command, parse_args, time_contention
@@ -10,6 +12,7 @@ from benchmarks.contention import ContentionTiming, busy_process, job_command, p
 def test_busy_process_spins_and_is_stopped_after_the_block():
     with busy_process(limit=30) as child:
         assert child.poll() is None
+        assert os.getsid(child.pid) != os.getsid(0)   # its own session, like another user's job
     assert child.poll() is not None
 
 
