@@ -24,20 +24,22 @@ Why not let OpenBLAS run its own threads? It splits each product statically, one
 thread, and its threads spin while they wait, both at the end of a product and for a while after it.
 On a 2-core machine beside one other busy process, one of its two threads shares a core, so each
 product waits for the slow half, and between products the spinning threads take the core the Python
-code needs. The main job (``python -m scripts.train_neuralnet --iters 3000``, built-in digits) took
-2.1 s alone and 5.4 s beside one busy process (2.6x) at OpenBLAS's default of 2 threads; at 1 thread,
-2.2 s alone and 2.3 s beside it (1.05x). The MLP's products (100x784 @ 784x50) are too small for a
-second thread to gain more than 5% even on an idle machine. Work that is big enough to split goes to
-the workers instead: they take the pieces from a queue (a worker that gets less CPU takes fewer
-pieces) and sleep while idle, so beside a busy process they lose only the CPU share they do not get,
-in theory at most 1.5x on 2 cores (their 2 threads get 4/3 of the machine
-beside a third), rather than the 2x and more of a static split.
+code needs. On an idle 2-core machine, the main job (``python -m scripts.train_neuralnet --iters
+3000``, built-in digits) took 2.1 s alone and 5.4 s beside one busy process (2.6x) at OpenBLAS's
+default of 2 threads; at 1 thread, 2.2 s alone and 2.3 s beside it (1.05x). On the same kind of
+machine kept busy by other people's jobs (load average 8), it took 4.1 s at 1 thread and 24.7 s at
+2. The MLP's products (100x784 @ 784x50) are too small for a second thread to gain more than 5% even
+on an idle machine. Work that is big enough to split goes to the workers instead: they take the
+pieces from a queue (a worker that gets less CPU takes fewer pieces) and sleep while idle, so beside
+a busy process they lose only the CPU share they do not get: in theory at most 1.5x on 2 cores
+(their 2 threads get 4/3 of the machine beside a third), rather than the 2x and more of a static
+split with spinning threads. ``python -m benchmarks.contention`` measures all this again.
 
 Results do not depend on the worker count, as long as every caller of :func:`parallel_map` splits
 its work into pieces fixed by the shapes alone, never by ``n``, and never splits a batch where that
 would change the maths (BatchNorm must see the whole batch; Dropout draws its masks from its own
-generator, in one piece). A run resumed from a
-checkpoint is therefore bit-for-bit the run never stopped, for the same BLAS library.
+generator, in one piece). A run resumed from a checkpoint is therefore bit-for-bit the run never
+stopped, for the same BLAS library, whatever the thread setting.
 
 The setting is process-wide, like ``torch.set_num_threads``; change it between steps, not while work
 runs in other threads.
