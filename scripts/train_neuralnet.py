@@ -26,6 +26,7 @@ from cli import (
     until_stopped,
 )
 from datasets import DatasetInfo
+from engine.threads import set_num_threads
 from networks import TwoLayerNet
 from training import History, Trainer, plot_history
 
@@ -43,6 +44,8 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                         help="evaluate each epoch on this many train/test samples (default: all)")
     add_out_option(parser)
     add_checkpoint_options(parser)
+    parser.add_argument("--threads", type=positive_int, default=None,
+                        help="threads to compute with (default: $ZEROPROP_NUM_THREADS, else all cores)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
                              f"{QUICK['eval_samples']} samples")
@@ -57,6 +60,10 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
 
 def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
     """Load the data and train; the data is freed when this returns, before any figure is drawn."""
+    try:
+        set_num_threads(args.threads)
+    except ValueError as error:  # a bad ZEROPROP_NUM_THREADS
+        parser.fail(str(error))
     (train_split, test_split), info = load_script_data(parser, args.dataset, seed=args.seed)
     (x_train, t_train), (x_test, t_test) = train_split, test_split
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 import optimizers
+from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
 from optimizers import Optimizer
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
@@ -326,7 +327,7 @@ class Trainer:
                               total_epochs=math.ceil(self.max_iter / self.iter_per_epoch),
                               label=self.progress if isinstance(self.progress, str) else None)
         try:
-            with self._ctrl_c_deferred():
+            with self._ctrl_c_deferred(), thread_policy.in_force():   # engine/threads.py: BLAS at 1 thread
                 self._run(bar)
                 if self._stop_requested:    # Ctrl-C during the last update or the final evaluation
                     raise self._interrupted()

@@ -1,0 +1,269 @@
+"""The engine's thread policy: how many BLAS threads a step uses, and how many worker threads.
+
+    from engine import threads
+    threads.set_num_threads(2)          # None goes back to the default
+    threads.get_num_threads()           # -> 2
+    with threads.num_threads(1):        # for one block; the previous setting comes back after it
+        ...
+    ZEROPROP_NUM_THREADS=1 python -m scripts.train_neuralnet    # read at first use
+
+The setting ``n`` is the number of threads the engine computes with. The policy turns it into:
+
+* **BLAS threads: 1.** Every matrix product runs on the calling thread alone. NumPy's OpenBLAS is
+  told so through threadpoolctl (the library scikit-learn uses for the same job), both inside
+  :func:`num_threads` / :func:`in_force` blocks and after :func:`set_num_threads`.
+* **Worker threads: n.** :func:`parallel_map` and :func:`run_parallel` hand independent pieces of
+  work (products of different tiles, the dW and dx products of one layer, ...) to a persistent pool
+  of ``n`` threads. NumPy releases the GIL in products, copies and ufuncs, so the pieces really run
+  at once.
+
+The default ``n`` is the number of cores this process may run on (``os.sched_getaffinity``), unless
+``ZEROPROP_NUM_THREADS`` says otherwise.
+
+Why not let OpenBLAS run its own threads? It splits each product statically, one equal share per
+thread, and its threads spin while they wait, both at the end of a product and for a while after it.
+On a 2-core machine beside one other busy process, one of its two threads shares a core, so each
+product waits for the slow half, and between products the spinning threads take the core the Python
+code needs. On an idle 2-core machine, the main job (``python -m scripts.train_neuralnet --iters
+3000``, built-in digits) took 2.1 s alone and 5.4 s beside one busy process (2.6x) at OpenBLAS's
+default of 2 threads; at 1 thread, 2.2 s alone and 2.3 s beside it (1.05x). On the same kind of
+machine kept busy by other people's jobs (load average 8), it took 4.1 s at 1 thread and 24.7 s at
+2. The MLP's products (100x784 @ 784x50) are too small for a second thread to gain more than 5% even
+on an idle machine. Work that is big enough to split goes to the workers instead: they take the
+pieces from a queue (a worker that gets less CPU takes fewer pieces) and sleep while idle, so beside
+a busy process they lose only the CPU share they do not get: in theory at most 1.5x on 2 cores
+(their 2 threads get 4/3 of the machine beside a third), rather than the 2x and more of a static
+split with spinning threads. ``python -m benchmarks.contention`` measures all this again.
+
+Results do not depend on the worker count, as long as every caller of :func:`parallel_map` splits
+its work into pieces fixed by the shapes alone, never by ``n``, and never splits a batch where that
+would change the maths (BatchNorm must see the whole batch; Dropout draws its masks from its own
+generator, in one piece). A run resumed from a checkpoint is therefore bit-for-bit the run never
+stopped, for the same BLAS library, whatever the thread setting.
+
+The setting is process-wide, like ``torch.set_num_threads``; change it between steps, not while work
+runs in other threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from numbers import Integral
+from typing import Any, TypeVar
+
+import numpy as np  # noqa: F401  (loads OpenBLAS before threadpoolctl looks for it)
+from threadpoolctl import ThreadpoolController
+
+ENV_VAR = "ZEROPROP_NUM_THREADS"
+BLAS_THREADS = 1   # the BLAS threads of every step; see the module docstring
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ThreadPolicy:
+    """What a setting of ``n`` threads means: ``blas_threads`` per product, ``workers`` in the pool."""
+
+    blas_threads: int
+    workers: int
+
+
+class _State:
+    """The process-wide setting; ``requested`` None means the default (environment or cores)."""
+
+    def __init__(self) -> None:
+        self.requested: int | None = None
+        self.env_read = False
+        self.env_value: int | None = None
+        self.lock = threading.RLock()
+        self.controller: ThreadpoolController | None = None
+        self.pool: ThreadPoolExecutor | None = None
+        self.pool_size = 0
+        self.single_blas_users = 0
+        self.single_blas_limiter: Any = None
+
+
+_state = _State()
+_worker = threading.local()   # .inside is True on the pool's threads
+
+
+def available_cores() -> int:
+    """The number of CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        return os.cpu_count() or 1
+
+
+def thread_count(text: str) -> int:
+    """A thread count written as text (an environment variable, a command-line option): a positive integer."""
+    stripped = text.strip()
+    if not stripped.isdecimal() or int(stripped) < 1:
+        raise ValueError(f"expected a positive integer (a thread count), got {text!r}")
+    return int(stripped)
+
+
+def _env_setting() -> int | None:
+    """``ZEROPROP_NUM_THREADS``, read and checked once, at the first use of the policy (empty: unset)."""
+    with _state.lock:
+        if not _state.env_read:
+            text = os.environ.get(ENV_VAR, "")
+            try:
+                _state.env_value = thread_count(text) if text.strip() else None
+            except ValueError:
+                raise ValueError(f"{ENV_VAR} must be a positive integer (a thread count), got {text!r}") from None
+            _state.env_read = True
+        return _state.env_value
+
+
+def _check_count(name: str, n: object, allow_none: bool) -> int | None:
+    if n is None and allow_none:
+        return None
+    if isinstance(n, bool) or not isinstance(n, Integral):
+        expected = "an int or None" if allow_none else "an int"
+        raise TypeError(f"{name}: n must be {expected} (a thread count), got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{name}: n must be at least 1 thread, got {n}")
+    return int(n)
+
+
+def default_num_threads() -> int:
+    """The setting when none was made: ``ZEROPROP_NUM_THREADS`` if set, else the available cores."""
+    env = _env_setting()
+    return available_cores() if env is None else env
+
+
+def get_num_threads() -> int:
+    """The number of threads the engine computes with (the worker count of :func:`parallel_map`)."""
+    requested = _state.requested
+    return default_num_threads() if requested is None else requested
+
+
+def policy(n: int | None = None) -> ThreadPolicy:
+    """What ``n`` threads (default: the current setting) give: BLAS threads per product and workers."""
+    n = get_num_threads() if n is None else _check_count("policy", n, allow_none=False)
+    return ThreadPolicy(blas_threads=BLAS_THREADS, workers=n)
+
+
+def _controller() -> ThreadpoolController:
+    with _state.lock:
+        if _state.controller is None:
+            _state.controller = ThreadpoolController()
+        return _state.controller
+
+
+def _limit_blas(count: int) -> Any:
+    """Set the BLAS libraries' thread count; the returned limiter's ``restore_original_limits()`` undoes it."""
+    return _controller().limit(limits=count, user_api="blas")
+
+
+def set_num_threads(n: int | None) -> None:
+    """Compute with ``n`` threads from now on (None: the default); BLAS is limited at once, process-wide."""
+    n = _check_count("set_num_threads", n, allow_none=True)
+    with _state.lock:
+        _env_setting()   # a bad ZEROPROP_NUM_THREADS is reported at the first use, whatever it is
+        _state.requested = n
+        _limit_blas(policy().blas_threads)
+
+
+def num_threads(n: int | None) -> AbstractContextManager[None]:
+    """Compute with ``n`` threads (None: the default) inside the block; the previous setting and the
+    BLAS libraries' thread counts come back after it, even on an error."""
+    return _setting_for_block(_check_count("num_threads", n, allow_none=True))
+
+
+@contextmanager
+def _setting_for_block(n: int | None) -> Iterator[None]:
+    with _state.lock:
+        _env_setting()
+        previous = _state.requested
+        _state.requested = n
+        limiter = _limit_blas(policy().blas_threads)
+    try:
+        yield
+    finally:
+        with _state.lock:
+            _state.requested = previous
+            limiter.restore_original_limits()
+
+
+def in_force() -> AbstractContextManager[None]:
+    """The current setting put in force for a block (the training loop runs inside one); BLAS's
+    thread counts come back after it."""
+    return _setting_for_block(_state.requested)
+
+
+# -- the engine's workers ------------------------------------------------------------------------
+
+def _mark_worker() -> None:
+    _worker.inside = True
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    with _state.lock:
+        if _state.pool is None or _state.pool_size != size:
+            if _state.pool is not None:
+                _state.pool.shutdown(wait=False)
+            _state.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="zeroprop-worker",
+                                             initializer=_mark_worker)
+            _state.pool_size = size
+        return _state.pool
+
+
+@contextmanager
+def _single_blas() -> Iterator[None]:
+    """BLAS at one thread while any caller's workers run (counted, so that overlapping callers in
+    different threads restore the original count only when the last one leaves)."""
+    with _state.lock:
+        if _state.single_blas_users == 0:
+            _state.single_blas_limiter = _limit_blas(1)
+        _state.single_blas_users += 1
+    try:
+        yield
+    finally:
+        with _state.lock:
+            _state.single_blas_users -= 1
+            if _state.single_blas_users == 0:
+                _state.single_blas_limiter.restore_original_limits()
+                _state.single_blas_limiter = None
+
+
+def run_parallel(tasks: Iterable[Callable[[], R]]) -> list[R]:
+    """Run independent ``tasks`` (callables without arguments) on the engine's workers.
+
+    Returns their results in the order given. If tasks raise, the tasks not yet started are
+    cancelled, the running ones are waited for, and the exception of the first failed task (in the
+    order given) is raised. With one thread, one task, or when called from a worker itself (nested
+    work), the tasks run one after another on the calling thread.
+    """
+    tasks = list(tasks)
+    for index, task in enumerate(tasks):
+        if not callable(task):
+            raise TypeError(f"run_parallel: task {index} must be callable, got {type(task).__name__}")
+    workers = min(get_num_threads(), len(tasks))
+    if workers <= 1 or getattr(_worker, "inside", False):
+        return [task() for task in tasks]
+    with _single_blas():
+        futures: list[Future[R]] = [_pool(get_num_threads()).submit(task) for task in tasks]
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        if pending:
+            for future in pending:
+                future.cancel()
+            wait(pending)
+    for future in futures:
+        if not future.cancelled() and future.exception() is not None:
+            raise future.exception()
+    return [future.result() for future in futures]
+
+
+def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[fn(item) for item in items]``, the calls spread over the engine's workers; see :func:`run_parallel`."""
+    if not callable(fn):
+        raise TypeError(f"parallel_map: fn must be callable, got {type(fn).__name__}")
+    return run_parallel([lambda item=item: fn(item) for item in items])

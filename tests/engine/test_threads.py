@@ -1,0 +1,250 @@
+"""The engine's thread policy: the setting and its environment variable, BLAS limits, workers, determinism."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from engine import threads
+from networks import TwoLayerNet
+from training import Trainer
+
+
+def blas_counts() -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_policy(monkeypatch):
+    """Each test starts with nothing set, the variable unread, and gets BLAS's thread counts back after."""
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    monkeypatch.setattr(threads, "_state", threads._State())
+    with threadpool_limits(limits=None, user_api="blas"):
+        yield
+
+
+@pytest.fixture
+def blas_at_two():
+    """BLAS at two threads for the test (skipped where the library will not take two)."""
+    with threadpool_limits(2, user_api="blas"):
+        if not blas_counts() or set(blas_counts()) != {2}:
+            pytest.skip(f"no BLAS that threadpoolctl can set to 2 threads here: {threadpool_info()}")
+        yield
+
+
+# -- the setting ---------------------------------------------------------------------------------
+
+def test_default_is_the_available_cores():
+    assert threads.get_num_threads() == threads.available_cores() >= 1
+
+
+@pytest.mark.parametrize("text, expected", [("3", 3), (" 1 ", 1), ("16", 16)])
+def test_environment_variable_sets_the_default(monkeypatch, text, expected):
+    monkeypatch.setenv(threads.ENV_VAR, text)
+    assert threads.get_num_threads() == expected
+    threads.set_num_threads(5)
+    assert threads.get_num_threads() == 5
+    threads.set_num_threads(None)   # back to the default, which the variable gives
+    assert threads.get_num_threads() == expected
+
+
+def test_environment_variable_is_read_at_first_use_only(monkeypatch):
+    monkeypatch.setenv(threads.ENV_VAR, "3")
+    assert threads.get_num_threads() == 3
+    monkeypatch.setenv(threads.ENV_VAR, "4")
+    assert threads.get_num_threads() == 3
+
+
+def test_empty_environment_variable_means_unset(monkeypatch):
+    monkeypatch.setenv(threads.ENV_VAR, "")
+    assert threads.get_num_threads() == threads.available_cores()
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "two", "1.5", "2x", "+3"])
+def test_bad_environment_variable_is_an_error_naming_it(monkeypatch, text):
+    monkeypatch.setenv(threads.ENV_VAR, text)
+    uses = (threads.get_num_threads, lambda: threads.set_num_threads(2), lambda: threads.num_threads(2).__enter__())
+    for use in uses:
+        with pytest.raises(ValueError, match=threads.ENV_VAR) as caught:
+            use()
+        assert repr(text) in str(caught.value)
+
+
+def test_set_and_get():
+    threads.set_num_threads(3)
+    assert threads.get_num_threads() == 3
+    threads.set_num_threads(np.int64(1))
+    assert threads.get_num_threads() == 1
+    assert type(threads.get_num_threads()) is int
+    threads.set_num_threads(None)
+    assert threads.get_num_threads() == threads.available_cores()
+
+
+@pytest.mark.parametrize("bad, error", [("2", TypeError), (2.0, TypeError), (True, TypeError), ([2], TypeError),
+                                        (0, ValueError), (-1, ValueError)])
+def test_bad_counts_are_refused_naming_the_argument(bad, error):
+    for name, use in (("set_num_threads", threads.set_num_threads), ("num_threads", threads.num_threads),
+                      ("policy", threads.policy)):
+        with pytest.raises(error, match=rf"{name}: n must be .*got") as caught:
+            use(bad)
+        assert repr(bad) in str(caught.value) or str(bad) in str(caught.value)
+    assert threads.get_num_threads() == threads.available_cores()   # nothing changed
+
+
+def test_context_restores_the_setting_even_on_error():
+    threads.set_num_threads(3)
+    with threads.num_threads(1):
+        assert threads.get_num_threads() == 1
+        with threads.num_threads(None):
+            assert threads.get_num_threads() == threads.available_cores()
+        assert threads.get_num_threads() == 1
+    assert threads.get_num_threads() == 3
+    with pytest.raises(RuntimeError, match="inside"), threads.num_threads(2):
+        raise RuntimeError("inside")
+    assert threads.get_num_threads() == 3
+
+
+def test_thread_count_parses_command_line_text():
+    assert threads.thread_count("4") == 4
+    for bad in ("0", "x", ""):
+        with pytest.raises(ValueError, match="positive integer"):
+            threads.thread_count(bad)
+
+
+def test_script_refuses_a_bad_threads_option(capsys):
+    from scripts.train_neuralnet import parse_args
+
+    assert parse_args(["--threads", "2"]).threads == 2
+    assert parse_args([]).threads is None
+    with pytest.raises(SystemExit):
+        parse_args(["--threads", "0"])
+    assert "--threads" in capsys.readouterr().err
+
+
+# -- BLAS ----------------------------------------------------------------------------------------
+
+def test_num_threads_limits_openblas_to_one_thread_and_restores_it(blas_at_two):
+    for n in (1, 2):
+        with threads.num_threads(n):
+            assert set(blas_counts()) == {threads.policy().blas_threads} == {1}
+        assert set(blas_counts()) == {2}
+
+
+def test_set_num_threads_limits_blas_at_once(blas_at_two):
+    threads.set_num_threads(2)
+    assert set(blas_counts()) == {1}
+
+
+def test_the_trainer_runs_under_the_policy(blas_at_two):
+    seen: list[list[int]] = []
+
+    class Watched(TwoLayerNet):
+        def loss_and_gradient(self, x, t):
+            seen.append(blas_counts())
+            return super().loss_and_gradient(x, t)
+
+    x, t = np.random.default_rng(0).random((40, 6), dtype=np.float32), np.arange(40) % 3
+    Trainer(Watched(6, 5, 3, seed=0), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False, progress=False).train()
+    assert len(seen) == 4 and all(counts == [1] for counts in seen)
+    assert set(blas_counts()) == {2}
+
+
+# -- the workers ---------------------------------------------------------------------------------
+
+def test_parallel_map_keeps_the_order_and_uses_the_workers():
+    names: set[str] = set()
+
+    def slow_square(i: int) -> int:
+        time.sleep(0.002 * (10 - i))   # later items finish first
+        names.add(threading.current_thread().name)
+        return i * i
+
+    with threads.num_threads(3):
+        assert threads.parallel_map(slow_square, range(10)) == [i * i for i in range(10)]
+    assert names and all(name.startswith("zeroprop-worker") for name in names)
+    assert 1 < len(names) <= 3
+
+
+def test_parallel_map_with_one_thread_runs_on_the_caller():
+    with threads.num_threads(1):
+        assert threads.parallel_map(lambda _: threading.current_thread(), range(3)) == [threading.current_thread()] * 3
+
+
+def test_workers_run_with_blas_at_one_thread(blas_at_two):
+    with threads.num_threads(2):   # the workers outside any policy block too
+        pass
+    assert threads.parallel_map(lambda _: blas_counts(), range(4)) == [[1]] * 4
+    assert set(blas_counts()) == {2}
+
+
+def test_run_parallel_returns_results_in_order():
+    with threads.num_threads(2):
+        assert threads.run_parallel([lambda k=k: k + 1 for k in range(7)]) == list(range(1, 8))
+    assert threads.run_parallel([]) == []
+
+
+def test_the_first_failure_in_order_is_raised_and_later_tasks_are_cancelled():
+    started: list[int] = []
+
+    def task(i: int) -> int:
+        started.append(i)
+        if i in (2, 3):
+            time.sleep(0.05 if i == 2 else 0.0)   # item 3 fails first in time, item 2 first in order
+            raise ValueError(f"item {i} failed")
+        time.sleep(0.01)
+        return i
+
+    with threads.num_threads(2), pytest.raises(ValueError, match="item 2 failed"):
+        threads.parallel_map(task, range(40))
+    assert len(started) < 40
+
+
+def test_nested_parallel_map_does_not_deadlock():
+    with threads.num_threads(2):
+        result = threads.parallel_map(lambda i: threads.parallel_map(lambda j: i * 10 + j, range(3)), range(4))
+    assert result == [[i * 10 + j for j in range(3)] for i in range(4)]
+
+
+def test_bad_work_is_refused():
+    with pytest.raises(TypeError, match="parallel_map: fn must be callable, got int"):
+        threads.parallel_map(3, [1])
+    with pytest.raises(TypeError, match="run_parallel: task 1 must be callable, got str"):
+        threads.run_parallel([lambda: 1, "x"])
+
+
+def test_split_products_do_not_depend_on_the_worker_count():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((512, 300), dtype=np.float32), rng.standard_normal((300, 200), dtype=np.float32)
+    blocks = [slice(start, start + 64) for start in range(0, 512, 64)]   # fixed by the shape, not by n
+    results = []
+    for n in (1, 2, 3):
+        with threads.num_threads(n):
+            results.append(np.concatenate(threads.parallel_map(lambda rows: a[rows] @ b, blocks)))
+    assert all(np.array_equal(results[0], r) for r in results[1:])
+    np.testing.assert_allclose(results[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+
+
+# -- determinism ---------------------------------------------------------------------------------
+
+def train_small(n: int | None) -> dict[str, np.ndarray]:
+    """A few SGD epochs of a small TwoLayerNet, under ``n`` threads; the final parameters."""
+    rng = np.random.default_rng(1)
+    x, t = rng.random((300, 64), dtype=np.float32), rng.integers(0, 10, 300)
+    net = TwoLayerNet(64, 100, 10, seed=0)
+    with threads.num_threads(n):
+        Trainer(net, x, t, x[:50], t[:50], epochs=3, mini_batch_size=50, optimizer="sgd",
+                optimizer_param={"lr": 0.1}, verbose=False, progress=False, seed=2).train()
+    return {key: value.copy() for key, value in net.params.items()}
+
+
+def test_training_is_bit_identical_for_the_same_setting_and_across_settings():
+    first, again, one = train_small(2), train_small(2), train_small(1)
+    start = TwoLayerNet(64, 100, 10, seed=0).params
+    for key in first:
+        assert not np.array_equal(first[key], start[key])   # it did train
+        assert np.array_equal(first[key], again[key])
+        assert np.array_equal(first[key], one[key])         # BLAS is at 1 thread whatever n is
