@@ -3,9 +3,10 @@
 from optimizers.adagrad import AdaGrad
 from optimizers.adam import Adam
 from optimizers.base import Optimizer
+from optimizers.gradient_descent import gradient_descent
 from optimizers.momentum import Momentum
 from optimizers.nesterov import Nesterov
 from optimizers.rmsprop import RMSprop
 from optimizers.sgd import SGD
 
-__all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "Optimizer", "RMSprop"]
+__all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "Optimizer", "RMSprop", "gradient_descent"]
