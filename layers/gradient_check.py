@@ -118,9 +118,9 @@ def gradient_check(
 GRADIENT_THRESHOLD = 1e-7  # what a float64 gradient check must reach
 
 ERROR_MEASURE = (
-    "error = max |backprop - numerical| / max(|backprop| + |numerical|), both maxima over the whole array: "
-    "0 when they agree, ~1 when unrelated (divided entry by entry instead, an entry near 0, where both are "
-    "round-off, could show a large 'relative error' while the gradients agree)"
+    "error = max |backprop - numerical| / max(|backprop| + |numerical|), maxima over the whole array:\n"
+    "0 when they agree, ~1 when unrelated (a ratio taken entry by entry blows up on entries near 0, where\n"
+    "both gradients are round-off, although they agree)"
 )
 
 
@@ -128,9 +128,12 @@ ERROR_MEASURE = (
 class GradientReport:
     """How backprop's gradient of one parameter compares with centred differences.
 
-    error = max_i |a_i - n_i| / max_i (|a_i| + |n_i|): the largest disagreement measured against the
-    gradient's own scale, 0 for a perfect match and about 1 for unrelated arrays. ``remeasured`` counts
-    the entries differentiated again with a smaller step (see :func:`check_gradients`).
+    error = max_i |a_i - n_i| / max(max_i (|a_i| + |n_i|), floor): the largest disagreement against the
+    gradient's own scale, 0 for a perfect match and about 1 for unrelated arrays. ``floor`` is the
+    smallest scale the differences can resolve (their round-off divided by the threshold): a gradient
+    smaller than that (a bias that batch norm cancels, whose gradient is exactly 0) is compared
+    absolutely. ``remeasured`` counts entries differentiated again with a smaller step
+    (see :func:`check_gradients`).
     """
 
     name: str
@@ -139,6 +142,7 @@ class GradientReport:
     scale: float
     error: float
     threshold: float
+    floor: float = 0.0
     remeasured: int = 0
 
     @property
@@ -151,14 +155,20 @@ class GradientReport:
 
     def __str__(self) -> str:
         shape = "x".join(map(str, self.shape)) or "scalar"
-        again = f" ({self.remeasured} entries re-measured with a smaller step)" if self.remeasured else ""
+        notes = []
+        if self.scale < self.floor:
+            notes.append(f"gradient below the round-off floor {self.floor:.0e}: divided by the floor")
+        if self.remeasured:
+            entries = "entry" if self.remeasured == 1 else "entries"
+            notes.append(f"{self.remeasured} {entries} re-measured with a smaller step")
+        note = f" ({'; '.join(notes)})" if notes else ""
         return (f"{self.name} ({shape}): max |backprop - numerical| = {self.max_abs_diff:.2e}, "
                 f"max |backprop| + |numerical| = {self.scale:.2e}, error = {self.error:.2e} "
-                f"{'<' if self.ok else '>='} {self.threshold:.0e}: {self.verdict}{again}")
+                f"{'<' if self.ok else '>='} {self.threshold:.0e}: {self.verdict}{note}")
 
 
-def compare_gradients(name: str, analytic: np.ndarray, numeric: np.ndarray,
-                      threshold: float = GRADIENT_THRESHOLD, remeasured: int = 0) -> GradientReport:
+def compare_gradients(name: str, analytic: np.ndarray, numeric: np.ndarray, threshold: float = GRADIENT_THRESHOLD,
+                      floor: float = 0.0, remeasured: int = 0) -> GradientReport:
     """The :class:`GradientReport` of two arrays of the same shape (see its docstring for the measure)."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
@@ -166,10 +176,21 @@ def compare_gradients(name: str, analytic: np.ndarray, numeric: np.ndarray,
         raise ValueError(f"compare_gradients: {name}: shapes differ, backprop {a.shape} vs numerical {n.shape}")
     diff = float(np.abs(a - n).max()) if a.size else 0.0
     scale = float((np.abs(a) + np.abs(n)).max()) if a.size else 0.0
-    error = diff / scale if scale > 0 else 0.0
+    denominator = max(scale, floor)
+    error = diff / denominator if denominator > 0 else 0.0
     if not (np.isfinite(diff) and np.isfinite(scale)):
         error = float("nan")
-    return GradientReport(name, a.shape, diff, scale, error, threshold, remeasured)
+    return GradientReport(name, a.shape, diff, scale, error, threshold, floor, remeasured)
+
+
+def roundoff_floor(loss_value: float, h: float, dtype: np.dtype | type, threshold: float = GRADIENT_THRESHOLD) -> float:
+    """The smallest gradient scale a centred difference with step h resolves to ``threshold``.
+
+    Rounding the loss L costs ~eps |L| per evaluation, so a difference over h carries ~eps |L| / h
+    (times 10, for the stencil's weights and the rounding inside the loss); a gradient whose scale is
+    below that divided by ``threshold`` can only be compared absolutely.
+    """
+    return 10 * float(np.finfo(dtype).eps) * max(abs(float(loss_value)), 1.0) / h / threshold
 
 
 def check_gradients(
@@ -196,6 +217,7 @@ def check_gradients(
     def f(_: np.ndarray) -> float:
         return loss()
 
+    loss_value = loss()
     reports = []
     for name, p in params.items():
         step = _default_step(p) if h is None else h
@@ -204,14 +226,15 @@ def check_gradients(
         if analytic.shape != numeric.shape:
             raise ValueError(f"check_gradients: {name}: backprop gradient has shape {analytic.shape}, "
                              f"the parameter {numeric.shape}")
+        floor = roundoff_floor(loss_value, step, p.dtype, threshold)
         remeasured = 0
         for smaller in (step / 10, step / 100):
             scale = float((np.abs(analytic) + np.abs(numeric)).max()) if numeric.size else 0.0
-            flagged = np.argwhere(np.abs(analytic - numeric) >= threshold * scale)
-            if scale == 0.0 or len(flagged) == 0:
+            flagged = np.argwhere(np.abs(analytic - numeric) >= threshold * max(scale, floor))
+            if len(flagged) == 0:
                 break
             for idx in map(tuple, flagged):
                 numeric[idx] = _centred_difference(f, p, idx, smaller, order)
             remeasured = max(remeasured, len(flagged))
-        reports.append(compare_gradients(name, analytic, numeric, threshold, remeasured))
+        reports.append(compare_gradients(name, analytic, numeric, threshold, floor, remeasured))
     return reports
