@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from engine.batch_last import add_columns, fill_columns, padded_batch_last
+from engine.threads import single_blas_thread
+from engine.winograd import WinogradCache, prefer_winograd, winograd_backward, winograd_forward, winograd_supported
+from engine.winograd import Workspace as WinogradWorkspace
 from layers.base import Layer, LayerStateError, grad, param
 from layers.checks import gradient_like, positive_int
 from layers.convolution import check_filters, image_batch
@@ -67,9 +70,14 @@ class FastConvolution(Layer):
     kernel (copies and one product) whenever its im2col matrix fits there; otherwise by col2im. Setting
     ``needs_input_grad = False`` (for a network's first layer, whose input is data) skips dx and makes
     ``backward`` return None. Use each forward for at most one backward.
+
+    Stride-1 3x3 convolutions with enough channels are computed by Winograd's minimal filtering instead
+    (:mod:`engine.winograd`), where it was measured faster (:func:`engine.winograd.prefer_winograd`).
+    ``algorithm`` chooses: "auto" (that rule), "im2col" or "winograd" (where supported).
     """
 
     needs_input_grad: bool = True
+    algorithm: str = "auto"
 
     W = param("W")
     b = param("b")
@@ -86,6 +94,8 @@ class FastConvolution(Layer):
         self._col_buffer: np.ndarray | None = None  # memory of _col, kept while the shapes stay the same
         self._pad_buffer: np.ndarray | None = None
         self._dout_pad_buffer: np.ndarray | None = None
+        self._winograd: WinogradCache | None = None  # the last forward's, when it went through Winograd
+        self._winograd_workspace = WinogradWorkspace()
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, FN, OH, OW) for input of ``input_shape``; ValueError if the input does not fit the layer."""
@@ -100,6 +110,12 @@ class FastConvolution(Layer):
         W = self.params["W"]
         x = image_batch(x, W.shape[1], "FastConvolution")
         N, FN, out_h, out_w = self.output_shape(x.shape)
+        self._winograd = None
+        if self._uses_winograd(x.shape):
+            with single_blas_thread():  # many small products: waking BLAS threads for each costs more than it gains
+                out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace)
+            self.x_shape, self._col = x.shape, None
+            return out
         rows = W.shape[1] * W.shape[2] * W.shape[3]
         col = self._col_buffer
         if col is None or col.shape != (rows, N * out_h * out_w) or col.dtype != x.dtype:
@@ -115,11 +131,15 @@ class FastConvolution(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         self._require_forward(self.x_shape)
-        if self._col is None:
+        if self._col is None and self._winograd is None:
             raise LayerStateError("FastConvolution.backward() called twice after one forward(): the first call "
                                   "reused the im2col matrix's memory for the input gradient")
         W = self.params["W"]
         dout = gradient_like(dout, self.output_shape(self.x_shape), "FastConvolution")
+        if self._winograd is not None:
+            with single_blas_thread():
+                dx, self.grads["W"], self.grads["b"] = winograd_backward(dout, self._winograd, self.needs_input_grad)
+            return dx
         FN = W.shape[0]
         dout_t = dout.transpose(1, 2, 3, 0).reshape(FN, -1)  # a view when dout is batch-last in memory
         self.grads["b"] = dout_t.sum(axis=1)
@@ -132,6 +152,16 @@ class FastConvolution(Layer):
         if self._fits_transposed_convolution(dout.shape):
             return self._input_grad_by_convolution(dout, col)
         return self._input_grad_by_col2im(np.matmul(W.reshape(FN, -1).T, dout_t, out=col))
+
+    def _uses_winograd(self, x_shape: tuple[int, ...]) -> bool:
+        if self.algorithm == "im2col":
+            return False
+        if self.algorithm == "winograd":
+            return winograd_supported(x_shape, self.W.shape, self.stride, self.pad)
+        if self.algorithm != "auto":
+            raise ValueError(f"FastConvolution: algorithm must be 'auto', 'im2col' or 'winograd', "
+                             f"got {self.algorithm!r}")
+        return prefer_winograd(x_shape, self.W.shape, self.stride, self.pad)
 
     def _input_grad_by_col2im(self, dcol: np.ndarray) -> np.ndarray:
         """dx = col2im(dcol): FH*FW strided additions of the (C, OH, OW, N) blocks of dcol (any stride)."""

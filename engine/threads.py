@@ -217,7 +217,7 @@ def _pool(size: int) -> ThreadPoolExecutor:
 
 
 @contextmanager
-def _single_blas() -> Iterator[None]:
+def single_blas_thread() -> Iterator[None]:
     """BLAS at one thread while any caller's workers run (counted, so that overlapping callers in
     different threads restore the original count only when the last one leaves)."""
     with _state.lock:
@@ -249,7 +249,7 @@ def run_parallel(tasks: Iterable[Callable[[], R]]) -> list[R]:
     workers = min(get_num_threads(), len(tasks))
     if workers <= 1 or getattr(_worker, "inside", False):
         return [task() for task in tasks]
-    with _single_blas():
+    with single_blas_thread():
         futures: list[Future[R]] = [_pool(get_num_threads()).submit(task) for task in tasks]
         _, pending = wait(futures, return_when=FIRST_EXCEPTION)
         if pending:

@@ -8,8 +8,15 @@ from layers.batch_normalization import BatchNormalization
 from layers.convolution import Convolution
 from layers.dropout import Dropout
 from layers.elementwise import AddConstant, Exp, Log, Max, Negate, Reciprocal, Scale
-from layers.functions import cross_entropy_error, log_softmax, sigmoid, softmax, sum_to
-from layers.gradient_check import gradient_check, numerical_gradient
+from layers.functions import cross_entropy_error, log_softmax, relu, sigmoid, softmax, step_function, sum_to
+from layers.gradient_check import (
+    GradientReport,
+    check_gradients,
+    compare_gradients,
+    gradient_check,
+    numerical_diff,
+    numerical_gradient,
+)
 from layers.im2col import col2im, im2col
 from layers.pooling import Pooling
 from layers.power import Pow
@@ -45,14 +52,20 @@ __all__ = [
     "Tanh",
     "col2im",
     "cross_entropy_error",
+    "check_gradients",
+    "compare_gradients",
     "freeze",
     "grad",
     "gradient_check",
+    "GradientReport",
     "im2col",
     "log_softmax",
+    "numerical_diff",
     "numerical_gradient",
     "param",
+    "relu",
     "sigmoid",
     "softmax",
+    "step_function",
     "sum_to",
 ]

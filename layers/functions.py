@@ -65,3 +65,16 @@ def sum_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return x
     summed = x.sum(axis=axes, keepdims=True)
     return summed.reshape(shape) if lead else summed
+
+
+def step_function(x: np.ndarray | float) -> np.ndarray:
+    """The perceptron's activation (chapter 3.2.2): h(x) = 1 for x > 0, else 0, as integers.
+
+    Its derivative is 0 wherever it is defined, which is why networks use sigmoid or ReLU instead.
+    """
+    return (np.asarray(x) > 0).astype(np.int64)
+
+
+def relu(x: np.ndarray | float) -> np.ndarray:
+    """max(0, x) elementwise (chapter 3.2.7); the layer with a backward is :class:`layers.ReLU`."""
+    return np.maximum(0, np.asarray(x))

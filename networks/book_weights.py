@@ -1,7 +1,8 @@
-"""The book's pretrained ConvNet weights: a safe reader for its pickles and the conversion to our networks.
+"""The book's pretrained weights: a safe reader for its pickles and the conversion to our networks.
 
-The book publishes ``simple_convnet_params.pkl`` and ``deep_convnet_params.pkl``: pickled dicts of
-float64 arrays keyed ``W1``, ``b1``, ... A pickle can run arbitrary code while it is read, so
+The book publishes ``ch03/sample_weight.pkl`` (the chapter-3 784-50-100-10 sigmoid network, float32),
+``simple_convnet_params.pkl`` / ``ch07/params.pkl`` and ``deep_convnet_params.pkl``: pickled dicts of
+arrays keyed ``W1``, ``b1``, ... A pickle can run arbitrary code while it is read, so
 :class:`ArrayUnpickler` resolves only what a dict of NumPy arrays needs and refuses anything else.
 
 DeepConvNet's dropout. The book trains with dropout that scales nothing while training and multiplies
@@ -11,8 +12,8 @@ with h the output of the ReLU after W7:
     scores = 0.5 * ((0.5 * h) W8 + b8) = h (0.25 W8) + 0.5 b8.
 
 Our Dropout is inverted (scaled while training, identity at test time), so the same scores come from
-W8' = 0.25 W8 and b8' = 0.5 b8, all other parameters unchanged. SimpleConvNet has no dropout and
-its parameters are copied as they are.
+W8' = 0.25 W8 and b8' = 0.5 b8, all other parameters unchanged. SimpleConvNet and the chapter-3
+network have no dropout and their parameters are copied as they are.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ import numpy as np
 
 from networks.base import Network
 from networks.deep_convnet import DeepConvNet
+from networks.sample_network import SampleNetwork
 from networks.simple_convnet import SimpleConvNet
 
-BOOK_NETWORKS: dict[str, type[Network]] = {"simple": SimpleConvNet, "deep": DeepConvNet}
+BOOK_NETWORKS: dict[str, type[Network]] = {"sample": SampleNetwork, "simple": SimpleConvNet, "deep": DeepConvNet}
 BOOK_DROPOUT_KEEP = 0.5  # 1 - dropout_ratio of the book's DeepConvNet
 
 # How the book's test-time dropout scaling folds into our parameters (see the module docstring).
 BOOK_FOLDED_SCALES: dict[str, dict[str, float]] = {
+    "sample": {},
     "simple": {},
     "deep": {"W8": BOOK_DROPOUT_KEEP * BOOK_DROPOUT_KEEP, "b8": BOOK_DROPOUT_KEEP},
 }
@@ -116,7 +119,7 @@ def load_book_params(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def convert_book_params(book_params: Mapping[str, np.ndarray], network: str,
                         dtype: np.dtype | type = np.float32) -> dict[str, np.ndarray]:
-    """The book's parameters of ``network`` ("simple" or "deep") as our networks' parameters, in ``dtype``.
+    """The book's parameters of ``network`` ("sample", "simple" or "deep") as our networks' parameters, in ``dtype``.
 
     Checks every key and shape against the book's architecture; folds DeepConvNet's test-time dropout
     scaling into W8 and b8 (computed in float64, then cast).
@@ -140,10 +143,11 @@ def convert_book_params(book_params: Mapping[str, np.ndarray], network: str,
 
 def load_book_network(path: str | os.PathLike, network: str, dtype: np.dtype | type = np.float32,
                       fast: bool = True) -> Network:
-    """A SimpleConvNet or DeepConvNet (book architecture) holding the converted weights read from ``path``;
-    ``fast=False`` builds it from the book's layers."""
+    """A SampleNetwork, SimpleConvNet or DeepConvNet (book architecture) with the converted weights from ``path``;
+    ``fast=False`` builds a ConvNet from the book's layers instead of the engine's."""
     params = convert_book_params(load_book_params(path), network, dtype)
-    net = BOOK_NETWORKS[network](seed=0, dtype=dtype, fast=fast)
+    build = BOOK_NETWORKS[network]
+    net = build(seed=0, dtype=dtype) if network == "sample" else build(seed=0, dtype=dtype, fast=fast)
     for key, value in params.items():
         net.params[key][...] = value
     return net

@@ -1,10 +1,12 @@
-"""Convert the book's pretrained ConvNet pickle (simple_convnet_params.pkl / deep_convnet_params.pkl) to .npz.
+"""Convert the book's pretrained pickle (sample_weight.pkl, simple_convnet_params.pkl or ch07/params.pkl,
+deep_convnet_params.pkl) to .npz.
 
     python -m scripts.convert_book_weights --network deep --trust-pickle deep_convnet_params.pkl deep.npz
+    python -m scripts.convert_book_weights --network sample --trust-pickle ch03/sample_weight.pkl sample.npz
 
 The pickle is read with an unpickler that accepts NumPy arrays alone; DeepConvNet's test-time dropout
 scaling is folded into W8 and b8 (see networks/book_weights.py). Load the result with
-``DeepConvNet().load_params("deep.npz")``.
+``DeepConvNet().load_params("deep.npz")``, or run ``python -m scripts.neuralnet_mnist --weights sample.npz``.
 """
 
 import pickle
@@ -26,7 +28,8 @@ WARNING = ("warning: a pickle can run code while it is read. This script reads i
 def main(argv: list[str] | None = None) -> int:
     parser = script_parser(__doc__, __file__)
     parser.add_argument("--network", required=True, choices=sorted(BOOK_NETWORKS),
-                        help="the book's SimpleConvNet (chapter 7) or DeepConvNet (chapter 8)")
+                        help="the book's chapter-3 sample network (sample_weight.pkl), SimpleConvNet (chapter 7) "
+                        "or DeepConvNet (chapter 8)")
     parser.add_argument("--trust-pickle", action="store_true",
                         help="confirm that INPUT comes from a source you trust (required to read it)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"],

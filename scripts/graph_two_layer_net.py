@@ -17,19 +17,20 @@ if __package__ in (None, ""):  # run as `python scripts/graph_two_layer_net.py`:
 
 import numpy as np
 
+from cli import add_out_option, script_parser
 from datasets import BUILTIN, DATASET_NAMES, DatasetUnavailableError, load_dataset
 from graphs import Graph, draw_graph, format_grad, format_shape, format_value, network_graph, save_figure
 from networks import TwoLayerNet
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = script_parser(__doc__, __file__)
     parser.add_argument("--dataset", default=BUILTIN, choices=DATASET_NAMES,
                         help="where the mini-batch comes from (default builtin, the built-in digits)")
     parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
     parser.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output directory (default results/)")
+    add_out_option(parser)
     parser.add_argument("--quick", action="store_true",
                         help="random numbers in place of images (784 inputs, 10 classes): no data set is read")
     args = parser.parse_args(argv)

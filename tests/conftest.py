@@ -52,3 +52,26 @@ def book_weights_dir() -> Path:
         ("simple_convnet_params.pkl", "deep_convnet_params.pkl"),
         ENV_BOOK_WEIGHTS_DIR,
     )
+
+
+BOOK_CODE_ENV = "ZEROPROP_BOOK_CODE"
+BOOK_CODE_FILES = ("ch03/sample_weight.pkl", "ch07/params.pkl", "ch08/deep_convnet_params.pkl")
+
+
+@pytest.fixture(scope="session")
+def book_code_dir() -> Path:
+    """A checkout of the book's code repository as it is today ($ZEROPROP_BOOK_CODE), for the chapter-3
+    sample weights and the retrained ch07/params.pkl and ch08/deep_convnet_params.pkl; skips when unset.
+
+    Nothing from it is part of this project: point the variable at your own clone to run these tests.
+    """
+    root = os.environ.get(BOOK_CODE_ENV)
+    if not root:
+        pytest.skip(f"${BOOK_CODE_ENV} is not set (a checkout of oreilly-japan/deep-learning-from-scratch)")
+    path = Path(root)
+    missing = [name for name in BOOK_CODE_FILES if not (path / name).is_file()]
+    not_pickles = [name for name in BOOK_CODE_FILES if name not in missing
+                   and (path / name).read_bytes()[:1] != b"\x80"]  # a Git LFS pointer is text
+    if missing or not_pickles:
+        pytest.fail(f"${BOOK_CODE_ENV}={root}: missing {missing}, not pickles (Git LFS pointers?) {not_pickles}")
+    return path

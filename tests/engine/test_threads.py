@@ -115,13 +115,18 @@ def test_thread_count_parses_command_line_text():
             threads.thread_count(bad)
 
 
-def test_script_refuses_a_bad_threads_option(capsys):
+def test_script_refuses_a_bad_threads_option(capsys, tmp_path):
+    from cli import script_parser
     from scripts.train_neuralnet import parse_args
 
-    assert parse_args(["--threads", "2"]).threads == 2
-    assert parse_args([]).threads is None
-    with pytest.raises(SystemExit):
-        parse_args(["--threads", "0"])
+    def parse(argv):
+        return parse_args(script_parser(None, "train_neuralnet.py"), [*argv, "--out", str(tmp_path)])
+
+    assert parse(["--threads", "2"]).threads == 2
+    assert parse([]).threads is None
+    with pytest.raises(SystemExit) as stop:
+        parse(["--threads", "0"])
+    assert stop.value.code == 2
     assert "--threads" in capsys.readouterr().err
 
 

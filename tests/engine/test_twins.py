@@ -160,3 +160,44 @@ def test_book_and_fast_networks_compute_the_same_function_and_gradients(cls):
     for key in grads_book:
         assert_close(grads_fast[key], grads_book[key], np.float64, key)
     np.testing.assert_array_equal(fast.predict_labels(x), book.predict_labels(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("x_shape", "fn", "pad"), [
+    ((2, 3, 6, 6), 4, 1), ((1, 2, 7, 9), 3, 0), ((3, 4, 5, 5), 2, 2), ((2, 16, 8, 8), 5, 1), ((1, 1, 3, 3), 2, 0),
+])
+def test_winograd_convolution_agrees_with_the_book_layer(x_shape, fn, pad, dtype):
+    """FastConvolution through Winograd F(4x4, 3x3) (stride 1, 3x3), forced whatever the chooser says.
+    float64 within 1e-10 of the largest value: the transforms' 1/24 and 8 are not exact in binary, so
+    Winograd differs from im2col by more rounding than two orderings of one sum. float32 within 2e-5
+    (measured worst 6e-6 on DeepConvNet's shapes, engine/winograd.py)."""
+    rng = np.random.default_rng(sum(x_shape) + fn + pad)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    W, b = rng.standard_normal((fn, x_shape[1], 3, 3)).astype(dtype), rng.standard_normal(fn).astype(dtype)
+    book, fast = Convolution(W, b, 1, pad), FastConvolution(W, b, 1, pad)
+    fast.algorithm = "winograd"
+    tolerance = 1e-10 if dtype == np.float64 else FLOAT32_TOLERANCE
+    for name, given in layouts(x):
+        before = given.copy()
+        out_book, out_fast = book.forward(given), fast.forward(given)
+        assert fast._winograd is not None, "the Winograd path should have been taken"
+        dout = rng.standard_normal(out_book.shape).astype(dtype)
+        dx_book, dx_fast = book.backward(dout), fast.backward(dout)
+        for what, ours, theirs in (("out", out_fast, out_book), ("dx", dx_fast, dx_book),
+                                   ("dW", fast.dW, book.dW), ("db", fast.db, book.db)):
+            scale = max(1.0, float(np.max(np.abs(theirs))))
+            assert np.max(np.abs(ours - theirs)) <= tolerance * scale, (what, name)
+        np.testing.assert_array_equal(given, before)
+
+
+def test_the_chooser_sends_deep_convnets_wide_layers_to_winograd_and_the_first_to_im2col():
+    net = DeepConvNet(seed=0)
+    x = np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32)
+    net.predict(x)
+    used = {name: layer._winograd is not None for name, layer in net.layers.items() if name.startswith("Conv")}
+    assert used == {"Conv1": False, "Conv2": True, "Conv3": True, "Conv4": True, "Conv5": True, "Conv6": True}
+    for layer in net.layers.values():
+        if isinstance(layer, FastConvolution):
+            layer.algorithm = "im2col"
+    net.predict(x)
+    assert not any(layer._winograd is not None for layer in net.layers.values() if isinstance(layer, FastConvolution))

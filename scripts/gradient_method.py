@@ -1,0 +1,72 @@
+"""Chapter 4.4.1: gradient descent x <- x - lr * grad f(x) on f(x0, x1) = x0^2 + x1^2 from (-3, 4).
+
+With lr 0.1 and 100 steps it reaches the minimum (0, 0) to about 1e-10 (each step multiplies x by
+1 - 2 lr = 0.8). Also runs the book's two warnings: lr 10 diverges, lr 1e-10 barely moves. The gradient
+is taken by centred differences (numerical_gradient), as the book does; the figure draws the path.
+"""
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/gradient_method.py`: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from cli import add_out_option, finite_float, nonnegative_int, positive_float, script_parser
+from layers import numerical_gradient
+from optimizers import gradient_descent
+from training.plots import save_figure
+
+
+def function_2(x: np.ndarray) -> float:
+    """The book's f(x) = x0^2 + x1^2."""
+    return float(np.sum(x**2))
+
+
+def numerical_grad(x: np.ndarray) -> np.ndarray:
+    return numerical_gradient(function_2, x)
+
+
+def path_figure(history: np.ndarray, final: np.ndarray, lr: float):
+    """The points visited (blue) and the axes through the minimum (dashed)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([-5, 5], [0, 0], "--b", linewidth=0.8)
+    ax.plot([0, 0], [-5, 5], "--b", linewidth=0.8)
+    points = np.vstack([history, final[np.newaxis]])
+    ax.plot(points[:, 0], points[:, 1], "o", markersize=4)
+    ax.set_xlim(-3.5, 3.5)
+    ax.set_ylim(-4.5, 4.5)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    ax.set_title(f"gradient descent on x0² + x1², lr {lr:g}, {len(history)} steps")
+    return fig
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = script_parser(__doc__, __file__)
+    add_out_option(parser)
+    parser.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument("--steps", type=nonnegative_int, default=100, help="number of steps (default 100)")
+    parser.add_argument("--init", type=finite_float, nargs=2, default=[-3.0, 4.0], metavar=("X0", "X1"),
+                        help="starting point (default -3 4)")
+    args = parser.parse_args(argv)
+
+    init = np.array(args.init)
+    final, history = gradient_descent(numerical_grad, init, lr=args.lr, step_num=args.steps)
+    print(f"from {init.tolist()}, lr {args.lr:g}, {args.steps} steps: x = {np.array2string(final, precision=4)}, "
+          f"f(x) = {function_2(final):.3g}")
+    others = {}
+    for lr in (10.0, 1e-10):  # the book's: too large diverges, too small hardly moves
+        others[lr], _ = gradient_descent(numerical_grad, init, lr=lr, step_num=100)
+        print(f"from {init.tolist()}, lr {lr:g}, 100 steps: x = {np.array2string(others[lr], precision=8)}")
+    figure = save_figure(path_figure(history, final, args.lr), args.out / "gradient_method" / "gradient_method.png")
+    print(f"figure: {figure}")
+    return {"final": final, "history": history, "others": others, "figures": [figure]}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The chapter 3-4 scripts: printed numbers against values worked out independently (the book's), figures
+written under --out/<script>/, --help from both ways of running, and bad arguments refused with status 2."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from networks import SampleNetwork
+from scripts import (
+    activation_functions,
+    gradient_1d,
+    gradient_2d,
+    gradient_method,
+    gradient_simplenet,
+    neuralnet_mnist,
+    train_neuralnet_numerical,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NEW_SCRIPTS = ["activation_functions", "neuralnet_mnist", "gradient_1d", "gradient_2d", "gradient_method",
+               "gradient_simplenet", "train_neuralnet_numerical", "batch_norm_gradient_check", "apply_filter",
+               "gradient_check_convnet"]
+
+
+def numbers(text: str) -> list[float]:
+    return [float(s) for s in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", text)]
+
+
+def check_figures(result: dict, tmp_path: Path, name: str, out: str) -> None:
+    assert result["figures"]
+    for figure in result["figures"]:
+        figure = Path(figure)
+        assert figure.parent == tmp_path / name and figure.suffix == ".png" and figure.stat().st_size > 0
+        assert str(figure) in out  # the path is printed
+
+
+@pytest.mark.parametrize("name", NEW_SCRIPTS)
+def test_help_runs_as_module_and_as_file(name):
+    for command in (["-m", f"scripts.{name}"], [f"scripts/{name}.py"]):
+        result = subprocess.run([sys.executable, *command, "--help"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "usage:" in result.stdout
+
+
+@pytest.mark.parametrize(("main", "argv"), [
+    (gradient_method.main, ["--lr", "-1"]),
+    (gradient_method.main, ["--lr", "nan"]),
+    (gradient_method.main, ["--steps", "ten"]),
+    (gradient_1d.main, ["--at", "inf"]),
+    (gradient_2d.main, ["--grid-step", "0"]),
+    (train_neuralnet_numerical.main, ["--batch-size", "0"]),
+    (neuralnet_mnist.main, ["--batch-size", "-5"]),
+])
+def test_bad_arguments_exit_with_status_2(main, argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "expected" in capsys.readouterr().err
+
+
+def test_activation_functions(tmp_path, capsys):
+    result = activation_functions.main(["--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    check_figures(result, tmp_path, "activation_functions", out)
+    np.testing.assert_array_equal(result["values"]["step function"], [0, 1, 1])
+    sig = [1 / (1 + math.exp(1)), 1 / (1 + math.exp(-1)), 1 / (1 + math.exp(-2))]
+    np.testing.assert_allclose(result["values"]["sigmoid"], sig, rtol=1e-12)
+    np.testing.assert_array_equal(result["values"]["ReLU"], [0.0, 1.0, 2.0])
+    assert "0.26894142 0.73105858 0.88079708" in out  # the book's printout
+
+
+def test_gradient_1d_slopes_are_the_derivative(tmp_path, capsys):
+    result = gradient_1d.main(["--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    check_figures(result, tmp_path, "gradient_1d", out)
+    slopes = [float(m) for m in re.findall(r"numerical_diff\(f, \d+\) = (\S+)", out)]
+    assert slopes == pytest.approx([0.2, 0.3], abs=1e-9)  # d/dx (0.01 x^2 + 0.1 x) = 0.02 x + 0.1
+
+
+def test_gradient_2d_gradients_are_twice_the_point(tmp_path, capsys):
+    result = gradient_2d.main(["--out", str(tmp_path), "--grid-step", "0.5"])
+    out = capsys.readouterr().out
+    check_figures(result, tmp_path, "gradient_2d", out)
+    printed = [numbers(line.split("=")[1]) for line in out.splitlines() if line.startswith("numerical_gradient")]
+    expected = [[6, 8], [0, 4], [6, 0]]  # grad (x0^2 + x1^2) = (2 x0, 2 x1) at (3, 4), (0, 2), (3, 0)
+    assert printed == [pytest.approx(g, abs=1e-6) for g in expected]
+    np.testing.assert_allclose(result["grid_gradients"], 2 * result["grid"], atol=1e-6)
+
+
+def test_gradient_method_reaches_the_minimum(tmp_path, capsys):
+    result = gradient_method.main(["--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    check_figures(result, tmp_path, "gradient_method", out)
+    # x <- x - 0.1 * 2x = 0.8 x: after 100 steps (-3, 4) * 0.8^100 = (-6.11e-10, 8.15e-10)
+    expected = np.array([-3.0, 4.0]) * 0.8**100
+    np.testing.assert_allclose(result["final"], expected, rtol=1e-4)
+    assert np.abs(result["final"]).max() < 1e-9
+    first = out.splitlines()[0]
+    assert numbers(first.split("x = ")[1])[:2] == pytest.approx(expected, rel=1e-3)
+    assert np.abs(result["others"][10.0]).max() > 1e10  # lr 10 diverges
+    np.testing.assert_allclose(result["others"][1e-10], np.array([-3.0, 4.0]) * (1 - 2e-10) ** 100, rtol=1e-9)
+    assert result["history"].shape == (100, 2)
+
+
+def test_gradient_simplenet_prints_the_books_numbers(capsys):
+    gradient_simplenet.main([])
+    out = capsys.readouterr().out
+    loss = float(re.search(r"loss = (\S+)", out).group(1))
+    assert loss == pytest.approx(0.92806853663411326, abs=1e-8)  # the book's net.loss(x, t)
+    block = out.split("dL/dW (numerical) =")[1].split("dL/dW (backprop)")[0]
+    book_dw = [0.21924763, 0.14356247, -0.36281009, 0.32887144, 0.2153437, -0.54421514]
+    assert numbers(block) == pytest.approx(book_dw, abs=1e-8)
+
+
+def test_gradient_simplenet_with_a_random_w(capsys):
+    result = gradient_simplenet.main(["--seed", "4"])
+    x, t, W = np.array([0.6, 0.9]), np.array([0.0, 0.0, 1.0]), result["W"]
+    z = x @ W
+    np.testing.assert_allclose(result["numerical"], np.outer(x, np.exp(z) / np.exp(z).sum() - t), atol=1e-8)
+
+
+def test_train_neuralnet_numerical_matches_backprop(tmp_path, capsys):
+    result = train_neuralnet_numerical.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    check_figures(result, tmp_path, "train_neuralnet_numerical", out)
+    assert len(result["losses"]["numerical"]) == len(result["losses"]["backprop"]) == 5
+    assert result["gap"] < 1e-6  # same steps up to the two-point differences' error
+    assert result["losses"]["numerical"][0] == pytest.approx(result["losses"]["backprop"][0], abs=1e-12)
+    assert all(np.isfinite(result["losses"]["numerical"]))
+    assert "time per gradient" in out
+
+
+def test_neuralnet_mnist_without_weights_says_how_to_convert(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        neuralnet_mnist.main([])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "convert_book_weights --network sample" in err and "sample_weight.pkl" in err
+
+
+def test_neuralnet_mnist_names_a_missing_test_set(tmp_path, capsys):
+    weights = SampleNetwork(seed=0).save_params(tmp_path / "w.npz")
+    with pytest.raises(SystemExit) as exit_info:
+        neuralnet_mnist.main(["--weights", str(weights), "--mnist-test-dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "t10k-images-idx3-ubyte.gz" in capsys.readouterr().err
+
+
+def test_neuralnet_mnist_accuracy_against_numpy(tmp_path, mnist_dir, capsys):
+    from datasets import load_mnist_split
+
+    net = SampleNetwork(seed=3)
+    weights = net.save_params(tmp_path / "w.npz")
+    neuralnet_mnist.main(["--weights", str(weights), "--mnist-test-dir", str(mnist_dir)])
+    printed = float(re.search(r"Accuracy: (0\.\d{4})$", capsys.readouterr().out, re.M).group(1))
+    x, t = load_mnist_split("test", mnist_dir)
+    p = {k: v.astype(np.float64) for k, v in net.params.items()}
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    scores = sig(sig(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]) @ p["W3"] + p["b3"]
+    assert printed == pytest.approx(np.mean(scores.argmax(axis=1) == t), abs=1.5e-4)
+
+
+def test_neuralnet_mnist_with_the_books_sample_weights(tmp_path, mnist_dir, book_code_dir, capsys):
+    from scripts import convert_book_weights
+
+    target = tmp_path / "sample.npz"
+    assert convert_book_weights.main(["--network", "sample", "--trust-pickle",
+                                      str(book_code_dir / "ch03" / "sample_weight.pkl"), str(target)]) == 0
+    neuralnet_mnist.main(["--weights", str(target), "--mnist-test-dir", str(mnist_dir)])
+    assert "Accuracy: 0.9352" in capsys.readouterr().out  # the book's figure (3.6.2)

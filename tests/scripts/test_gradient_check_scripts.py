@@ -1,0 +1,105 @@
+"""The gradient-check scripts (chapters 5, 6, 7) and apply_filter: per-parameter verdicts, errors under 1e-7
+in float64, a FAIL when a gradient is wrong, and the convolution against a hand-written correlation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from layers import compare_gradients
+from scripts import apply_filter, batch_norm_gradient_check, gradient_check, gradient_check_convnet
+
+LINE = re.compile(r"^(\w+) \([\dx]+\): .* error = (\S+) (<|>=) 1e-07: (OK|FAIL)", re.M)
+
+
+def verdicts(out: str) -> dict[str, tuple[float, str]]:
+    return {name: (float(error), verdict) for name, error, _, verdict in LINE.findall(out)}
+
+
+def test_gradient_check_reports_ok_for_every_parameter_of_two_layer_net(capsys):
+    """The book's setting (seed 0, 784-50-10, 3 samples): one hidden unit's input lies within 2h of 0, so
+    the fourth-order stencil crossed its ReLU kink and a per-entry ratio read 0.786 for W1."""
+    result = gradient_check.main(["--dataset", "builtin"])
+    out = capsys.readouterr().out
+    found = verdicts(out)
+    assert list(found) == ["W1", "b1", "W2", "b2"]
+    for name, (error, verdict) in found.items():
+        assert verdict == "OK" and error < 1e-7, (name, error)
+    assert "max |backprop - numerical| / max(|backprop| + |numerical|)" in out
+    assert "verdict: OK" in out and result["ok"]
+
+
+def test_a_failing_parameter_is_named_in_the_verdict(capsys):
+    good = compare_gradients("W1", np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    bad = compare_gradients("b1", np.array([1.0, 2.0]), np.array([1.0, 2.01]))
+    gradient_check.print_reports([good, bad], "two arrays")
+    out = capsys.readouterr().out
+    assert verdicts(out)["W1"][1] == "OK" and verdicts(out)["b1"][1] == "FAIL"
+    assert "verdict: FAIL for b1" in out
+
+
+def test_gradient_check_fails_a_broken_backprop(monkeypatch, capsys):
+    from networks import TwoLayerNet
+
+    original = TwoLayerNet.gradient
+
+    def broken(self, x, t):
+        grads = dict(original(self, x, t))
+        grads["W2"] = grads["W2"] * 1.001
+        return grads
+
+    monkeypatch.setattr(TwoLayerNet, "gradient", broken)
+    result = gradient_check.main(["--dataset", "builtin", "--hidden", "4", "--samples", "2"])
+    found = verdicts(capsys.readouterr().out)
+    assert found["W2"][1] == "FAIL" and found["W1"][1] == "OK"
+    assert not result["ok"]
+
+
+def test_batch_norm_gradient_check(capsys):
+    result = batch_norm_gradient_check.main(["--dataset", "builtin", "--hidden", "8", "6"])
+    out = capsys.readouterr().out
+    found = verdicts(out)
+    assert list(found) == ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
+    assert all(verdict == "OK" and error < 1e-7 for error, verdict in found.values()), found
+    # b1, b2 feed batch norm: their gradient is 0 and is compared against the round-off floor
+    assert result["reports"]["b1"].scale < 1e-9 and "round-off floor" in out
+    assert result["ok"]
+
+
+def test_gradient_check_convnet(capsys):
+    result = gradient_check_convnet.main([])
+    found = verdicts(capsys.readouterr().out)
+    assert list(found) == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert all(verdict == "OK" and error < 1e-7 for error, verdict in found.values()), found
+    assert result["ok"]
+
+
+def correlate_same(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Cross-correlation with zero padding, written out: out[i, j] = sum_uv pad(image)[i + u, j + v] k[u, v]."""
+    k = kernel.shape[0]
+    padded = np.pad(image, k // 2)
+    out = np.zeros_like(image)
+    for i in range(image.shape[0]):
+        for j in range(image.shape[1]):
+            out[i, j] = np.sum(padded[i:i + k, j:j + k] * kernel)
+    return out
+
+
+def test_apply_filter_outputs_are_the_correlations(tmp_path, capsys):
+    result = apply_filter.main(["--dataset", "builtin", "--index", "3", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    (figure,) = result["figures"]
+    assert Path(figure).parent == tmp_path / "apply_filter" and Path(figure).is_file() and str(figure) in out
+    for kernel, output in zip(result["filters"].values(), result["outputs"], strict=True):
+        np.testing.assert_allclose(output, correlate_same(result["image"], kernel), atol=1e-12)
+    vertical = result["outputs"][0]
+    assert vertical.max() > 1 and vertical.min() < -1  # a stroke has a rising and a falling edge
+
+
+def test_apply_filter_refuses_an_index_out_of_range(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        apply_filter.main(["--dataset", "builtin", "--index", "100000000"])
+    assert exit_info.value.code == 2 and "--index" in capsys.readouterr().err
