@@ -52,6 +52,16 @@ def product_over_chunks(a: np.ndarray, b: np.ndarray, chunk: int) -> np.ndarray:
     return total.T
 
 
+BATCH_PER_PART = 16  # images per part of a Winograd convolution's batch, at least
+
+
+def batch_parts(N: int) -> int:
+    """How many parts a Winograd convolution splits a batch of N images into, for the engine's worker
+    threads: two from 32 images on. A function of the shape alone, never of the thread setting, so the
+    sums over parts (dW, db) come out the same however many threads run them."""
+    return 2 if N >= 2 * BATCH_PER_PART else 1
+
+
 class FastConvolution(Layer):
     """The book's Convolution, computed faster; same constructor, ``params``, ``grads`` and results.
 
@@ -113,7 +123,8 @@ class FastConvolution(Layer):
         self._winograd = None
         if self._uses_winograd(x.shape):
             with single_blas_thread():  # many small products: waking BLAS threads for each costs more than it gains
-                out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace)
+                out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace,
+                                                       workers=batch_parts(x.shape[0]))
             self.x_shape, self._col = x.shape, None
             return out
         rows = W.shape[1] * W.shape[2] * W.shape[3]

@@ -33,19 +33,18 @@ rounding), against ~2e-7 for im2col.
 
 Threads: the products are small and many, so a multi-threaded BLAS spends more waking its threads
 than it gains (on a busy machine many times more); call these functions with BLAS on one thread
-(threadpoolctl) and, to use more cores, split the batch between ``workers`` threads instead.
+(:func:`engine.threads.single_blas_thread`) and, to use more cores, split the batch into ``workers``
+parts, which run on the engine's worker threads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 
-T = TypeVar("T")
+from engine.threads import run_parallel
 
 TILE = 6  # input tile side
 STEP = 4  # output block side = stride between tiles
@@ -125,7 +124,7 @@ def prefer_winograd(x_shape: tuple[int, ...], W_shape: tuple[int, ...], stride: 
 
 @dataclass(eq=False)
 class Workspace:
-    """Arrays a convolution reuses from call to call (never arrays handed to a caller), and its worker threads.
+    """Arrays a convolution reuses from call to call (never arrays handed to a caller).
 
     Pass the same Workspace to successive ``winograd_forward`` calls of one layer; each forward
     takes it over, so only the cache of its latest forward may still be used for a backward.
@@ -134,8 +133,6 @@ class Workspace:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     generation: int = 0
     _padded_for: tuple[object, ...] | None = field(default=None, repr=False)
-    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
-    _pool_size: int = field(default=0, repr=False)
 
     def get(self, name: str, size: int, dtype: np.dtype) -> np.ndarray:
         """A flat scratch array of ``size`` elements of ``dtype`` kept under ``name``; contents undefined."""
@@ -152,20 +149,6 @@ class Workspace:
             self.arrays["xpad"] = np.zeros(shape, dtype)
             self._padded_for = key
         return self.arrays["xpad"]
-
-    def run(self, tasks: list[Callable[[], T]]) -> list[T]:
-        """The tasks' results; all but the first run on worker threads meanwhile (NumPy releases the GIL
-        in its products and copies)."""
-        if len(tasks) == 1:
-            return [tasks[0]()]
-        if self._pool is None or self._pool_size < len(tasks) - 1:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
-            self._pool_size = len(tasks) - 1
-            self._pool = ThreadPoolExecutor(max_workers=self._pool_size, thread_name_prefix="winograd")
-        futures = [self._pool.submit(task) for task in tasks[1:]]
-        first = tasks[0]()
-        return [first] + [f.result() for f in futures]
 
 
 @dataclass(eq=False)
@@ -251,8 +234,10 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     x (N, C, H, W) in any memory layout, W (FN, C, 3, 3), b (FN,). Returns out (N, FN, OH, OW),
     OH = H + 2*pad - 2, as a view of a fresh contiguous (FN, OH, OW, N) array, and the cache for
     :func:`winograd_backward`. ``workspace`` lends reusable scratch memory (see :class:`Workspace`).
-    ``workers`` > 1 splits the batch between that many threads (forward and backward); each makes
-    its own small BLAS calls, so give BLAS one thread meanwhile (threadpoolctl) or they compete.
+    ``workers`` > 1 splits the batch into that many parts (forward and backward), which run on the
+    engine's worker threads (:func:`engine.threads.run_parallel`, BLAS at one thread meanwhile). dW and
+    db are sums over the parts, so choose the count from the shapes, never from the thread setting, and
+    results stay the same for any number of threads.
     """
     _check(x, W, b, pad)
     x, W, b = np.asarray(x), np.asarray(W), np.asarray(b)
@@ -304,7 +289,7 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
         buffers.append((ws.get(f"D{i}", TILE * TILE * C * most, dtype),
                         ws.get(f"M{i}", TILE * TILE * FN * most, dtype),
                         ws.get(f"Y{i}", STEP * STEP * FN * most, dtype)))
-    ws.run([lambda i=i, p=p: part(i, *p) for i, p in enumerate(parts)])
+    run_parallel([lambda i=i, p=p: part(i, *p) for i, p in enumerate(parts)])
     cache = WinogradCache((N, C, H, Wd), (FN, C, 3, 3), int(pad), (TH, TW), (OH, OW), parts, U, V_all, ws,
                           ws.generation)
     return out.transpose(3, 0, 1, 2), cache
@@ -377,7 +362,7 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
                         ws.get(f"M{i}", TILE * TILE * FN * most, dtype),
                         ws.get(f"D{i}", TILE * TILE * C * most, dtype) if needs_input_grad else None,
                         ws.get(f"E{i}", TILE * TILE * C * most, dtype) if needs_input_grad else None))
-    results = ws.run([lambda i=i, p=p: part(i, *p) for i, p in enumerate(cache.parts)])
+    results = run_parallel([lambda i=i, p=p: part(i, *p) for i, p in enumerate(cache.parts)])
     dU, db = results[0]
     for more_dU, more_db in results[1:]:
         dU += more_dU

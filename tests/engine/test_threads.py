@@ -253,3 +253,25 @@ def test_training_is_bit_identical_for_the_same_setting_and_across_settings():
         assert not np.array_equal(first[key], start[key])   # it did train
         assert np.array_equal(first[key], again[key])
         assert np.array_equal(first[key], one[key])         # BLAS is at 1 thread whatever n is
+
+
+def test_a_winograd_convolution_gives_the_same_bits_on_one_thread_and_on_two():
+    """The batch is split into parts by its size alone (engine.convolution.batch_parts), so the sums over
+    parts do not depend on how many workers run them."""
+    from engine import FastConvolution
+    from engine.convolution import batch_parts
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 16, 10, 10)).astype(np.float32)
+    W, b = rng.standard_normal((8, 16, 3, 3)).astype(np.float32), np.zeros(8, np.float32)
+    dout = rng.standard_normal((40, 8, 10, 10)).astype(np.float32)
+    assert batch_parts(40) == 2
+    results = []
+    for n in (1, 2):
+        with threads.num_threads(n):
+            layer = FastConvolution(W, b, 1, 1)
+            out = layer.forward(x)
+            assert layer._winograd is not None
+            results.append((out.copy(), layer.backward(dout).copy(), layer.dW.copy(), layer.db.copy()))
+    for one, two in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, two)
