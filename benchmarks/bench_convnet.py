@@ -27,6 +27,7 @@ from benchmarks.common import (
     format_ratio,
     format_seconds,
     import_torch,
+    paired_ratio,
     peak_rss_of,
     pin_threads,
     print_table,
@@ -173,9 +174,14 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
     losses = first_losses([net, book], torch, *batches[0])
     if max(losses) - min(losses) > 1e-4 * max(losses):
         raise RuntimeError(f"{name}: zeroprop and torch disagree on the first loss: {losses}")
+    im2col = NETWORKS[name](seed=0)  # the engine without Winograd
+    for layer in im2col.layers.values():
+        if isinstance(layer, FastConvolution):
+            layer.algorithm = "im2col"
     cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
     if torch is not None:
         cases["torch"] = torch_step(torch, net, batches)
+    cases["im2col"] = zeroprop_step(im2col, batches)
     cases["book"] = zeroprop_step(book, batches)
     cases["floor"] = matmul_step(net, args.batch)
     rounds = max(1, args.repeat // args.calls_per_round)
@@ -183,26 +189,45 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
                                groups=thread_pools(cases), pause=args.pause)
     medians = {case: timing.median for case, timing in timings.items()}
     labels = {"ours": f"zeroprop {name} + Adam (float32)", "torch": "PyTorch twin + Adam (float32)",
-              "book": "zeroprop, book layers (fast=False)",
-              "floor": "matmul floor of zeroprop (im2col GEMMs + affines)"}
+              "im2col": "zeroprop, engine with im2col only", "book": "zeroprop, book layers (fast=False)",
+              "floor": "matmul floor of im2col (GEMMs + affines)"}
     rows = []
     for case, timing in timings.items():
         q1, q3 = timing.quartiles
         rows.append([labels[case], format_seconds(timing.median), f"{format_seconds(q1)} - {format_seconds(q3)}",
-                     format_ratio(medians[case] / medians["torch"] if "torch" in medians else None),
-                     format_ratio(medians[case] / medians["floor"])])
+                     format_ratio(paired_ratio(timing, timings["torch"]) if "torch" in timings else None),
+                     format_ratio(paired_ratio(timing, timings["floor"]))])
     print(f"\n{name}, batch {args.batch}: {rounds * args.calls_per_round} timed iterations per row "
           f"({rounds} rounds of {args.calls_per_round}); first losses agree: "
           f"{', '.join(f'{loss:.5f}' for loss in losses)}")
     print_table(["implementation", "median", "middle half", "/ torch", "/ floor"], rows)
     if "torch" in medians:
-        ratio = medians["ours"] / medians["torch"]
+        ratio = paired_ratio(timings["ours"], timings["torch"])
         target = TARGETS[name]
         met = "met" if ratio <= target else "NOT met"
         verdict = f"zeroprop / torch = {ratio:.2f}x (target <= {target:.2f}x: {met})"
-        verdict += f"; book layers / torch = {medians['book'] / medians['torch']:.2f}x"
+        verdict += (f"; im2col only / torch = {paired_ratio(timings['im2col'], timings['torch']):.2f}x"
+                    f"; book layers / torch = {paired_ratio(timings['book'], timings['torch']):.2f}x")
         print("  " + verdict)
     return medians
+
+
+def bench_contention(name: str, args: argparse.Namespace, torch: ModuleType | None) -> None:
+    """One step of ``name`` alone and beside one busy process, paired per round, zeroprop and torch."""
+    from benchmarks.contention import time_contention
+
+    net = NETWORKS[name](seed=0)
+    batches = make_batches(args.batch)
+    cases = {"zeroprop": zeroprop_step(net, batches)}
+    if torch is not None:
+        cases["torch"] = torch_step(torch, net, batches)
+    rows = []
+    for case, step in cases.items():
+        timing = time_contention(step, rounds=args.contention_rounds, calls=args.calls_per_round * 2, warmup=3)
+        rows.append([case, format_seconds(timing.alone_median), format_seconds(timing.beside_median),
+                     f"{timing.ratio:.2f}x"])
+    print(f"\n{name}, batch {args.batch}, beside one busy process ({args.contention_rounds} paired rounds):")
+    print_table(["implementation", "alone", "beside a busy process", "ratio"], rows)
 
 
 def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:
@@ -268,6 +293,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sweep-repeat", type=int, default=40, help="timed iterations per sweep size")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
+    parser.add_argument("--contention", action="store_true",
+                        help="also time each network's step alone and beside one busy process, zeroprop and torch")
+    parser.add_argument("--contention-rounds", type=int, default=5, help="paired rounds of --contention")
     parser.add_argument("--quick", action="store_true", help="a fast smoke run: --repeat 20 --sweep-repeat 10")
     parser.add_argument("--run-iterations", type=int, metavar="K", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -276,7 +304,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = [name for name in args.networks.split(",") if name and name not in NETWORKS]
     if unknown:
         parser.error(f"--networks: unknown {unknown}, expected some of {sorted(NETWORKS)}")
-    if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.sweep_repeat) < 1:
+    if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.sweep_repeat, args.contention_rounds) < 1:
         parser.error("--threads, --repeat, --calls-per-round, --batch and --sweep-repeat must be positive")
     if args.pause < 0:
         parser.error("--pause must not be negative")
@@ -286,6 +314,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pin_threads(args.threads)
+    from engine import threads  # the engine's policy: BLAS at one thread, args.threads workers
+
+    threads.set_num_threads(args.threads)
     if args.run_iterations is not None:
         one_iteration("DeepConvNet", args.batch, args.run_iterations)
         return 0
@@ -294,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(describe_environment(args.threads, torch)))
     for name in (name for name in args.networks.split(",") if name):
         bench_network(name, args, torch)
+        if args.contention:
+            bench_contention(name, args, torch)
     if args.batch_sweep:
         bench_batches(args, torch)
     if not args.no_memory:

@@ -163,7 +163,7 @@ def test_the_default_falls_back_naming_the_missing_files(partial_mnist_cache, ca
 
     monkeypatch.setattr("datasets.registry.load_builtin_digits", small_builtin_digits)
     result = importlib.import_module("scripts.gradient_check").main(["--samples", "2", "--hidden", "3"])
-    assert set(result) == {"W1", "b1", "W2", "b2"}
+    assert set(result["reports"]) == {"W1", "b1", "W2", "b2"}
     notice = capsys.readouterr().out.splitlines()[0]
     assert notice.startswith(f"notice: MNIST is not complete in {partial_mnist_cache / 'mnist'} "
                              "(missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz)")
