@@ -226,6 +226,7 @@ def time_interleaved(
     settle: int = 1,
     groups: Mapping[str, str] | None = None,
     pause: float = 0.0,
+    on_switch: Mapping[str, Callable[[], object]] | None = None,
 ) -> dict[str, Timing]:
     """Time every case's calls one by one, the cases taking turns in ``rounds`` rounds.
 
@@ -238,7 +239,8 @@ def time_interleaved(
     omitted). Cases of a group run next to each other, and before a turn of another group than the
     last one the timer sleeps ``pause`` seconds: a pool's idle threads go on spinning for a while
     after their last task (OpenBLAS's for about 0.1 s) and would slow the other pool's threads down.
-    The garbage collector is paused while timing.
+    ``on_switch[group]``, when given, is called before each turn of that group (to set its thread
+    counts, say), outside the timed calls. The garbage collector is paused while timing.
     """
     group_of = {name: (groups or {}).get(name, "") for name in cases}
     group_order = list(dict.fromkeys(group_of.values()))
@@ -250,9 +252,12 @@ def time_interleaved(
     gc.disable()
     try:
         last_group = None
+        switch = on_switch or {}
         for name in names:
-            if group_of[name] != last_group and last_group is not None:
-                time.sleep(pause)
+            if group_of[name] != last_group:
+                if last_group is not None:
+                    time.sleep(pause)
+                switch.get(group_of[name], lambda: None)()
             last_group = group_of[name]
             for _ in range(warmup):
                 cases[name]()
@@ -261,6 +266,7 @@ def time_interleaved(
                 if group_of[name] != last_group:
                     time.sleep(pause)
                     last_group = group_of[name]
+                    switch.get(last_group, lambda: None)()
                 fn = cases[name]
                 for _ in range(settle):
                     fn()

@@ -1,0 +1,159 @@
+"""Time the same training steps from this checkout and another one in one process, paired per round.
+
+    python -m benchmarks.compare_trees /path/to/other/checkout           # e.g. a worktree of an older commit
+    python -m benchmarks.compare_trees /path/to/other/checkout --quick
+
+For a change that should cost no speed: both checkouts build TwoLayerNet 784-50-10 and 784-1000-10
+(SGD), SimpleConvNet and DeepConvNet (Adam) with the same weights, and their steps take turns with
+PyTorch's in rounds. The other checkout runs at OpenBLAS's default threads (what it did); this one
+runs twice, under the engine's thread policy (BLAS at one thread, the engine's workers) and at
+OpenBLAS's default threads, which separates what the code changed from what the thread policy did.
+Both packages live in one process: each checkout's modules are imported in turn and keep their own
+globals, and the names are released from ``sys.modules`` in between.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from benchmarks.common import (
+    add_thread_options,
+    describe_environment,
+    format_ratio,
+    format_seconds,
+    import_torch,
+    paired_ratio,
+    pin_threads,
+    print_table,
+    time_interleaved,
+)
+
+PACKAGES = ("layers", "networks", "optimizers", "engine", "fileio", "datasets", "training", "graphs", "cli")
+BATCH = 100
+
+
+def load_checkout(root: Path) -> dict[str, ModuleType]:
+    """``networks`` and ``optimizers`` imported from the checkout at ``root``, then released from
+    ``sys.modules`` so that another checkout's packages of the same names can be imported next."""
+    def release() -> None:
+        for name in [name for name in sys.modules if name.split(".")[0] in PACKAGES]:
+            del sys.modules[name]
+
+    release()
+    sys.path.insert(0, str(root))
+    try:
+        modules = {name: importlib.import_module(name) for name in ("networks", "optimizers")}
+    finally:
+        sys.path.remove(str(root))
+        release()
+    return modules
+
+
+def cases_for(kind: str, modules: dict[str, ModuleType], batches: list) -> object:
+    """A training step of ``kind`` built from ``modules``; weights from seed 0, as in every checkout."""
+    networks, optimizers = modules["networks"], modules["optimizers"]
+    if kind.startswith("TwoLayerNet"):
+        hidden = int(kind.split("-")[1])
+        net, opt = networks.TwoLayerNet(784, hidden, 10, seed=0), optimizers.SGD(lr=0.1)
+    else:
+        net, opt = getattr(networks, kind)(seed=0), optimizers.Adam(lr=0.001)
+    pool = iter(())
+
+    def step() -> None:
+        nonlocal pool
+        try:
+            x, t = next(pool)
+        except StopIteration:
+            pool = iter(batches)
+            x, t = next(pool)
+        _, grads = net.loss_and_gradient(x, t)
+        opt.update(net.params, grads)
+
+    return step
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.compare_trees", description=__doc__.split("\n\n")[0])
+    parser.add_argument("other", type=Path, help="root of the other checkout (holding networks/ and layers/)")
+    add_thread_options(parser)
+    parser.add_argument("--rounds", type=int, default=20, help="paired rounds per network (default %(default)s)")
+    parser.add_argument("--calls-per-round", type=int, default=5, help="timed steps per turn (default %(default)s)")
+    parser.add_argument("--networks", default="TwoLayerNet-50,TwoLayerNet-1000,SimpleConvNet,DeepConvNet",
+                        help="what to time, comma-separated (default %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 rounds of 2 steps")
+    args = parser.parse_args(argv)
+    if not (args.other / "networks").is_dir():
+        parser.error(f"other: {args.other} holds no networks/ package")
+    if args.quick:
+        args.rounds, args.calls_per_round = 3, 2
+    if min(args.rounds, args.calls_per_round, args.threads) < 1:
+        parser.error("--rounds, --calls-per-round and --threads must be positive")
+    pin_threads(args.threads)
+    import numpy as np
+    from threadpoolctl import ThreadpoolController
+
+    torch = import_torch(args.threads)
+    other = load_checkout(args.other)
+    this = load_checkout(Path(__file__).resolve().parents[1])
+    this_threads = importlib.import_module("engine.threads")  # stays loaded: this checkout's policy
+    controller = ThreadpoolController()
+    blas_default = max((info["num_threads"] for info in controller.info() if info["user_api"] == "blas"), default=1)
+
+    def blas_at(count: int) -> object:
+        return lambda: controller.limit(limits=count, user_api="blas")
+
+    def policy() -> None:
+        this_threads.set_num_threads(args.threads)
+
+    print("zeroprop: this checkout against", args.other, "- one training step each, batch", BATCH)
+    print("\n".join(describe_environment(args.threads, torch)))
+    rng = np.random.default_rng(1)
+    rows = []
+    for kind in (name for name in args.networks.split(",") if name):
+        shape = (BATCH, 784) if kind.startswith("TwoLayerNet") else (BATCH, 1, 28, 28)
+        batches = [(rng.random(shape, dtype=np.float32), rng.integers(0, 10, BATCH)) for _ in range(4)]
+        cases = {"other": cases_for(kind, other, batches), "this": cases_for(kind, this, batches),
+                 "this, BLAS default": cases_for(kind, this, batches)}
+        groups = {"other": "blas", "this": "policy", "this, BLAS default": "blas"}
+        switch = {"blas": blas_at(blas_default), "policy": policy}
+        if torch is not None:
+            cases["torch"] = torch_case(torch, kind, batches)
+            groups["torch"] = "torch"
+        timings = time_interleaved(cases, rounds=args.rounds, calls_per_round=args.calls_per_round, warmup=3,
+                                   groups=groups, pause=args.pause, on_switch=switch)
+        row = [kind, format_seconds(timings["other"].median), format_seconds(timings["this"].median),
+               format_ratio(paired_ratio(timings["this"], timings["other"])),
+               format_ratio(paired_ratio(timings["this, BLAS default"], timings["other"]))]
+        if torch is not None:
+            row += [format_ratio(paired_ratio(timings["other"], timings["torch"])),
+                    format_ratio(paired_ratio(timings["this"], timings["torch"]))]
+        rows.append(row)
+    headers = ["network", "other", "this", "this / other", "this, BLAS default / other"]
+    if torch is not None:
+        headers += ["other / torch", "this / torch"]
+    print_table(headers, rows)
+    print(f"command: python -m benchmarks.compare_trees {' '.join(sys.argv[1:])}")
+    return 0
+
+
+def torch_case(torch: ModuleType, kind: str, batches: list) -> object:
+    """The same step in PyTorch (its default threads), for a yardstick common to both checkouts."""
+    from benchmarks import bench_convnet, bench_mlp
+    from benchmarks.common import torch_training_step
+
+    if kind.startswith("TwoLayerNet"):
+        net = importlib.import_module("networks").TwoLayerNet(784, int(kind.split("-")[1]), 10, seed=0)
+        model = bench_mlp.torch_model(torch, net.params)
+        return torch_training_step(torch, model, torch.optim.SGD(model.parameters(), lr=0.1), batches)
+    net = getattr(importlib.import_module("networks"), kind)(seed=0)
+    model = bench_convnet.torch_model(torch, net)
+    model.train()
+    return torch_training_step(torch, model, torch.optim.Adam(model.parameters(), lr=0.001), batches)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
