@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from engine.memory import Workspace
+from engine.products import matmul
 from layers.affine import flat_batch
 from layers.base import Layer, grad, param
 from layers.checks import gradient_like, parameter
@@ -55,7 +56,7 @@ class FastAffine(Layer):
                 np.copyto(x2.reshape(x.shape), x)
         self._x_shape = x.shape
         self._x = x2
-        out = x2 @ W
+        out = matmul(x2, W)
         if out.dtype == self.b.dtype:
             out += self.b  # in place: out is fresh, this saves a pass and an allocation
             return out
@@ -63,12 +64,12 @@ class FastAffine(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         dout = gradient_like(dout, None if self._x is None else (self._x.shape[0], self.W.shape[1]), "FastAffine")
-        self.dW = self._x.T @ dout
+        self.dW = matmul(self._x.T, dout)
         self.db = self._column_sums(dout)
         if not self.needs_input_grad:
             return None
         batch_last = self._x.flags.f_contiguous and not self._x.flags.c_contiguous
-        dx = (self.W @ dout.T).T if batch_last else dout @ self.W.T  # laid out as x was
+        dx = matmul(self.W, dout.T).T if batch_last else matmul(dout, self.W.T)  # laid out as x was
         return dx.reshape(self._x_shape)
 
     def _column_sums(self, dout: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.batch_last import add_columns, fill_columns, padded_batch_last
-from engine.threads import single_blas_thread
+from engine.products import PIECES, SMALLEST_SPLIT, matmul
+from engine.threads import run_parallel, single_blas_thread
 from engine.winograd import WinogradCache, prefer_winograd, winograd_backward, winograd_forward, winograd_supported
 from engine.winograd import Workspace as WinogradWorkspace
 from layers.base import Layer, LayerStateError, grad, param
@@ -28,25 +29,35 @@ def weight_gradient(dout_t: np.ndarray, col: np.ndarray) -> np.ndarray:
     """
     FN, rows = dout_t.shape[0], col.shape[0]
     if rows >= SMALL_FILTER_ROWS:
-        return (col @ dout_t.T).T
+        return matmul(col, dout_t.T).T
     return product_over_chunks(dout_t, col, max(1, ONE_THREAD_PRODUCT // (FN * rows)))
 
 
 def product_over_chunks(a: np.ndarray, b: np.ndarray, chunk: int) -> np.ndarray:
     """a b^T for a (M, P) and b (K, P), as the sum over chunks of ``chunk`` columns of a_c b_c^T.
 
-    The whole chunks go to one batched product (views, no copies when the rows of a and b are
-    contiguous), the rest, fewer than ``chunk`` columns, to one more product.
+    The whole chunks go to batched products (views, no copies when the rows of a and b are
+    contiguous), split into ``PIECES`` runs of chunks for the engine's workers (a count fixed by the
+    shapes, so the sum is the same on any number of threads); the rest, fewer than ``chunk`` columns,
+    goes to one more product.
     """
     M, P = a.shape
     K = b.shape[0]
     pieces = P // chunk
     whole = pieces * chunk
-    total = np.zeros((K, M), dtype=np.result_type(a, b))
-    if pieces:
-        stacked = np.matmul(b[:, :whole].reshape(K, pieces, chunk).transpose(1, 0, 2),
-                            a[:, :whole].reshape(M, pieces, chunk).transpose(1, 2, 0))  # (pieces, K, M)
-        np.add.reduce(stacked, axis=0, out=total)
+    dtype = np.result_type(a, b)
+    b_chunks = b[:, :whole].reshape(K, pieces, chunk).transpose(1, 0, 2)  # (pieces, K, chunk)
+    a_chunks = a[:, :whole].reshape(M, pieces, chunk).transpose(1, 2, 0)  # (pieces, chunk, M)
+    runs = min(PIECES, pieces) if pieces * chunk * K * M >= SMALLEST_SPLIT else min(1, pieces)
+    bounds = [pieces * i // runs for i in range(runs + 1)] if runs else []
+
+    def partial_sum(lo: int, hi: int) -> np.ndarray:
+        return np.add.reduce(np.matmul(b_chunks[lo:hi], a_chunks[lo:hi]), axis=0)
+
+    total = np.zeros((K, M), dtype=dtype)
+    for part in run_parallel([lambda lo=lo, hi=hi: partial_sum(lo, hi)
+                              for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]):
+        total += part
     if whole < P:
         total += b[:, whole:] @ a[:, whole:].T
     return total.T
@@ -136,7 +147,7 @@ class FastConvolution(Layer):
             self._pad_buffer = xp
         self._col = fill_columns(xp, W.shape[2], W.shape[3], self.stride, col)
         self.x_shape = x.shape
-        out = W.reshape(FN, rows) @ self._col
+        out = matmul(W.reshape(FN, rows), self._col)
         out += self.params["b"][:, None]
         return out.reshape(FN, out_h, out_w, N).transpose(3, 0, 1, 2)
 
@@ -158,11 +169,11 @@ class FastConvolution(Layer):
         if not self.needs_input_grad:
             return None
         if np.result_type(W, dout) != self._col.dtype:
-            return self._input_grad_by_col2im(W.reshape(FN, -1).T @ dout_t)  # in the wider dtype
+            return self._input_grad_by_col2im(matmul(W.reshape(FN, -1).T, dout_t))  # in the wider dtype
         col, self._col = self._col, None  # col is spent: its memory takes the next matrix
         if self._fits_transposed_convolution(dout.shape):
             return self._input_grad_by_convolution(dout, col)
-        return self._input_grad_by_col2im(np.matmul(W.reshape(FN, -1).T, dout_t, out=col))
+        return self._input_grad_by_col2im(matmul(W.reshape(FN, -1).T, dout_t, out=col))
 
     def _uses_winograd(self, x_shape: tuple[int, ...]) -> bool:
         if self.algorithm == "im2col":
@@ -202,4 +213,4 @@ class FastConvolution(Layer):
             self._dout_pad_buffer = dp
         dcol = fill_columns(dp, FH, FW, 1, buffer.reshape(-1)[:FN * FH * FW * N * H * Wd].reshape(-1, N * H * Wd))
         W_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)
-        return (W_flip @ dcol).reshape(C, H, Wd, N).transpose(3, 0, 1, 2)
+        return matmul(W_flip, dcol).reshape(C, H, Wd, N).transpose(3, 0, 1, 2)

@@ -86,6 +86,7 @@ class _State:
         self.pool: ThreadPoolExecutor | None = None
         self.pool_size = 0
         self.single_blas_users = 0
+        self.blas_at_one = 0  # > 0 while the policy holds BLAS at one thread (no need to limit it again)
         self.single_blas_limiter: Any = None
 
 
@@ -170,6 +171,7 @@ def set_num_threads(n: int | None) -> None:
         _env_setting()   # a bad ZEROPROP_NUM_THREADS is reported at the first use, whatever it is
         _state.requested = n
         _limit_blas(policy().blas_threads)
+        _state.blas_at_one = max(_state.blas_at_one, 1)
 
 
 def num_threads(n: int | None) -> AbstractContextManager[None]:
@@ -185,12 +187,14 @@ def _setting_for_block(n: int | None) -> Iterator[None]:
         previous = _state.requested
         _state.requested = n
         limiter = _limit_blas(policy().blas_threads)
+        _state.blas_at_one += 1
     try:
         yield
     finally:
         with _state.lock:
             _state.requested = previous
             limiter.restore_original_limits()
+            _state.blas_at_one -= 1
 
 
 def in_force() -> AbstractContextManager[None]:
@@ -221,7 +225,7 @@ def single_blas_thread() -> Iterator[None]:
     """BLAS at one thread while any caller's workers run (counted, so that overlapping callers in
     different threads restore the original count only when the last one leaves)."""
     with _state.lock:
-        if _state.single_blas_users == 0:
+        if _state.single_blas_users == 0 and not _state.blas_at_one:
             _state.single_blas_limiter = _limit_blas(1)
         _state.single_blas_users += 1
     try:
@@ -229,7 +233,7 @@ def single_blas_thread() -> Iterator[None]:
     finally:
         with _state.lock:
             _state.single_blas_users -= 1
-            if _state.single_blas_users == 0:
+            if _state.single_blas_users == 0 and _state.single_blas_limiter is not None:
                 _state.single_blas_limiter.restore_original_limits()
                 _state.single_blas_limiter = None
 
