@@ -282,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         except RuntimeError as err:
             print(err, file=sys.stderr)
             return 2
+    from engine import threads  # zeroprop runs under the engine's thread policy, as the Trainer runs it
+
+    threads.set_num_threads(args.threads)
     torch = None if args.no_torch else import_torch(args.threads)
     print("zeroprop core benchmark: one training iteration (forward, backward, SGD update)")
     print("\n".join(describe_environment(args.threads, torch)))
