@@ -21,6 +21,7 @@ from datasets import DATASET_NAMES, load_dataset
 from networks import TwoLayerNet
 from optimizers import SGD
 from training.plots import save_figure
+from training.progress import with_progress
 
 
 def curves_figure(numerical: list[float], backprop: list[float]):
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> dict:
     n_params = sum(p.size for p in nets["numerical"].params.values())
     print(f"TwoLayerNet 784-{args.hidden}-10 ({n_params} parameters), SGD lr {args.lr:g}, batch {args.batch_size}, "
           f"{args.iters} steps; numerical gradients take {2 * n_params} forward passes per step")
-    for i in range(args.iters):
+    for _ in with_progress(range(args.iters), label="train_neuralnet_numerical", enabled=not args.quick):
         batch = rng.choice(len(x_train), args.batch_size)
         x, t = x_train[batch], t_train[batch]
         for kind, net in nets.items():
@@ -74,9 +75,8 @@ def main(argv: list[str] | None = None) -> dict:
             seconds[kind] += time.perf_counter() - start
             losses[kind].append(net.loss(x, t))
             optimizers[kind].update(net.params, grads)
-        if i % 10 == 0 or i == args.iters - 1:
-            print(f"step {i + 1:4d}: loss {losses['numerical'][-1]:.6f} (numerical), "
-                  f"{losses['backprop'][-1]:.6f} (backprop)", flush=True)
+    for i in sorted({*range(0, args.iters, 10), args.iters - 1}):
+        print(f"step {i + 1:4d}: loss {losses['numerical'][i]:.6f} (numerical), {losses['backprop'][i]:.6f} (backprop)")
     gap = float(np.max(np.abs(np.subtract(losses["numerical"], losses["backprop"]))))
     accuracy = {kind: net.accuracy(x_test, t_test) for kind, net in nets.items()}
     print(f"largest loss gap between the two runs: {gap:.2e}")
