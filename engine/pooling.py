@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 
 from engine.batch_last import padded_batch_last, window_view
 from engine.memory import Workspace
+from engine.products import PIECES, SMALLEST_SPLIT_PASS
+from engine.threads import run_parallel
 from layers.base import Layer
 from layers.checks import batch_of, float_array, gradient_like, positive_int
 from layers.im2col import output_shape
@@ -60,37 +65,37 @@ class FastPooling(Layer):
         if xp.base is None:  # a copy, not a view of x: keep its memory for the next call
             self._pad_buffer = xp
         views = [window_view(xp, i, j, out_h, out_w, self.stride) for i, j in self._positions()]
-        if self.stride >= self.pool_h and self.stride >= self.pool_w:
-            views = self._gathered(views)
-        out = np.empty(views[0].shape, views[0].dtype)  # (C, OH, OW, N), a fresh array: it is returned
-        if len(views) == 1:
-            out[...] = views[0]
-        else:
-            np.maximum(views[0], views[1], out=out)
-            for view in views[2:]:
-                np.maximum(out, view, out=out)
-        # First maximum: a_k = 0 if view k holds the maximum, else 1 + a_(k+1); the last position is 0.
-        arg = self._memory.empty("arg", out.shape, np.min_scalar_type(len(views) - 1))
-        arg.fill(0)
-        differs = self._memory.empty("hit", out.shape, bool)
-        for view in reversed(views[:-1]):
-            arg += 1
-            arg *= np.not_equal(view, out, out=differs)
+        gather = self.stride >= self.pool_h and self.stride >= self.pool_w
+        shape = views[0].shape  # (C, OH, OW, N)
+        out = np.empty(shape, x.dtype)  # a fresh array: it is returned
+        buffer = self._memory.empty("gather", (len(views), *shape), x.dtype) if gather else None
+        arg = self._memory.empty("arg", shape, np.min_scalar_type(len(views) - 1))
+        differs = self._memory.empty("hit", shape, bool)
+
+        def channels(c0: int, c1: int) -> None:
+            """Max and first arg-max of channels c0..c1-1 (the channels are independent)."""
+            part = [view[c0:c1] for view in views]
+            if buffer is not None:  # copy the windows into contiguous memory: faster comparisons below
+                for block, view in zip(buffer[:, c0:c1], part, strict=True):
+                    block[...] = view
+                part = list(buffer[:, c0:c1])
+            o, a, d = out[c0:c1], arg[c0:c1], differs[c0:c1]
+            if len(part) == 1:
+                o[...] = part[0]
+            else:
+                np.maximum(part[0], part[1], out=o)
+                for view in part[2:]:
+                    np.maximum(o, view, out=o)
+            # First maximum: a_k = 0 if view k holds the maximum, else 1 + a_(k+1); the last position is 0.
+            a.fill(0)
+            for view in reversed(part[:-1]):
+                a += 1
+                a *= np.not_equal(view, o, out=d)
+
+        by_channels(channels, shape)
         self._arg = arg
         self.x_shape = x.shape
         return out.transpose(3, 0, 1, 2)
-
-    def _gathered(self, views: list[np.ndarray]) -> list[np.ndarray]:
-        """The strided views copied into one contiguous (pool_h*pool_w, C, OH, OW, N) array of our own.
-
-        Only for windows that do not overlap, where it holds each input pixel at most once (it is no
-        larger than x); the comparisons then run over contiguous memory, a good deal faster.
-        """
-        shape = (len(views), *views[0].shape)
-        buffer = self._memory.empty("gather", shape, views[0].dtype)
-        for block, view in zip(buffer, views, strict=True):
-            block[...] = view
-        return list(buffer)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._require_forward(self._arg)
@@ -111,11 +116,27 @@ class FastPooling(Layer):
         dx = np.empty((C, H + 2 * p, W + 2 * p, N), dout.dtype) if covering else \
             np.zeros((C, H + 2 * p, W + 2 * p, N), dout.dtype)  # fresh: returned
         hit = self._memory.empty("hit", self._arg.shape, bool)
-        for k, (i, j) in enumerate(self._positions()):
-            target = window_view(dx, i, j, out_h, out_w, self.stride)
-            np.equal(self._arg, k, out=hit)
-            if disjoint:
-                np.multiply(dout_c, hit, out=target)
-            else:
-                target += dout_c * hit
+
+        def channels(c0: int, c1: int) -> None:
+            """dx of channels c0..c1-1: each dout entry to its window's first maximum."""
+            for k, (i, j) in enumerate(self._positions()):
+                target = window_view(dx[c0:c1], i, j, out_h, out_w, self.stride)
+                np.equal(self._arg[c0:c1], k, out=hit[c0:c1])
+                if disjoint:
+                    np.multiply(dout_c[c0:c1], hit[c0:c1], out=target)
+                else:
+                    target += dout_c[c0:c1] * hit[c0:c1]
+
+        by_channels(channels, self._arg.shape)
         return dx[:, p:p + H, p:p + W].transpose(3, 0, 1, 2)
+
+
+def by_channels(work: Callable[[int, int], None], shape: tuple[int, ...]) -> None:
+    """``work(c0, c1)`` over the channels of a (C, OH, OW, N) result: in ``PIECES`` ranges of channels on
+    the engine's workers when it is large (the channels are independent), else at once."""
+    C = shape[0]
+    if C < PIECES or math.prod(shape) < SMALLEST_SPLIT_PASS:
+        work(0, C)
+        return
+    bounds = [C * i // PIECES for i in range(PIECES + 1)]
+    run_parallel([lambda c0=c0, c1=c1: work(c0, c1) for c0, c1 in zip(bounds[:-1], bounds[1:], strict=True)])

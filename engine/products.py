@@ -1,14 +1,17 @@
-"""Matrix products split over the engine's worker threads.
+"""Matrix products and element-wise passes split over the engine's worker threads.
 
 With BLAS at one thread (the engine's thread policy), a large product uses one core. ``matmul``
 cuts it into ``PIECES`` blocks, of a's rows or of b's columns, whichever is longer, and runs the
 blocks on the engine's workers (:func:`engine.threads.run_parallel`). Each entry of the result is
 still one dot product over the whole inner dimension, computed by one block, and the number of
 blocks depends on the shapes alone, never on the thread setting, so the result is the same on any
-number of threads.
+number of threads. :func:`split_pass` does the same for an element-wise pass over large arrays
+(ReLU's maximum, its mask, dout times the mask): slices of memory, each element computed as whole.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,3 +39,32 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
                  for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
     run_parallel(tasks)
     return out
+
+
+SMALLEST_SPLIT_PASS = 1 << 18  # values; below this a pass over an array runs whole
+
+
+def memory_order(a: np.ndarray) -> tuple[int, ...] | None:
+    """The axes of ``a`` from outermost to innermost in memory, when ``a`` is a contiguous array seen
+    through a permutation of its axes (a batch-last conv output, say); None for anything else."""
+    if a.ndim == 0 or min(a.strides) <= 0:
+        return None
+    order = tuple(sorted(range(a.ndim), key=lambda axis: -a.strides[axis]))
+    return order if a.transpose(order).flags.c_contiguous else None
+
+
+def split_pass(fn: Callable[..., object], arrays: list[np.ndarray]) -> bool:
+    """Run the element-wise ``fn(*slices)`` over ``PIECES`` consecutive slices of the arrays' memory on the
+    engine's workers, where every array has the same shape and the same memory order and they are
+    large; return False, having done nothing, otherwise (the caller then runs ``fn`` on the arrays)."""
+    first = arrays[0]
+    if first.size < SMALLEST_SPLIT_PASS:
+        return False
+    order = memory_order(first)
+    if order is None or any(a.shape != first.shape or memory_order(a) != order for a in arrays[1:]):
+        return False
+    flats = [a.transpose(order).reshape(-1) for a in arrays]  # views: the arrays are contiguous in that order
+    bounds = [first.size * i // PIECES for i in range(PIECES + 1)]
+    run_parallel([lambda lo=lo, hi=hi: fn(*(flat[lo:hi] for flat in flats))
+                  for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.memory import Workspace
+from engine.products import split_pass
 from layers.base import Layer
 from layers.checks import gradient_like, real_array
 
@@ -17,7 +18,8 @@ class FastRelu(Layer):
     Two things make it faster than the book layer: the maximum is taken against a read-only array of
     zeros laid out like x (NumPy's maximum against a whole array runs 2-3x faster than against the
     scalar 0, and walking both in memory order keeps a batch-last conv output fast), and the mask of
-    x > 0, which backward multiplies dout by, lives in memory the layer owns.
+    x > 0, which backward multiplies dout by, lives in memory the layer owns. Large passes run in two
+    halves of memory on the engine's workers (:func:`engine.products.split_pass`).
     """
 
     def __init__(self) -> None:
@@ -30,13 +32,27 @@ class FastRelu(Layer):
         x = real_array(x, "FastRelu")
         if x.size < SMALL:
             self._positive = x > 0
-        else:
-            self._positive = np.greater(x, 0, out=self._memory.empty_like("positive", x, dtype=bool))
-        return np.maximum(x, self._zeros_like(x))
+            return np.maximum(x, self._zeros_like(x))
+        positive = self._positive = self._memory.empty_like("positive", x, dtype=bool)
+        out, zeros = np.empty_like(x), self._zeros_like(x)
+
+        def relu(xs: np.ndarray, positives: np.ndarray, zero: np.ndarray, outs: np.ndarray) -> None:
+            np.greater(xs, 0, out=positives)
+            np.maximum(xs, zero, out=outs)
+
+        if not split_pass(relu, [x, positive, zeros, out]):  # halves on the workers, else whole
+            relu(x, positive, zeros, out)
+        return out
 
     def backward(self, dout: np.ndarray = 1.0) -> np.ndarray:
         self._require_forward(self._positive)
-        return gradient_like(dout, self._positive.shape, "FastRelu") * self._positive
+        dout = gradient_like(dout, self._positive.shape, "FastRelu")
+        if dout.size < SMALL or dout.dtype.kind != "f":
+            return dout * self._positive
+        dx = np.empty_like(dout)
+        if not split_pass(lambda d, p, o: np.multiply(d, p, out=o), [dout, self._positive, dx]):
+            np.multiply(dout, self._positive, out=dx)
+        return dx
 
     def _zeros_like(self, x: np.ndarray) -> np.ndarray:
         """A read-only array of zeros of x's shape and dtype, laid out in memory like x when x is a permuted
