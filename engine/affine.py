@@ -8,9 +8,9 @@ import numpy as np
 
 from engine.memory import Workspace
 from engine.products import matmul
-from layers.affine import flat_batch
+from layers.affine import check_weights, flat_batch
 from layers.base import Layer, grad, param
-from layers.checks import gradient_like, parameter
+from layers.checks import gradient_like
 
 
 class FastAffine(Layer):
@@ -31,10 +31,7 @@ class FastAffine(Layer):
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         super().__init__()
-        self.W = parameter(W, 2, "FastAffine", "W", "(D, M)")
-        self.b = parameter(b, 1, "FastAffine", "b", f"({W.shape[1]},)")
-        if b.shape != (W.shape[1],):
-            raise ValueError(f"FastAffine: expected b of shape ({W.shape[1]},) for W of shape {W.shape}, got {b.shape}")
+        self.W, self.b = check_weights(W, b, "FastAffine")
         self._x: np.ndarray | None = None  # the (N, D) input, possibly a transposed view
         self._x_shape: tuple[int, ...] | None = None
         self._ones: np.ndarray | None = None

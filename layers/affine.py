@@ -25,10 +25,7 @@ class Affine(Layer):
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         super().__init__()
-        self.W = parameter(W, 2, "Affine", "W", "(D, M)")
-        self.b = parameter(b, 1, "Affine", "b", f"({W.shape[1]},)")
-        if b.shape != (W.shape[1],):
-            raise ValueError(f"Affine: expected b of shape ({W.shape[1]},) for W of shape {W.shape}, got {b.shape}")
+        self.W, self.b = check_weights(W, b, "Affine")
         self.x: np.ndarray | None = None
         self.original_x_shape: tuple[int, ...] | None = None
 
@@ -46,6 +43,15 @@ class Affine(Layer):
             return None
         dx = np.dot(dout, self.W.T)
         return dx.reshape(*self.original_x_shape)
+
+
+def check_weights(W: np.ndarray, b: np.ndarray, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """Weights W (D, M) and biases b (M,) as given to an affine layer's constructor."""
+    W = parameter(W, 2, owner, "W", "(D, M)")
+    b = parameter(b, 1, owner, "b", f"({W.shape[1]},)")
+    if b.shape != (W.shape[1],):
+        raise ValueError(f"{owner}: expected b of shape ({W.shape[1]},) for W of shape {W.shape}, got {b.shape}")
+    return W, b
 
 
 def flat_batch(x: np.ndarray, features: int, owner: str) -> np.ndarray:

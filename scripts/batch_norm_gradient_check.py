@@ -21,9 +21,8 @@ import numpy as np
 
 from cli import nonnegative_int, positive_int, script_parser
 from datasets import DATASET_NAMES, load_dataset
-from layers import check_gradients
 from networks import MultiLayerNet
-from scripts.gradient_check import print_reports
+from networks.gradient_report import check_network_gradients
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -41,17 +40,11 @@ def main(argv: list[str] | None = None) -> dict:
         print(info.notice)
     x, t = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = MultiLayerNet(784, args.hidden, 10, use_batchnorm=True, seed=args.seed, dtype=np.float64)
-    grads = network.gradient(x, t)
-    with network.frozen():
-        numerical = network.numerical_gradient(x, t)  # the book's two-point differences
-        diffs = {key: float(np.mean(np.abs(grads[key] - numerical[key]))) for key in network.params}
-        print("the book's figure, mean |backprop - numerical| (two-point differences, h = 1e-4): "
-              + ", ".join(f"{key} {value:.2g}" for key, value in diffs.items()))
-        reports = check_gradients(lambda: network.loss(x, t, train_flg=True), network.params, grads)
+    check = check_network_gradients(network, x, t)
     sizes = "-".join(map(str, [784, *args.hidden, 10]))
-    print_reports(reports, f"MultiLayerNet {sizes} with BatchNorm on {args.samples} samples, backprop against "
-                  "fourth-order centred differences (h = 1e-4) of the training loss")
-    return {"diffs": diffs, "reports": {r.name: r for r in reports}, "ok": all(r.ok for r in reports)}
+    print(check.describe(f"MultiLayerNet {sizes} with BatchNorm on {args.samples} samples, backprop against "
+                  "fourth-order centred differences (h = 1e-4) of the training loss"))
+    return {"diffs": check.diffs, "reports": {r.name: r for r in check.reports}, "ok": check.ok}
 
 
 if __name__ == "__main__":

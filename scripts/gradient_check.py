@@ -15,20 +15,8 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check.py`: make
 import numpy as np
 
 from cli import add_dataset_option, add_seed_option, load_script_data, positive_int, script_parser
-from layers import GradientReport, check_gradients
-from layers.gradient_check import ERROR_MEASURE, GRADIENT_THRESHOLD
 from networks import TwoLayerNet
-
-
-def print_reports(reports: list[GradientReport], what: str) -> None:
-    """The comparison, the measure and threshold, one line per parameter, and the overall verdict."""
-    print(f"compared: {what}, in float64")
-    print(ERROR_MEASURE)
-    for report in reports:
-        print(report)
-    failed = [r.name for r in reports if not r.ok]
-    print(f"verdict: {'FAIL for ' + ', '.join(failed) if failed else 'OK'} "
-          f"(every parameter must reach error < {GRADIENT_THRESHOLD:.0e})")
+from networks.gradient_report import check_network_gradients
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -44,15 +32,10 @@ def main(argv: list[str] | None = None) -> dict:
     x_batch, t_batch = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = TwoLayerNet(784, args.hidden, 10, seed=args.seed, dtype=np.float64)
 
-    grad_backprop = network.gradient(x_batch, t_batch)
-    grad_numerical = network.numerical_gradient(x_batch, t_batch)  # the book's two-point differences
-    diffs = {key: float(np.mean(np.abs(grad_backprop[key] - grad_numerical[key]))) for key in network.params}
-    print("the book's figure, mean |backprop - numerical| (two-point differences, h = 1e-4): "
-          + ", ".join(f"{key} {value:.2g}" for key, value in diffs.items()))
-    reports = check_gradients(lambda: network.loss(x_batch, t_batch), network.params, grad_backprop)
-    print_reports(reports, f"TwoLayerNet 784-{args.hidden}-10 on {args.samples} samples, backprop against "
-                  "fourth-order centred differences (h = 1e-4)")
-    return {"diffs": diffs, "reports": {r.name: r for r in reports}, "ok": all(r.ok for r in reports)}
+    check = check_network_gradients(network, x_batch, t_batch)
+    print(check.describe(f"TwoLayerNet 784-{args.hidden}-10 on {args.samples} samples, backprop against "
+                  "fourth-order centred differences (h = 1e-4)"))
+    return {"diffs": check.diffs, "reports": {r.name: r for r in check.reports}, "ok": check.ok}
 
 
 if __name__ == "__main__":

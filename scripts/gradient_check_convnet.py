@@ -18,9 +18,8 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check_convnet.p
 import numpy as np
 
 from cli import nonnegative_int, positive_int, script_parser
-from layers import check_gradients
 from networks import SimpleConvNet
-from scripts.gradient_check import print_reports
+from networks.gradient_report import check_network_gradients
 
 
 def weight_init(text: str) -> float | str:
@@ -54,16 +53,10 @@ def main(argv: list[str] | None = None) -> dict:
                             dtype=np.float64)
     x = rng.random((args.samples, 1, args.size, args.size))
     t = np.ones(args.samples, dtype=np.int64)  # label 1, as the book
-    grads = network.gradient(x, t)
-    with network.frozen():
-        numerical = network.numerical_gradient(x, t)  # the book's two-point differences
-        diffs = {key: float(np.mean(np.abs(grads[key] - numerical[key]))) for key in network.params}
-        print("the book's figure, mean |backprop - numerical| (two-point differences, h = 1e-4): "
-              + ", ".join(f"{key} {value:.2g}" for key, value in diffs.items()))
-        reports = check_gradients(lambda: network.loss(x, t, train_flg=True), network.params, grads)
-    print_reports(reports, f"SimpleConvNet on {args.samples} random {args.size}x{args.size} image(s), weight init "
-                  f"{args.weight_init}, backprop against fourth-order centred differences (h = 1e-4)")
-    return {"diffs": diffs, "reports": {r.name: r for r in reports}, "ok": all(r.ok for r in reports)}
+    check = check_network_gradients(network, x, t)
+    print(check.describe(f"SimpleConvNet on {args.samples} random {args.size}x{args.size} image(s), weight init "
+                  f"{args.weight_init}, backprop against fourth-order centred differences (h = 1e-4)"))
+    return {"diffs": check.diffs, "reports": {r.name: r for r in check.reports}, "ok": check.ok}
 
 
 if __name__ == "__main__":
