@@ -9,7 +9,6 @@ import gzip
 import hashlib
 import http.server
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 
 from datasets import DatasetSpec, RemoteFile, load_builtin_digits
+from tests.support.local_http import clear_proxies, serving
 
 FILE_NAMES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -133,23 +133,16 @@ def _handler_for(mirror: LocalMirror) -> type[http.server.BaseHTTPRequestHandler
 @pytest.fixture
 def local_mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalMirror]:
     """A running :class:`LocalMirror`; proxies are switched off so urllib talks to it directly."""
-    for variable in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(variable, raising=False)
+    clear_proxies(monkeypatch)
     closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     closed.bind(("127.0.0.1", 0))  # bound but never listening: connections are refused
     mirror = LocalMirror(port=0, refused=f"http://127.0.0.1:{closed.getsockname()[1]}/refused/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(mirror))
-    server.daemon_threads = True
-    mirror.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
     try:
-        yield mirror
+        with serving(_handler_for(mirror)) as port:
+            mirror.port = port
+            yield mirror
     finally:
-        server.shutdown()
-        server.server_close()
         closed.close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

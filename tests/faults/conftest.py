@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.local_http import clear_proxies, serving
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("child_training.py")
 CHILD_TIMEOUT = 30.0
@@ -203,20 +205,11 @@ def _handler_for(mirror: HostileMirror) -> type[http.server.BaseHTTPRequestHandl
 @pytest.fixture
 def hostile_mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileMirror]:
     """A running :class:`HostileMirror` on 127.0.0.1; proxies switched off so urllib talks to it directly."""
-    for variable in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(variable, raising=False)
+    clear_proxies(monkeypatch)
     mirror = HostileMirror()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(mirror))
-    server.daemon_threads = True
-    mirror.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler_for(mirror)) as port:
+        mirror.port = port
         yield mirror
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
