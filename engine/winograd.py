@@ -168,8 +168,11 @@ class WinogradCache:
 
 
 # Tiles are processed in chunks of one tile row and a few tile columns (all N images), so that a
-# chunk's tiles, their transforms and its products stay in a core's cache between the steps.
-CHUNK_BYTES = 1 << 20
+# chunk's tiles, their transforms and its products stay near the core between the steps. Every chunk
+# costs a few NumPy calls, each holding the GIL for a moment; with two worker threads, 1 MiB chunks
+# spent so long waiting for each other that a DeepConvNet step took 85-88 ms, 4 MiB chunks 69-71 ms
+# (8 and 16 MiB: 70-74 ms), on one thread 110-114 ms.
+CHUNK_BYTES = 4 << 20
 
 
 def tile_columns_per_chunk(TW: int, N: int, C: int, FN: int, itemsize: int) -> int:
