@@ -89,9 +89,11 @@ def probability(value: Any, owner: str, name: str) -> float:
 
 
 def generator(seed: int | None, rng: np.random.Generator | None, owner: str) -> np.random.Generator:
-    """The layer's own random generator: ``rng`` itself, or a new one from ``seed`` (never NumPy's global one)."""
+    """``owner``'s own random generator: ``rng`` itself, or a new one from ``seed`` (never NumPy's global one)."""
     if rng is not None and seed is not None:
         raise ValueError(f"{owner}: give either seed or rng, not both")
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"{owner}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+        raise ValueError(f"{owner}: seed must be None or an integer >= 0, got {seed!r}")
     return rng if rng is not None else np.random.default_rng(seed)

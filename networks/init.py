@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from layers.checks import generator
+
 WeightInit = float | str
 
 _NAMED_GAINS = {"relu": 2.0, "he": 2.0, "sigmoid": 1.0, "xavier": 1.0, "tanh": 1.0}
 
 
-def make_rng(seed: int | None = None, rng: np.random.Generator | None = None) -> np.random.Generator:
-    """The generator to draw from: ``rng`` if given, else a new one seeded with ``seed``."""
-    if rng is not None and seed is not None:
-        raise ValueError("give either seed or rng, not both")
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise ValueError(f"seed must be None or an integer >= 0, got {seed!r}")
-    return rng if rng is not None else np.random.default_rng(seed)
+def make_rng(seed: int | None = None, rng: np.random.Generator | None = None,
+             owner: str = "network") -> np.random.Generator:
+    """The generator to draw from: ``rng`` if given, else a new one seeded with ``seed`` (checked as a
+    layer's are, :func:`layers.checks.generator`; errors name ``owner``)."""
+    return generator(seed, rng, owner)
 
 
 def check_sizes(owner: str, **sizes: object) -> None:

@@ -47,7 +47,7 @@ class MultiLayerNet(Network):
         sizes = [input_size, *hidden_size_list, output_size]
         if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
             raise ValueError(f"MultiLayerNet: layer sizes must be positive integers, got {sizes}")
-        rng = make_rng(seed, rng)
+        rng = make_rng(seed, rng, type(self).__name__)
         self.input_size = input_size
         self.hidden_size_list = list(hidden_size_list)
         self.hidden_layer_num = len(self.hidden_size_list)

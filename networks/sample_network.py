@@ -37,7 +37,7 @@ class SampleNetwork(Network):
         sizes = [input_size, *hidden_size_list, output_size]
         if not all(isinstance(n, int | np.integer) and n > 0 for n in sizes):
             raise ValueError(f"SampleNetwork: layer sizes must be positive integers, got {sizes}")
-        rng = make_rng(seed, rng)
+        rng = make_rng(seed, rng, type(self).__name__)
         for i in range(1, len(sizes)):
             W = init_weight(rng, (sizes[i - 1], sizes[i]), weight_init_std, sizes[i - 1], self.dtype)
             affine = self.add_layer(f"Affine{i}", Affine(W, np.zeros(sizes[i], self.dtype)), W=f"W{i}", b=f"b{i}")

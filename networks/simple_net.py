@@ -31,7 +31,8 @@ class SimpleNet(Network):
     ) -> None:
         super().__init__(dtype)
         if W is None:
-            W = init_weight(make_rng(seed, rng), (input_size, output_size), weight_init_std, input_size, self.dtype)
+            rng = make_rng(seed, rng, type(self).__name__)
+            W = init_weight(rng, (input_size, output_size), weight_init_std, input_size, self.dtype)
         else:
             W = np.array(W, dtype=self.dtype)
             if W.ndim != 2:

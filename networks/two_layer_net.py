@@ -42,7 +42,7 @@ class TwoLayerNet(Network):
     ) -> None:
         super().__init__(dtype, weight_decay_lambda)
         check_sizes("TwoLayerNet", input_size=input_size, hidden_size=hidden_size, output_size=output_size)
-        rng = make_rng(seed, rng)
+        rng = make_rng(seed, rng, type(self).__name__)
         W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
         W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
         affine1 = self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
