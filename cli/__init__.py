@@ -12,7 +12,7 @@ from cli.parser import (
     add_seed_option,
     script_parser,
 )
-from cli.runs import EXIT_INTERRUPTED, resume_if_asked, until_stopped
+from cli.runs import EXIT_INTERRUPTED, check_resume_options, resume_if_asked, until_stopped
 from cli.validators import (
     directory_problem,
     existing_dir,
@@ -33,6 +33,7 @@ __all__ = [
     "add_dataset_option",
     "add_out_option",
     "add_seed_option",
+    "check_resume_options",
     "directory_problem",
     "existing_dir",
     "existing_file",

@@ -17,7 +17,7 @@ from cli.parser import (
     add_out_option,
     add_seed_option,
 )
-from cli.runs import resume_if_asked, until_stopped
+from cli.runs import check_resume_options, resume_if_asked, until_stopped
 from cli.validators import existing_dir, existing_file, positive_float, positive_int
 from networks import Network
 from networks.book_weights import BOOK_NETWORKS
@@ -102,8 +102,7 @@ def parse_with_quick(parser: argparse.ArgumentParser, argv: list[str] | None, qu
     """Parse ``argv``. With --quick, ``quick``'s epochs and eval samples, and its sizes where none was given;
     with --book (when the parser has it), the book's run where nothing was given; else ``default``'s."""
     args = parser.parse_args(argv)
-    if getattr(args, "resume", False) and args.checkpoint_dir is None:
-        parser.error("--resume needs --checkpoint-dir")
+    check_resume_options(parser, args)
     if args.quick:
         for key, value in quick.items():
             if hasattr(args, key):

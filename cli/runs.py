@@ -14,6 +14,15 @@ T = TypeVar("T")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
 
 
+NEEDS_CHECKPOINT_DIR = "--resume needs --checkpoint-dir, the folder of the run to continue"
+
+
+def check_resume_options(parser: ScriptParser, args: object) -> None:
+    """Refuse --resume without --checkpoint-dir while parsing, before any data is loaded."""
+    if getattr(args, "resume", False) and getattr(args, "checkpoint_dir", None) is None:
+        parser.error(NEEDS_CHECKPOINT_DIR)
+
+
 def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> None:
     """With --resume, move ``trainer`` on to the checkpoint in its checkpoint directory; a checkpoint that
     is missing or cannot be resumed ends the script (exit 2) with one line saying why."""
@@ -21,7 +30,7 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
         return
     path = trainer.checkpoint_path
     if path is None:
-        parser.fail("--resume needs --checkpoint-dir, the folder of the run to continue")
+        parser.fail(NEEDS_CHECKPOINT_DIR)
     if not path.is_file():
         parser.fail(f"--resume needs a checkpoint, and {path} does not exist")
     try:

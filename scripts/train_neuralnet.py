@@ -18,6 +18,7 @@ from cli import (
     add_dataset_option,
     add_out_option,
     add_seed_option,
+    check_resume_options,
     load_script_data,
     positive_float,
     positive_int,
@@ -50,8 +51,7 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
                              f"{QUICK['eval_samples']} samples")
     args = parser.parse_args(argv)
-    if args.resume and args.checkpoint_dir is None:
-        parser.error("--resume needs --checkpoint-dir, the folder of the run to continue")
+    check_resume_options(parser, args)
     parser.require_writable_dir(args.out / "train_neuralnet")
     if args.quick:
         args.iters, args.eval_samples = QUICK["iters"], args.eval_samples or QUICK["eval_samples"]
