@@ -37,7 +37,7 @@ from benchmarks.common import (
     print_table,
     time_interleaved,
 )
-from engine.winograd import Workspace, prefer_winograd, winograd_backward, winograd_forward
+from engine.winograd import WinogradWorkspace, prefer_winograd, winograd_backward, winograd_forward
 from layers import Convolution
 
 # DeepConvNet (book chapter 8) at 28x28 input: (name, C, FN, H, pad); pools after conv2, conv4, conv6.
@@ -106,7 +106,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
     OH = H + 2 * pad - 2
     dout = np.ascontiguousarray(rng.standard_normal((FN, OH, OH, batch), dtype=np.float32)).transpose(3, 0, 1, 2)
     need_dx = not first
-    ws = Workspace()
+    ws = WinogradWorkspace()
     controller = ThreadpoolController()
 
     def winograd() -> object:
@@ -117,7 +117,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
         with controller.limit(limits=1, user_api="blas"):
             return winograd()
 
-    ws2 = Workspace()
+    ws2 = WinogradWorkspace()
 
     def winograd_two_workers() -> object:
         with controller.limit(limits=1, user_api="blas"):

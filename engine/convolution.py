@@ -7,8 +7,14 @@ import numpy as np
 from engine.batch_last import add_columns, fill_columns, padded_batch_last
 from engine.products import PIECES, SMALLEST_SPLIT, matmul
 from engine.threads import run_parallel, single_blas_thread
-from engine.winograd import WinogradCache, prefer_winograd, winograd_backward, winograd_forward, winograd_supported
-from engine.winograd import Workspace as WinogradWorkspace
+from engine.winograd import (
+    WinogradCache,
+    WinogradWorkspace,
+    prefer_winograd,
+    winograd_backward,
+    winograd_forward,
+    winograd_supported,
+)
 from layers.base import Layer, LayerStateError, grad, param
 from layers.checks import gradient_like, positive_int
 from layers.convolution import check_filters, image_batch

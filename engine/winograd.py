@@ -123,10 +123,12 @@ def prefer_winograd(x_shape: tuple[int, ...], W_shape: tuple[int, ...], stride: 
 
 
 @dataclass(eq=False)
-class Workspace:
-    """Arrays a convolution reuses from call to call (never arrays handed to a caller).
+class WinogradWorkspace:
+    """Arrays a convolution reuses from call to call (never arrays handed to a caller). Unlike
+    :class:`engine.memory.Workspace` it keeps one flat array per name and lends its first ``size``
+    values, so one allocation serves chunks of every size, and it counts forwards to refuse stale caches.
 
-    Pass the same Workspace to successive ``winograd_forward`` calls of one layer; each forward
+    Pass the same WinogradWorkspace to successive ``winograd_forward`` calls of one layer; each forward
     takes it over, so only the cache of its latest forward may still be used for a backward.
     """
 
@@ -163,7 +165,7 @@ class WinogradCache:
     parts: list[tuple[int, int, int]]  # (n0, n1, tile columns per chunk) of each batch part
     U: np.ndarray  # (36, FN, C)
     V: np.ndarray  # flat: the (36, C, P_chunk) blocks of every chunk of every part, one after the other
-    workspace: Workspace
+    workspace: WinogradWorkspace
     generation: int
 
 
@@ -231,12 +233,12 @@ def _check(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> None:
 
 
 def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
-                     workspace: Workspace | None = None, workers: int = 1) -> tuple[np.ndarray, WinogradCache]:
+                     workspace: WinogradWorkspace | None = None, workers: int = 1) -> tuple[np.ndarray, WinogradCache]:
     """out[n, f, oh, ow] = sum over (c, i, j) of W[f, c, i, j] x_pad[n, c, oh + i, ow + j] + b[f], stride 1.
 
     x (N, C, H, W) in any memory layout, W (FN, C, 3, 3), b (FN,). Returns out (N, FN, OH, OW),
     OH = H + 2*pad - 2, as a view of a fresh contiguous (FN, OH, OW, N) array, and the cache for
-    :func:`winograd_backward`. ``workspace`` lends reusable scratch memory (see :class:`Workspace`).
+    :func:`winograd_backward`. ``workspace`` lends reusable scratch memory (see :class:`WinogradWorkspace`).
     ``workers`` > 1 splits the batch into that many parts (forward and backward), which run on the
     engine's worker threads (:func:`engine.threads.run_parallel`, BLAS at one thread meanwhile). dW and
     db are sums over the parts, so choose the count from the shapes, never from the thread setting, and
@@ -246,7 +248,7 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     x, W, b = np.asarray(x), np.asarray(W), np.asarray(b)
     dtype = _floating(x, W, b)
     K = transform_matrices(dtype)
-    ws = workspace if workspace is not None else Workspace()
+    ws = workspace if workspace is not None else WinogradWorkspace()
     ws.generation += 1
     N, C, H, Wd = x.shape
     FN = W.shape[0]

@@ -7,7 +7,7 @@ import pytest
 
 from engine import winograd
 from engine.winograd import (
-    Workspace,
+    WinogradWorkspace,
     prefer_winograd,
     winograd_backward,
     winograd_forward,
@@ -94,7 +94,7 @@ def test_batch_split_between_worker_threads(workers):
     """Each thread takes a slice of the batch; dW and db are summed over the slices."""
     for case in [(5, 3, 4, 7, 9, 1), (1, 2, 3, 6, 6, 0)]:  # the second has fewer images than threads
         x, W, b, pad, dout = make(case, seed=9)
-        ws = Workspace()
+        ws = WinogradWorkspace()
         out, cache = winograd_forward(x, W, b, pad, workspace=ws, workers=workers)
         got = (out, *winograd_backward(dout, cache))
         for name, g, w in zip(("out", "dx", "dW", "db"), got, direct(x, W, b, pad, dout), strict=True):
@@ -140,7 +140,7 @@ def test_torch_oracle_float64():
 def test_inputs_never_modified_and_returned_arrays_never_overwritten():
     x, W, b, pad, dout = make((2, 3, 4, 7, 7, 1), seed=4)
     originals = [a.copy() for a in (x, W, b, dout)]
-    ws = Workspace()
+    ws = WinogradWorkspace()
     out, cache = winograd_forward(x, W, b, pad, workspace=ws)
     first = [out, *winograd_backward(dout, cache)]
     kept = [a.copy() for a in first]
@@ -161,7 +161,7 @@ def test_any_input_layout_and_workspace_across_shapes():
     strided = np.zeros((3, 8, 10, 18))[:, ::2, :, ::2]
     strided[...] = x
     dout_batch_last = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-    ws = Workspace()
+    ws = WinogradWorkspace()
     for xi, di in [(x, dout), (batch_last, dout_batch_last), (strided, dout)]:
         for g, w in zip(run(xi, W, b, pad, di, ws), want, strict=True):
             assert rel(g, w) < REL_FLOAT64
@@ -183,7 +183,7 @@ def test_skipping_the_input_gradient():
 
 def test_stale_cache_and_bad_input_are_refused():
     x, W, b, pad, dout = make((1, 2, 3, 6, 6, 1), seed=8)
-    ws = Workspace()
+    ws = WinogradWorkspace()
     _, cache = winograd_forward(x, W, b, pad, workspace=ws)
     winograd_forward(x, W, b, pad, workspace=ws)
     with pytest.raises(ValueError, match="stale"):
