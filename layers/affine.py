@@ -39,7 +39,7 @@ class Affine(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         dout = gradient_like(dout, None if self.x is None else (self.x.shape[0], self.W.shape[1]), "Affine")
         self.dW = self.x.T @ dout
-        self.db = np.sum(dout, axis=0)
+        self.db = dout.sum(axis=0)
         if not self.needs_input_grad:
             return None
         dx = dout @ self.W.T
