@@ -6,7 +6,8 @@ blocks on the engine's workers (:func:`engine.threads.run_parallel`). Each entry
 still one dot product over the whole inner dimension, computed by one block, and the number of
 blocks depends on the shapes alone, never on the thread setting, so the result is the same on any
 number of threads. :func:`split_pass` does the same for an element-wise pass over large arrays
-(ReLU's maximum, its mask, dout times the mask): slices of memory, each element computed as whole.
+(ReLU's maximum, its mask, dout times the mask): ranges of the outermost axis, each element computed
+as whole.
 """
 
 from __future__ import annotations
@@ -45,26 +46,34 @@ SMALLEST_SPLIT_PASS = 1 << 18  # values; below this a pass over an array runs wh
 
 
 def memory_order(a: np.ndarray) -> tuple[int, ...] | None:
-    """The axes of ``a`` from outermost to innermost in memory, when ``a`` is a contiguous array seen
-    through a permutation of its axes (a batch-last conv output, say); None for anything else."""
-    if a.ndim == 0 or min(a.strides) <= 0:
+    """The axes of ``a`` from outermost to innermost in memory (largest stride first; ties keep axis
+    order), or None when a stride is negative or zero on an axis of more than one value."""
+    if a.ndim == 0 or any(stride <= 0 and size > 1 for stride, size in zip(a.strides, a.shape, strict=True)):
         return None
-    order = tuple(sorted(range(a.ndim), key=lambda axis: -a.strides[axis]))
-    return order if a.transpose(order).flags.c_contiguous else None
+    return tuple(sorted(range(a.ndim), key=lambda axis: -a.strides[axis]))
 
 
 def split_pass(fn: Callable[..., object], arrays: list[np.ndarray]) -> bool:
-    """Run the element-wise ``fn(*slices)`` over ``PIECES`` consecutive slices of the arrays' memory on the
-    engine's workers, where every array has the same shape and the same memory order and they are
-    large; return False, having done nothing, otherwise (the caller then runs ``fn`` on the arrays)."""
+    """Run the element-wise ``fn(*slices)`` over ``PIECES`` ranges of the arrays' outermost axis in
+    memory on the engine's workers, where every array has the same shape and the same order of axes
+    in memory and they are large; return False, having done nothing, otherwise (the caller then runs
+    ``fn`` on the arrays). The arrays need not be contiguous: a batch-last gradient that is a view
+    into a padded buffer is split by channels like the contiguous mask it is multiplied by."""
     first = arrays[0]
     if first.size < SMALLEST_SPLIT_PASS:
         return False
     order = memory_order(first)
     if order is None or any(a.shape != first.shape or memory_order(a) != order for a in arrays[1:]):
         return False
-    flats = [a.transpose(order).reshape(-1) for a in arrays]  # views: the arrays are contiguous in that order
-    bounds = [first.size * i // PIECES for i in range(PIECES + 1)]
-    run_parallel([lambda lo=lo, hi=hi: fn(*(flat[lo:hi] for flat in flats))
-                  for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
+    axis = next((axis for axis in order if first.shape[axis] >= PIECES), None)
+    if axis is None:
+        return False
+    length = first.shape[axis]
+    bounds = [length * i // PIECES for i in range(PIECES + 1)]
+
+    def piece(lo: int, hi: int) -> None:
+        index = (slice(None),) * axis + (slice(lo, hi),)
+        fn(*(a[index] for a in arrays))
+
+    run_parallel([lambda lo=lo, hi=hi: piece(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
     return True
