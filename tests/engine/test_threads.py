@@ -302,7 +302,7 @@ def test_split_pass_splits_views_that_are_not_contiguous_and_refuses_mixed_layou
     from engine.products import SMALLEST_SPLIT_PASS, split_pass
 
     rng = np.random.default_rng(3)
-    padded = rng.standard_normal((8, 70, 70, 10))
+    padded = rng.standard_normal((8, 130, 130, 10))
     x = padded[:, 1:-1, 1:-1].transpose(3, 0, 1, 2)   # a batch-last view into a padded buffer
     assert x.size >= SMALLEST_SPLIT_PASS and not x.flags.c_contiguous and not x.flags.f_contiguous
     out = np.empty_like(x)
@@ -315,5 +315,5 @@ def test_split_pass_splits_views_that_are_not_contiguous_and_refuses_mixed_layou
     with threads.num_threads(2):
         assert split_pass(double, [x, out])
     np.testing.assert_array_equal(out, 2.0 * x)
-    assert sorted(seen) == [(10, 4, 68, 68), (10, 4, 68, 68)]   # halves of the outermost axis (channels)
+    assert sorted(seen) == [(10, 4, 128, 128), (10, 4, 128, 128)]   # halves of the outermost axis (channels)
     assert not split_pass(double, [x, np.empty(x.shape)])       # C order beside batch-last: not split
