@@ -4,7 +4,9 @@ An ``.npz`` is a zip archive holding one ``.npy`` file per key. Each ``.npy`` st
 (magic string, version, then a dict giving ``descr``, ``fortran_order`` and ``shape``), followed by
 ``prod(shape) * itemsize`` bytes of data. :func:`read_npz` reads in two passes:
 
-1. the directory: for every member its name, sizes and compression from the zip's central directory,
+1. the directory: the member count and directory size the zip's end record declares (refused when
+   implausibly large, before ``zipfile`` parses anything), then for every member its name, sizes and
+   compression from the zip's central directory,
    and its ``.npy`` header (a few hundred bytes). The caller's ``check`` sees this as
    ``{key: ArrayInfo}`` and refuses what it does not expect (keys, shapes, dtypes) before any data
    is read, so a small file declaring a 1 GiB array costs nothing;
@@ -22,11 +24,13 @@ import os
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from numpy.lib import format as npy_format
 
 MAX_MEMBERS = 100_000          # more keys than any archive of ours holds
+MAX_DIRECTORY_BYTES = 8 << 20  # the zip's central directory: ~80 bytes a member here, so ample room
 _MAX_HEADER = 10_000           # numpy's own default limit on an .npy header
 
 
@@ -102,6 +106,47 @@ def _directory(archive: zipfile.ZipFile, where: str) -> dict[str, _Member]:
     return found
 
 
+_END_RECORD = b"PK\x05\x06"         # end of central directory: entries at +10 (2 bytes), size at +12 (4)
+_ZIP64_LOCATOR = b"PK\x06\x07"      # just before it in a zip64 file: the zip64 record's offset at +8 (8)
+_ZIP64_RECORD = b"PK\x06\x06"       # entries at +32 (8 bytes), directory size at +40 (8)
+
+
+def _declared_directory(handle: BinaryIO) -> tuple[int, int] | None:
+    """(members, central directory bytes) as the archive's end records declare them, or None when the
+    records cannot be found (``zipfile`` then says what is wrong). zipfile parses the whole central
+    directory into objects when it opens an archive, so this is read first: a small file claiming
+    millions of members is refused before that costs time and memory."""
+    size = handle.seek(0, os.SEEK_END)
+    start = max(0, size - (22 + 0xFFFF))  # the end record, after at most a 64 KiB comment
+    handle.seek(start)
+    tail = handle.read()
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) < at + 22:
+        return None
+    members = int.from_bytes(tail[at + 10:at + 12], "little")
+    directory = int.from_bytes(tail[at + 12:at + 16], "little")
+    if (members == 0xFFFF or directory == 0xFFFFFFFF) and at >= 20 and tail[at - 20:at - 16] == _ZIP64_LOCATOR:
+        handle.seek(int.from_bytes(tail[at - 12:at - 4], "little"))
+        record = handle.read(56)
+        if len(record) == 56 and record[:4] == _ZIP64_RECORD:
+            members = int.from_bytes(record[32:40], "little")
+            directory = int.from_bytes(record[40:48], "little")
+    return members, directory
+
+
+def _check_declared_size(path: str | os.PathLike, where: str) -> None:
+    with open(path, "rb") as handle:
+        declared = _declared_directory(handle)
+    if declared is None:
+        return
+    members, directory = declared
+    if members > MAX_MEMBERS:
+        raise ArchiveError(f"{where}: declares {members} members, more than the {MAX_MEMBERS} accepted")
+    if directory > MAX_DIRECTORY_BYTES:
+        raise ArchiveError(f"{where}: declares a directory of {directory} bytes, more than the "
+                           f"{MAX_DIRECTORY_BYTES} accepted")
+
+
 def read_npz_directory(path: str | os.PathLike) -> dict[str, ArrayInfo]:
     """``{key: ArrayInfo}`` of the archive at ``path``, read from headers only."""
     found: dict[str, ArrayInfo] = {}
@@ -129,8 +174,9 @@ def read_npz(
     """
     where = repr(os.fspath(path))
     try:
+        _check_declared_size(path, where)
         archive = zipfile.ZipFile(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, ArchiveError):
         raise
     except Exception as err:  # noqa: BLE001 (BadZipFile, OSError, struct errors, ...)
         raise ArchiveError(f"{where} is not a readable .npz file ({type(err).__name__}: {err})") from err

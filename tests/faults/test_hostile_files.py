@@ -212,6 +212,52 @@ def test_a_directory_that_lies_about_sizes_is_refused(tmp_path, saved_weights):
         net().load_params(path)
 
 
+def _zip_refused_before_parsing(monkeypatch, path, match):
+    """read_npz must refuse ``path`` from its end records alone: zipfile never gets to parse it."""
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("zipfile parsed an archive whose end record should have been refused")
+
+    monkeypatch.setattr(zipfile, "ZipFile", no_parsing)
+    with pytest.raises(ArchiveError, match=match):
+        read_npz(path)
+
+
+def test_an_archive_declaring_millions_of_members_is_refused_before_its_directory_is_parsed(
+        tmp_path, saved_weights, monkeypatch):
+    """zipfile turns every central directory entry into an object when it opens an archive; a file
+    whose zip64 end record claims ten million members is refused from that record alone."""
+    data, _ = saved_weights
+    end = data.rindex(b"PK\x05\x06")
+    directory_size = int.from_bytes(data[end + 12:end + 16], "little")
+    directory_offset = int.from_bytes(data[end + 16:end + 20], "little")
+    record = (b"PK\x06\x06" + (44).to_bytes(8, "little") + (45).to_bytes(2, "little") * 2 + bytes(8)
+              + (10**7).to_bytes(8, "little") * 2 + directory_size.to_bytes(8, "little")
+              + directory_offset.to_bytes(8, "little"))
+    locator = b"PK\x06\x07" + bytes(4) + end.to_bytes(8, "little") + (1).to_bytes(4, "little")
+    end_record = bytearray(data[end:])
+    end_record[8:12] = b"\xff\xff\xff\xff"   # member counts: see the zip64 record
+    path = tmp_path / "many.npz"
+    path.write_bytes(data[:end] + record + locator + bytes(end_record))
+    _zip_refused_before_parsing(monkeypatch, path, r"many.npz.*declares 10000000 members, more than the 100000")
+
+
+def test_an_archive_declaring_a_huge_directory_is_refused_before_it_is_parsed(tmp_path, saved_weights, monkeypatch):
+    data, _ = saved_weights
+    end = data.rindex(b"PK\x05\x06")
+    forged = bytearray(data)
+    forged[end + 12:end + 16] = (1 << 30).to_bytes(4, "little")
+    path = tmp_path / "wide.npz"
+    path.write_bytes(bytes(forged))
+    _zip_refused_before_parsing(monkeypatch, path, r"wide.npz.*declares a directory of 1073741824 bytes")
+
+
+def test_the_end_record_check_accepts_every_archive_numpy_writes(tmp_path):
+    for save in (np.savez, np.savez_compressed):
+        path = tmp_path / f"{save.__name__}.npz"
+        save(path, **{f"k{i}": np.full(i + 1, i, np.float32) for i in range(300)})
+        assert len(read_npz(path)) == 300
+
+
 def test_read_npz_reports_what_it_declares(tmp_path):
     path = tmp_path / "a.npz"
     np.savez_compressed(path, a=np.zeros((2, 3), np.float32), b=np.arange(4))
