@@ -5,9 +5,10 @@
 
 A *busy process* is a Python child spinning on integer arithmetic in a session of its own, as another
 user's job would; it is started for each timing beside it and always stopped (it also stops itself
-after ``--busy-limit`` seconds whatever happens). Each round times the work alone and beside the busy
-process, in turns (alone first in even rounds, beside first in odd ones); the ratio is the median
-over rounds of (beside / alone) of the same round, which cancels slow drifts of the machine.
+after ``--busy-limit`` seconds, or as soon as the benchmark's process is gone, whatever happens).
+Each round times the work alone and beside the busy process, in turns (alone first in even rounds,
+beside first in odd ones); the ratio is the median over rounds of (beside / alone) of the same
+round, which cancels slow drifts of the machine.
 
 Cases:
 
@@ -43,13 +44,15 @@ BUSY_LIMIT = 600.0   # seconds a busy process may live, at most
 TARGETS = {"job": 1.3, "mlp": 1.3, "deep": 1.5}
 CASES = ("job", "mlp", "torch", "deep")
 
-# The busy process: says it has started, then spins on arithmetic until its deadline.
+# The busy process: says it has started, then spins on arithmetic until its deadline, or until its parent
+# is gone (a benchmark killed with SIGKILL cannot stop it; its children are then handed to another parent).
 _BUSY_CODE = """\
-import sys, time
+import os, sys, time
 deadline = time.monotonic() + float(sys.argv[1])
+parent = int(sys.argv[2])
 sys.stdout.write("spinning\\n"); sys.stdout.flush()
 x = 1
-while time.monotonic() < deadline:
+while time.monotonic() < deadline and os.getppid() == parent:
     for _ in range(10000):
         x = (x * 48271 + 11) % 2147483647
 """
@@ -68,12 +71,13 @@ main(sys.argv[1:])
 
 @contextmanager
 def busy_process(limit: float = BUSY_LIMIT) -> Iterator[subprocess.Popen]:
-    """A child process spinning on one core for the duration of the block (and ``limit`` seconds at most)."""
+    """A child process spinning on one core for the duration of the block (and ``limit`` seconds at most;
+    it also stops within a few milliseconds of this process's end, however that comes)."""
     if not limit > 0:
         raise ValueError(f"busy_process: limit must be a positive number of seconds, got {limit!r}")
     # A session of its own, as another user's job has: where the kernel groups processes by session to share
     # the CPU (sched_autogroup), a child in this session would share this session's part with the work timed.
-    child = subprocess.Popen([sys.executable, "-I", "-S", "-c", _BUSY_CODE, repr(float(limit))],
+    child = subprocess.Popen([sys.executable, "-I", "-S", "-c", _BUSY_CODE, repr(float(limit)), str(os.getpid())],
                              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         ready, _, _ = select.select([child.stdout], [], [], 30.0)

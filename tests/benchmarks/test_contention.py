@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +29,38 @@ def test_busy_process_is_stopped_when_the_block_raises():
 def test_busy_process_stops_itself_at_its_limit():
     with busy_process(limit=0.2) as child:
         assert child.wait(timeout=20) == 0   # left on its own, it ends by itself
+
+
+def test_busy_process_ends_when_the_benchmark_is_killed():
+    """SIGKILL gives the benchmark no chance to stop its busy child: the child notices it has lost its
+    parent and stops by itself, long before its limit."""
+    script = ("import time\n"
+              "from benchmarks.contention import busy_process\n"
+              "with busy_process(limit=120) as child:\n"
+              "    print(child.pid, flush=True)\n"
+              "    time.sleep(120)\n")
+    benchmark = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                                 cwd=Path(__file__).resolve().parents[2])
+    try:
+        busy_pid = int(benchmark.stdout.readline())
+        assert _alive(busy_pid)
+    finally:
+        benchmark.kill()
+        benchmark.wait()
+        benchmark.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(busy_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(busy_pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by its new parent, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_ratio_is_the_median_of_paired_rounds():
