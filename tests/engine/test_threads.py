@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
+import select
 import threading
 import time
+import warnings
 import weakref
 
 import numpy as np
@@ -317,3 +320,26 @@ def test_split_pass_splits_views_that_are_not_contiguous_and_refuses_mixed_layou
     np.testing.assert_array_equal(out, 2.0 * x)
     assert sorted(seen) == [(10, 4, 128, 128), (10, 4, 128, 128)]   # halves of the outermost axis (channels)
     assert not split_pass(double, [x, np.empty(x.shape)])       # C order beside batch-last: not split
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_still_completes_parallel_work():
+    """A child made by fork has none of its parent's helper threads; the calling thread does every task
+    itself instead of waiting for helpers that do not exist."""
+    with threads.num_threads(2):
+        threads.run_parallel([lambda: 1, lambda: 2])   # the parent's helpers exist now
+        reader, writer = os.pipe()
+        with warnings.catch_warnings():   # Python 3.12+ warns that fork() in a threaded process may deadlock
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:   # the child: report the result and leave at once, whatever happens
+            try:
+                os.write(writer, repr(threads.run_parallel([lambda k=k: k * k for k in range(6)])).encode())
+            finally:
+                os._exit(0)
+        os.close(writer)
+        ready, _, _ = select.select([reader], [], [], 20.0)
+        output = os.read(reader, 1000).decode() if ready else "no answer within 20 s"
+        os.close(reader)
+        os.waitpid(pid, 0) if ready else os.kill(pid, 9)
+    assert output == repr([k * k for k in range(6)])
