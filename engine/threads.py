@@ -262,9 +262,10 @@ class _Workers:
     and takes tasks one at a time, so one that gets less CPU takes fewer. Handing work over this way
     costs about 10-40 us per batch here, against 115-130 us through ``concurrent.futures`` (a future
     and a waiter per task, and the calling thread idle); a DeepConvNet step makes ~50 such hand-overs.
-    A batch that a helper finds late in its queue holds no task or result any more
-    (:meth:`_Batch.release`): kept alive, their arrays were freed later than the allocator expected,
-    and every step faulted ~9,700 pages in again (120 ms instead of 70).
+    Since the caller can do every task itself, nothing waits for a helper that is not there (in a
+    child made by ``fork``, say). A batch that a helper finds late in its queue holds no task or
+    result any more (:meth:`_Batch.release`): kept alive, their arrays were freed later than the
+    allocator expected, and every step faulted ~9,700 pages in again (120 ms instead of 70).
     """
 
     def __init__(self, size: int) -> None:
