@@ -17,7 +17,11 @@ Cases:
   the policy's BLAS count replaced by OpenBLAS's own default (what the job did before the policy).
 * ``mlp``: the same job's step (TwoLayerNet 784-50-10, SGD, batch 100) in this process, both ways.
 * ``torch``: the same MLP step in PyTorch at its default thread count, for comparison.
-* ``deep``: one DeepConvNet training step (Adam, batch 100), both ways.
+* ``deep``: one DeepConvNet training step (Adam, batch 100), both ways, and with the engine on one
+  thread. Where Linux shares the CPU between sessions first (sched_autogroup, on by default), a
+  process beside one busy process of another session gets one core of two whatever it does, so its
+  step beside it cannot beat its one-thread step: the ratio is then at least the speed-up two threads
+  give alone.
 
 Issue 13's targets: the main job beside one busy process at most 1.3x its time alone, a DeepConvNet
 step at most 1.5x. Only ratios taken on an otherwise idle machine mean much: the table also shows
@@ -179,6 +183,18 @@ def job_case(iters: int, out: str, own_blas_threads: bool) -> Callable[[], None]
     return run
 
 
+def _on_one_thread(step: Callable[[], object]) -> Callable[[], None]:
+    """One call of ``step`` with the engine set to one thread: the time a process that gets a single
+    core needs, which is what fair scheduling between sessions leaves it beside one busy process."""
+    from engine import threads
+
+    def run() -> None:
+        with threads.num_threads(1):
+            step()
+
+    return run
+
+
 def _under(own_blas_threads: bool, step: Callable[[], object], steps: int) -> Callable[[], None]:
     """``steps`` calls of ``step`` under the engine's policy, or with BLAS at its own default count."""
     from engine import threads
@@ -264,6 +280,17 @@ def torch_mlp_steps(steps: int) -> Callable[[], None] | None:
     return run
 
 
+def _autogroup() -> str:
+    """Whether Linux shares the CPU between sessions first (sched_autogroup): then a process beside one
+    busy process of another session gets half of a 2-core machine, one core, however many threads it runs."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as flag:
+            enabled = flag.read().strip() == "1"
+    except OSError:
+        return "sched_autogroup: unknown"
+    return "sched_autogroup on (CPU shared between sessions first)" if enabled else "sched_autogroup off"
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -293,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, ContentionTiming]:
     from engine import threads
 
     print(f"{available_cores()} cores available, load average {os.getloadavg()[0]:.2f}; "
-          f"engine policy: {threads.policy()}", flush=True)
+          f"engine policy: {threads.policy()}; {_autogroup()}", flush=True)
     cases: dict[str, Callable[[], object]] = {}
     with tempfile.TemporaryDirectory() as out:
         for case in args.cases:
@@ -308,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, ContentionTiming]:
                 step = deep_step()
                 cases["deep, engine policy"] = _under(False, step, 1)
                 cases["deep, BLAS's own threads"] = _under(True, step, 1)
+                cases["deep, engine policy on one thread"] = _on_one_thread(step)
             elif case == "torch":
                 run = torch_mlp_steps(args.iters)
                 if run is None:
