@@ -31,9 +31,12 @@ machine kept busy by other people's jobs (load average 8), it took 4.1 s at 1 th
 2. The MLP's products (100x784 @ 784x50) are too small for a second thread to gain more than 5% even
 on an idle machine. Work that is big enough to split goes to the workers instead: they take the
 pieces from a queue (a worker that gets less CPU takes fewer pieces) and sleep while idle, so beside
-a busy process they lose only the CPU share they do not get: in theory at most 1.5x on 2 cores
-(their 2 threads get 4/3 of the machine beside a third), rather than the 2x and more of a static
-split with spinning threads. ``python -m benchmarks.contention`` measures all this again.
+a busy process they lose only the CPU share they do not get, rather than the 2x and more of a static
+split with spinning threads. How large that share is, the kernel decides: where it shares the CPU
+between sessions first (Linux's sched_autogroup, on by default), a process beside one busy process
+of another session gets one core of two, so its step there takes its one-thread time (DeepConvNet:
+105.9 ms beside it, 103.1 ms on one thread alone, 64.9 ms on two). ``python -m benchmarks.contention``
+measures all this again.
 
 Results do not depend on the worker count, as long as every caller of :func:`parallel_map` splits
 its work into pieces fixed by the shapes alone, never by ``n``, and never splits a batch where that
