@@ -34,9 +34,7 @@ class Affine(Layer):
         x = flat_batch(x, self.W.shape[0], "Affine")
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
-        out = self.x @ self.W
-        out += self.b  # in place: the product is a new array, so adding b needs no second one
-        return out
+        return self.x @ self.W + self.b
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         dout = gradient_like(dout, None if self.x is None else (self.x.shape[0], self.W.shape[1]), "Affine")
