@@ -9,6 +9,7 @@ import pytest
 
 from engine import FastConvolution
 from engine.convolution import SMALL_FILTER_ROWS, product_over_chunks
+from tests.support.conv_cases import make
 
 CASES = [
     (2, 3, 5, 5, 4, 3, 3, 1, 0),
@@ -17,15 +18,6 @@ CASES = [
     (2, 4, 6, 5, 3, 3, 3, 1, 1),
     (1, 5, 6, 6, 2, 3, 3, 1, 1),  # C*FH*FW = 45: dW as one product
 ]
-
-
-def make(case, dtype=np.float64, seed=0):
-    n, c, h, w, fn, fh, fw, stride, pad = case
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, c, h, w)).astype(dtype)
-    W = rng.standard_normal((fn, c, fh, fw)).astype(dtype)
-    b = rng.standard_normal(fn).astype(dtype)
-    return x, W, b, stride, pad
 
 
 def test_both_ways_of_computing_dx_and_dw_are_covered():

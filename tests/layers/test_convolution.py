@@ -7,6 +7,7 @@ import pytest
 
 from engine import FastConvolution
 from layers import Convolution, LayerStateError, gradient_check
+from tests.support.conv_cases import make
 
 # (N, C, H, W, FN, FH, FW, stride, pad)
 CASES = [
@@ -29,15 +30,6 @@ CASES = [
 def Conv(request):
     """Every test below runs on the book's layer and on its fast twin from the engine."""
     return request.param
-
-
-def make(case, dtype=np.float64, seed=0):
-    n, c, h, w, fn, fh, fw, stride, pad = case
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, c, h, w)).astype(dtype)
-    W = rng.standard_normal((fn, c, fh, fw)).astype(dtype)
-    b = rng.standard_normal(fn).astype(dtype)
-    return x, W, b, stride, pad
 
 
 def naive_conv(x, W, b, stride, pad):
