@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -96,17 +97,17 @@ def writable_dir(text: str) -> Path:
 
 def existing_file(text: str) -> Path:
     """A path to a file that exists (weights or data to read)."""
-    path = Path(text)
-    if not path.is_file():
-        problem = "is not a file" if path.exists() else "does not exist"
-        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
-    return path
+    return _existing(text, Path.is_file, "a file")
 
 
 def existing_dir(text: str) -> Path:
     """A path to a directory that exists (data to read)."""
+    return _existing(text, Path.is_dir, "a directory")
+
+
+def _existing(text: str, is_kind: Callable[[Path], bool], kind: str) -> Path:
     path = Path(text)
-    if not path.is_dir():
-        problem = "is not a directory" if path.exists() else "does not exist"
+    if not is_kind(path):
+        problem = f"is not {kind}" if path.exists() else "does not exist"
         raise argparse.ArgumentTypeError(f"{text!r} {problem}")
     return path
