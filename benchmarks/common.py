@@ -213,11 +213,6 @@ class Timing:
         return q1, q3
 
 
-def time_median(fn: Callable[[], object], repeat: int = 100, warmup: int = 10) -> Timing:
-    """Time ``repeat`` calls of ``fn`` one by one after ``warmup`` untimed calls."""
-    return time_interleaved({"only": fn}, rounds=1, calls_per_round=repeat, warmup=warmup)["only"]
-
-
 def time_interleaved(
     cases: Mapping[str, Callable[[], object]],
     rounds: int,
