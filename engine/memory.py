@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.allocator import keep_freed_memory
+
 
 class Workspace:
     """Named scratch arrays owned by one layer: the same memory comes back for a name while what it
@@ -22,6 +24,7 @@ class Workspace:
     __slots__ = ("_arrays",)
 
     def __init__(self) -> None:
+        keep_freed_memory()  # the arrays a layer returns are fresh: let their memory come back cheaply
         self._arrays: dict[str, tuple[tuple, np.ndarray]] = {}  # name -> (what it was made for, array)
 
     def empty(self, name: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:

@@ -62,6 +62,8 @@ from typing import Any, TypeVar
 import numpy as np  # noqa: F401  (loads OpenBLAS before threadpoolctl looks for it)
 from threadpoolctl import ThreadpoolController
 
+from engine.allocator import keep_freed_memory
+
 ENV_VAR = "ZEROPROP_NUM_THREADS"
 BLAS_THREADS = 1   # the BLAS threads of every step; see the module docstring
 
@@ -174,6 +176,7 @@ def set_num_threads(n: int | None) -> None:
         _state.requested = n
         _limit_blas(policy().blas_threads)
         _state.blas_at_one = max(_state.blas_at_one, 1)
+    keep_freed_memory()
 
 
 def num_threads(n: int | None) -> AbstractContextManager[None]:
@@ -190,6 +193,7 @@ def _setting_for_block(n: int | None) -> Iterator[None]:
         _state.requested = n
         limiter = _limit_blas(policy().blas_threads)
         _state.blas_at_one += 1
+    keep_freed_memory()
     try:
         yield
     finally:
