@@ -2,7 +2,7 @@
 
 A large fresh array arrives as new pages from the operating system, and the first write to each
 4 KiB page traps into the kernel; for a ConvNet's scratch arrays (an im2col matrix, a padded copy of
-the input, a pooling layer's gathered windows) that costs more than the arithmetic. A fast layer
+the input, a pooling layer's argmax) that costs more than the arithmetic. A fast layer
 therefore keeps such arrays in a :class:`Workspace` of its own and refills them call after call.
 
 Ownership is explicit: an array in a workspace never leaves its layer. What a layer returns (its
