@@ -133,8 +133,10 @@ def cpu_model() -> str:
 
 
 def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
-    """Lines naming the machine, the libraries and the thread counts actually in force."""
+    """Lines naming the machine, the libraries, the thread counts and the allocator settings in force."""
     import numpy as np
+
+    from engine import allocator
 
     blas = blas_thread_count()
     lines = [
@@ -146,6 +148,8 @@ def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
         lines.append(f"torch {torch.__version__} (threads: {torch.get_num_threads()})")
     else:
         lines.append("torch: not in use (not installed, or left out), its rows are skipped")
+    malloc = allocator.describe(allocator.keep_freed_memory())
+    lines.append(f"malloc: {malloc}; every case in this process runs under it")
     return lines
 
 

@@ -7,9 +7,9 @@ above ``M_MMAP_THRESHOLD`` are unmapped at once; free memory at the top of the h
 ``M_TRIM_THRESHOLD`` is trimmed), and then the next step's first write to each 4 KiB page traps into
 the kernel, which zeroes the page. glibc raises both thresholds by itself after freeing a large
 block, but not far enough for a ConvNet step: measured, SimpleConvNet at batch 100 faulted in about
-1,600 pages a step and took 17-20 ms instead of 12 ms; DeepConvNet 73 instead of 67 ms. (Whatever
-freed a larger block first, a PyTorch step in the same process for one, raised the thresholds
-further and hid the cost.)
+1,600 pages a step and took 17-20 ms instead of 12 ms; DeepConvNet 73 instead of 67 ms. (In a
+process that had run a PyTorch step, which frees larger blocks, the cost was gone: a benchmark
+timing both in one process hid it.)
 
 :func:`keep_freed_memory` therefore sets the two thresholds once, process-wide, as the thread
 policy sets BLAS's thread count process-wide: blocks up to 32 MiB come from the heap and freed
@@ -75,3 +75,15 @@ def keep_freed_memory() -> str:
                 ok = libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
                 _outcome = "set" if ok else "refused"
         return _outcome
+
+
+def describe(outcome: str) -> str:
+    """One line saying what an outcome of :func:`keep_freed_memory` means (for benchmark reports)."""
+    if outcome == "set":
+        return (f"glibc keeps freed memory (mmap threshold {MMAP_THRESHOLD >> 20} MiB, trim threshold "
+                f"{TRIM_THRESHOLD >> 20} MiB, set by the engine)")
+    if outcome == "user's settings":
+        return "glibc's thresholds as the environment sets them (the engine left them alone)"
+    if outcome == "refused":
+        return "glibc refused the engine's thresholds: its own apply"
+    return "not glibc: the C library's own allocator"

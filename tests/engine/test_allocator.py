@@ -80,3 +80,10 @@ def test_a_users_own_thresholds_are_left_alone():
 def test_the_outcome_is_decided_once():
     assert allocator.keep_freed_memory() == allocator.keep_freed_memory()
     assert allocator.keep_freed_memory() in ("set", "user's settings", "not glibc", "refused")
+
+
+def test_each_outcome_is_described_in_its_own_words():
+    lines = {outcome: allocator.describe(outcome) for outcome in ("set", "user's settings", "refused", "not glibc")}
+    assert len(set(lines.values())) == 4
+    assert "32 MiB" in lines["set"] and "256 MiB" in lines["set"]
+    assert "environment" in lines["user's settings"]
