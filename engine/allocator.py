@@ -13,11 +13,12 @@ timing both in one process hid it.)
 
 :func:`keep_freed_memory` therefore sets the two thresholds once, process-wide, as the thread
 policy sets BLAS's thread count process-wide: blocks up to 32 MiB come from the heap and freed
-memory stays in the process up to 256 MiB, to be reused by the next step. The process's peak memory
-does not change (memory is kept, not added), only what it holds between steps. It is called when
-the engine's first layer is built and when a thread setting is put in force. It does nothing on a
-C library other than glibc, or where the user chose the thresholds (``MALLOC_MMAP_THRESHOLD_``,
-``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES``): their choice stands.
+memory stays in the process up to 256 MiB, to be reused by the next step. Peak memory hardly
+changes, since memory is kept rather than added (measured: a DeepConvNet step 147.2 MiB, the main job
+283.6 MiB against 280.7), only what the process holds between steps. It is called when a fast layer
+is built and when a thread setting is put in force. It does nothing on a C library other than
+glibc, or where the user chose the thresholds (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``
+or ``GLIBC_TUNABLES``): their choice stands.
 """
 
 from __future__ import annotations

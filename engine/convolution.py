@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.allocator import keep_freed_memory
 from engine.batch_last import add_columns, fill_columns, padded_batch_last
 from engine.products import PIECES, SMALLEST_SPLIT, matmul
 from engine.threads import run_parallel, single_blas_thread
@@ -125,6 +126,7 @@ class FastConvolution(Layer):
         self._dout_pad_buffer: np.ndarray | None = None
         self._winograd: WinogradCache | None = None  # the last forward's, when it went through Winograd
         self._winograd_workspace = WinogradWorkspace()
+        keep_freed_memory()  # its output and dx are fresh every call: let their memory come back cheaply
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, FN, OH, OW) for input of ``input_shape``; ValueError if the input does not fit the layer."""
