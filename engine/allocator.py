@@ -8,8 +8,8 @@ above ``M_MMAP_THRESHOLD`` are unmapped at once; free memory at the top of the h
 the kernel, which zeroes the page. glibc raises both thresholds by itself after freeing a large
 block, but not far enough for a ConvNet step: measured, SimpleConvNet at batch 100 faulted in about
 1,600 pages a step and took 17-20 ms instead of 12 ms; DeepConvNet 73 instead of 67 ms. (In a
-process that had run a PyTorch step, which frees larger blocks, the cost was gone: a benchmark
-timing both in one process hid it.)
+process that had run a PyTorch step the cost was gone, presumably because PyTorch's larger frees
+had raised the thresholds: a benchmark timing both in one process hid it.)
 
 :func:`keep_freed_memory` therefore sets the two thresholds once, process-wide, as the thread
 policy sets BLAS's thread count process-wide: blocks up to 32 MiB come from the heap and freed
