@@ -322,7 +322,11 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
     dtype = cache.V.dtype
     K = transform_matrices(dtype)
     d = np.asarray(dout).transpose(1, 2, 3, 0)  # (FN, OH, OW, N), a view
-    dxp = np.zeros((C, TH + 1, STEP, TW + 1, STEP, N), dtype) if needs_input_grad else None
+    dxp = None
+    if needs_input_grad:  # (C, block row, row, block column, column, N); see the scatter below
+        dxp = np.empty((C, TH + 1, STEP, TW + 1, STEP, N), dtype)
+        dxp[:, TH] = 0  # the margin below and right of the tiles gets no 4x4 core, only edges: start at zero
+        dxp[:, :TH, :, TW] = 0
     UT = cache.U.transpose(0, 2, 1)
 
     def part(index: int, n0: int, n1: int, chunk: int) -> tuple[np.ndarray, np.ndarray]:
@@ -330,8 +334,11 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
         dY_buf, dM_buf, dV_buf, dD_buf = buffers[index]
         dU = np.zeros((TILE * TILE, FN, C), dtype)
         db = np.zeros(FN, dtype)
-        offset = TILE * TILE * C * TH * TW * n0
-        for ty, tx0, tx1 in _chunks(TH, TW, chunk):
+        offsets, offset = [], TILE * TILE * C * TH * TW * n0
+        for ty, tx0, tx1 in _chunks(TH, TW, chunk):  # where each chunk's V lies, in the forward's order
+            offsets.append((ty, tx0, tx1, offset))
+            offset += TILE * TILE * C * (tx1 - tx0) * Nn
+        for ty, tx0, tx1, offset in reversed(offsets):  # bottom right first: see the scatter below
             cols = tx1 - tx0
             P = cols * Nn
             dY = dY_buf[:STEP * STEP * FN * P]
@@ -343,7 +350,6 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
             np.matmul(K["KAT"], dY.reshape(STEP * STEP, FN * P), out=dM.reshape(TILE * TILE, FN * P))
             db += dM[BIAS_POSITION].sum(axis=1)
             V = cache.V[offset:offset + TILE * TILE * C * P].reshape(TILE * TILE, C, P)
-            offset += V.size
             dU += np.matmul(dM, V.transpose(0, 2, 1))
             if dxp is None:
                 continue
@@ -352,9 +358,11 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
             dD = dD_buf[:TILE * TILE * C * P]
             np.matmul(K["KBT"], dV.reshape(TILE * TILE, C * P), out=dD.reshape(TILE * TILE, C * P))
             # Add the tiles back: rows 0..3 of tile row ty land on block row ty, rows 4..5 on rows
-            # 0..1 of block row ty + 1; the same for columns.
+            # 0..1 of block row ty + 1; the same for columns. Each 4x4 block is the core (rows and
+            # columns 0..3) of exactly one tile; taking the chunks from the bottom right, every block
+            # a tile's edges land on already holds its core, so cores are copied, not added to zeros.
             t = dD.reshape(TILE, TILE, C, cols, Nn).transpose(2, 0, 3, 1, 4)  # (C, 6, cols, 6, Nn)
-            dxp[:, ty, :, tx0:tx1, :, n0:n1] += t[:, :STEP, :, :STEP]
+            dxp[:, ty, :, tx0:tx1, :, n0:n1] = t[:, :STEP, :, :STEP]
             dxp[:, ty + 1, :2, tx0:tx1, :, n0:n1] += t[:, STEP:, :, :STEP]
             dxp[:, ty, :, tx0 + 1:tx1 + 1, :2, n0:n1] += t[:, :STEP, :, STEP:]
             dxp[:, ty + 1, :2, tx0 + 1:tx1 + 1, :2, n0:n1] += t[:, STEP:, :, STEP:]
