@@ -6,7 +6,7 @@ import numpy as np
 
 from engine.allocator import keep_freed_memory
 from engine.batch_last import add_columns, fill_columns, padded_batch_last
-from engine.products import PIECES, SMALLEST_SPLIT, matmul
+from engine.products import PIECES, SMALLEST_SPLIT, even_ranges, matmul
 from engine.threads import run_parallel, single_blas_thread
 from engine.winograd import (
     WinogradCache,
@@ -56,14 +56,12 @@ def product_over_chunks(a: np.ndarray, b: np.ndarray, chunk: int) -> np.ndarray:
     b_chunks = b[:, :whole].reshape(K, pieces, chunk).transpose(1, 0, 2)  # (pieces, K, chunk)
     a_chunks = a[:, :whole].reshape(M, pieces, chunk).transpose(1, 2, 0)  # (pieces, chunk, M)
     runs = min(PIECES, pieces) if pieces * chunk * K * M >= SMALLEST_SPLIT else min(1, pieces)
-    bounds = [pieces * i // runs for i in range(runs + 1)] if runs else []
 
     def partial_sum(lo: int, hi: int) -> np.ndarray:
         return np.add.reduce(np.matmul(b_chunks[lo:hi], a_chunks[lo:hi]), axis=0)
 
     total = np.zeros((K, M), dtype=dtype)
-    for part in run_parallel([lambda lo=lo, hi=hi: partial_sum(lo, hi)
-                              for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]):
+    for part in run_parallel([lambda lo=lo, hi=hi: partial_sum(lo, hi) for lo, hi in even_ranges(pieces, runs)]):
         total += part
     if whole < P:
         total += b[:, whole:] @ a[:, whole:].T

@@ -9,7 +9,7 @@ import numpy as np
 
 from engine.batch_last import padded_batch_last, window_view
 from engine.memory import Workspace
-from engine.products import PIECES
+from engine.products import PIECES, even_ranges
 from engine.threads import run_parallel
 from layers.base import Layer
 from layers.checks import batch_of, float_array, gradient_like, positive_int
@@ -139,5 +139,4 @@ def by_channels(work: Callable[[int, int], None], shape: tuple[int, ...]) -> Non
     if C < PIECES or math.prod(shape) < SMALLEST_SPLIT_POOL:
         work(0, C)
         return
-    bounds = [C * i // PIECES for i in range(PIECES + 1)]
-    run_parallel([lambda c0=c0, c1=c1: work(c0, c1) for c0, c1 in zip(bounds[:-1], bounds[1:], strict=True)])
+    run_parallel([lambda c0=c0, c1=c1: work(c0, c1) for c0, c1 in even_ranges(C)])

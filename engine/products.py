@@ -22,6 +22,11 @@ PIECES = 2  # blocks per split product: the reference machine's cores
 SMALLEST_SPLIT = 2_000_000  # multiply-adds; below this a hand-over to a worker costs more than it saves
 
 
+def even_ranges(length: int, pieces: int = PIECES) -> list[tuple[int, int]]:
+    """``pieces`` consecutive ranges (lo, hi) that cover 0..length, their sizes differing by one at most."""
+    return [(length * i // pieces, length * (i + 1) // pieces) for i in range(pieces)]
+
+
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """a @ b for a (M, K) and b (K, N), into ``out`` (M, N) when given; see the module docstring."""
     M, K = a.shape
@@ -31,13 +36,9 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     if M * K * N < SMALLEST_SPLIT or max(M, N) < 2 * PIECES:
         return np.matmul(a, b, out=out)
     if M >= N:
-        bounds = [M * i // PIECES for i in range(PIECES + 1)]
-        tasks = [lambda lo=lo, hi=hi: np.matmul(a[lo:hi], b, out=out[lo:hi])
-                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        tasks = [lambda lo=lo, hi=hi: np.matmul(a[lo:hi], b, out=out[lo:hi]) for lo, hi in even_ranges(M)]
     else:
-        bounds = [N * i // PIECES for i in range(PIECES + 1)]
-        tasks = [lambda lo=lo, hi=hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
-                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        tasks = [lambda lo=lo, hi=hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi]) for lo, hi in even_ranges(N)]
     run_parallel(tasks)
     return out
 
@@ -71,12 +72,10 @@ def split_pass(fn: Callable[..., object], arrays: list[np.ndarray]) -> bool:
     axis = next((axis for axis in order if first.shape[axis] >= PIECES), None)
     if axis is None:
         return False
-    length = first.shape[axis]
-    bounds = [length * i // PIECES for i in range(PIECES + 1)]
 
     def piece(lo: int, hi: int) -> None:
         index = (slice(None),) * axis + (slice(lo, hi),)
         fn(*(a[index] for a in arrays))
 
-    run_parallel([lambda lo=lo, hi=hi: piece(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
+    run_parallel([lambda lo=lo, hi=hi: piece(lo, hi) for lo, hi in even_ranges(first.shape[axis])])
     return True

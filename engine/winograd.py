@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.products import even_ranges
 from engine.threads import run_parallel
 
 TILE = 6  # input tile side
@@ -214,9 +215,8 @@ def _batch_parts(N: int, workers: int, TW: int, C: int, FN: int, itemsize: int) 
     """(n0, n1, tile columns per chunk) for ``workers`` nearly equal slices of the batch."""
     if int(workers) != workers or workers < 1:
         raise ValueError(f"engine.winograd: expected workers >= 1, got {workers}")
-    bounds = [N * i // min(workers, N) for i in range(min(workers, N) + 1)]
     return [(n0, n1, tile_columns_per_chunk(TW, n1 - n0, C, FN, itemsize))
-            for n0, n1 in zip(bounds[:-1], bounds[1:], strict=True)]
+            for n0, n1 in even_ranges(N, min(workers, N))]
 
 
 def _floating(*arrays: np.ndarray) -> np.dtype:
