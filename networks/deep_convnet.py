@@ -63,7 +63,7 @@ class DeepConvNet(Network):
                     hidden_size=hidden_size, output_size=output_size)
         L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
-        rng = make_rng(seed, rng, type(self).__name__)
+        rng = make_rng(seed, rng, name)
         self.input_dim = tuple(input_dim)
         channels, height, width = input_dim
         conv_params = (conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5, conv_param_6)

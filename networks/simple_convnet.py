@@ -63,7 +63,7 @@ class SimpleConvNet(Network):
         pooled = fn * window_output_size(out_h, 2, 2, 0, f"{name} pooling", "height") * \
             window_output_size(out_w, 2, 2, 0, f"{name} pooling", "width")
         self.input_dim = (C, H, W)
-        rng = make_rng(seed, rng, type(self).__name__)
+        rng = make_rng(seed, rng, name)
         W1 = init_weight(rng, (fn, C, fs, fs), weight_init_std, C * fs * fs, self.dtype)
         W2 = init_weight(rng, (pooled, hidden_size), weight_init_std, pooled, self.dtype)
         W3 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
