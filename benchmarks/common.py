@@ -191,6 +191,20 @@ class OthersCpuShare:
 
 # -- timing --------------------------------------------------------------------------------------
 
+REWARM_SECONDS = 0.05  # untimed calls after a pause, before a case's settling and timed calls
+
+
+def round_order(group_order: list[str], members: Mapping[str, list[str]], round_index: int) -> list[str]:
+    """The cases in the order round ``round_index`` runs them: the groups forwards in odd rounds and
+    backwards in even ones (so a round starts where the last one ended), and each group's cases
+    turned by one place every two rounds, so that each case is in turn the first of its group."""
+    order = []
+    for group in group_order if round_index % 2 else group_order[::-1]:
+        names = members[group]
+        turn = (round_index // 2) % len(names)
+        order += names[turn:] + names[:turn]
+    return order
+
 @dataclass(frozen=True)
 class Timing:
     """Seconds taken by each timed call of one case, in the order taken, ``calls_per_round`` a round."""
@@ -226,12 +240,13 @@ def time_interleaved(
     groups: Mapping[str, str] | None = None,
     pause: float = 0.0,
     on_switch: Mapping[str, Callable[[], object]] | None = None,
+    rewarm: float = REWARM_SECONDS,
 ) -> dict[str, Timing]:
     """Time every case's calls one by one, the cases taking turns in ``rounds`` rounds.
 
     Each case first gets ``warmup`` untimed calls. In each round every case makes ``settle`` untimed
-    calls (to refill the caches the others evicted) and then ``calls_per_round`` timed ones; rounds
-    run the cases forwards and backwards in turn, so each is as often first as last. Machine noise
+    calls (to refill the caches the others evicted) and then ``calls_per_round`` timed ones, in the
+    order of :func:`round_order`, so that each takes every place in a round in turn. Machine noise
     thus falls on all cases alike, and medians over the calls ignore the outliers.
 
     ``groups`` names the thread pool each case runs on (say "numpy" or "torch"; one group when
@@ -239,12 +254,16 @@ def time_interleaved(
     last one the timer sleeps ``pause`` seconds: a pool's idle threads go on spinning for a while
     after their last task (OpenBLAS's for about 0.1 s) and would slow the other pool's threads down.
     ``on_switch[group]``, when given, is called before each turn of that group (to set its thread
-    counts, say), outside the timed calls. The garbage collector is paused while timing.
+    counts, say), outside the timed calls. A case that runs after such a pause starts slow (the core
+    has slowed down; measured, a 0.25 ms MLP step ran about 15% slower even after a settling call),
+    so it first runs untimed for ``rewarm`` seconds, and the cases of a group take turns at being the
+    first after a pause (a fixed order had put PyTorch's case there in every other round and
+    zeroprop's never). The garbage collector is paused while timing.
     """
     group_of = {name: (groups or {}).get(name, "") for name in cases}
     group_order = list(dict.fromkeys(group_of.values()))
-    names = sorted(cases, key=lambda name: group_order.index(group_of[name]))
-    samples: dict[str, list[float]] = {name: [] for name in names}
+    members = {group: [name for name in cases if group_of[name] == group] for group in group_order}
+    samples: dict[str, list[float]] = {name: [] for name in cases}
     clock = time.perf_counter_ns
     gc_was_enabled = gc.isenabled()
     gc.collect()
@@ -252,21 +271,29 @@ def time_interleaved(
     try:
         last_group = None
         switch = on_switch or {}
-        for name in names:
-            if group_of[name] != last_group:
-                if last_group is not None:
-                    time.sleep(pause)
-                switch.get(group_of[name], lambda: None)()
-            last_group = group_of[name]
+
+        def enter(group: str) -> bool:
+            """Pause (unless first) and switch to ``group`` if it is not the running one; say whether it was."""
+            nonlocal last_group
+            if group == last_group:
+                return False
+            if last_group is not None:
+                time.sleep(pause)
+            switch.get(group, lambda: None)()
+            last_group = group
+            return True
+
+        for name in (name for group in group_order for name in members[group]):
+            enter(group_of[name])
             for _ in range(warmup):
                 cases[name]()
         for round_index in range(rounds):
-            for name in names if round_index % 2 else names[::-1]:
-                if group_of[name] != last_group:
-                    time.sleep(pause)
-                    last_group = group_of[name]
-                    switch.get(last_group, lambda: None)()
+            for name in round_order(group_order, members, round_index):
                 fn = cases[name]
+                if enter(group_of[name]) and pause > 0:
+                    until = clock() + rewarm * 1e9
+                    while clock() < until:
+                        fn()
                 for _ in range(settle):
                     fn()
                 out = samples[name]

@@ -14,7 +14,7 @@ def test_time_interleaved_pauses_at_every_switch_between_thread_pools(monkeypatc
     pools = common.thread_pools(cases)
     assert pools == {"ours": "numpy", "torch": "torch", "floor": "numpy"}
     timings = common.time_interleaved(cases, rounds=4, calls_per_round=2, warmup=1, settle=1,
-                                      groups=pools, pause=0.25)
+                                      groups=pools, pause=0.25, rewarm=0.0)
     assert {name: len(timing.samples) for name, timing in timings.items()} == {"ours": 8, "torch": 8, "floor": 8}
     pool_of_last_call = None
     for event in events:
@@ -26,6 +26,39 @@ def test_time_interleaved_pauses_at_every_switch_between_thread_pools(monkeypatc
         assert pool_of_last_call in (None, "paused", pool), f"{event} ran on {pool} right after the other pool"
         pool_of_last_call = pool
     assert events.count("sleep 0.25") >= 4  # each round switches pools at least once
+
+
+def test_every_case_of_a_pool_is_in_turn_the_first_after_a_pause(monkeypatch):
+    """A case run straight after the pause starts slow; a fixed order put torch there in every other
+    round and the first NumPy case never, which flattered the ratios."""
+    events: list[str] = []
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: events.append("sleep"))
+    cases = {name: (lambda name=name: events.append(name)) for name in ("ours", "plain", "floor", "torch")}
+    common.time_interleaved(cases, rounds=12, calls_per_round=1, warmup=0, settle=0,
+                            groups=common.thread_pools(cases), pause=0.1, rewarm=0.0)
+    first_after_pause = [events[i + 1] for i, event in enumerate(events[:-1]) if event == "sleep"]
+    assert set(first_after_pause) == set(cases)
+    numpy_firsts = [name for name in first_after_pause if name != "torch"]
+    assert [numpy_firsts.count(name) for name in ("ours", "plain", "floor")] == [2, 2, 2]
+
+
+def test_after_a_pause_the_first_case_runs_untimed_for_the_rewarm_time(monkeypatch):
+    calls = {"ours": 0, "torch": 0}
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
+
+    def case(name):
+        def call():
+            calls[name] += 1
+            start = common.time.perf_counter()
+            while common.time.perf_counter() - start < 0.001:
+                pass
+        return call
+
+    cases = {name: case(name) for name in calls}
+    timings = common.time_interleaved(cases, rounds=2, calls_per_round=1, warmup=0, settle=0,
+                                      groups=common.thread_pools(cases), pause=0.1, rewarm=0.02)
+    assert all(len(timing.samples) == 2 for timing in timings.values())
+    assert calls["ours"] + calls["torch"] >= 2 * 2 + 15  # two switches, each followed by ~20 untimed 1 ms calls
 
 
 def test_convnet_benchmark_runs_without_torch():
