@@ -205,6 +205,7 @@ def round_order(group_order: list[str], members: Mapping[str, list[str]], round_
         order += names[turn:] + names[:turn]
     return order
 
+
 @dataclass(frozen=True)
 class Timing:
     """Seconds taken by each timed call of one case, in the order taken, ``calls_per_round`` a round."""
@@ -254,8 +255,8 @@ def time_interleaved(
     last one the timer sleeps ``pause`` seconds: a pool's idle threads go on spinning for a while
     after their last task (OpenBLAS's for about 0.1 s) and would slow the other pool's threads down.
     ``on_switch[group]``, when given, is called before each turn of that group (to set its thread
-    counts, say), outside the timed calls. A case that runs after such a pause starts slow (the core
-    has slowed down; measured, a 0.25 ms MLP step ran about 15% slower even after a settling call),
+    counts, say), outside the timed calls. A case that runs after such a pause starts slow (measured:
+    a 0.25 ms MLP step about 15% slower, even after a settling call; the idle core clocks down),
     so it first runs untimed for ``rewarm`` seconds, and the cases of a group take turns at being the
     first after a pause (a fixed order had put PyTorch's case there in every other round and
     zeroprop's never). The garbage collector is paused while timing.
