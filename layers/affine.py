@@ -15,7 +15,7 @@ class Affine(Layer):
     ``x`` is the flattened (N, D) input and ``original_x_shape`` the shape it came in. A network's
     first layer, whose input is data, may set ``needs_input_grad = False``: backward then skips dx
     (a third of the layer's matrix work) and returns None. The book's ``np.dot`` is written ``@``
-    (np.matmul): the same product, without np.dot's copy of a transposed operand (x^T here).
+    (np.matmul), the same product for these 2-D arrays.
     """
 
     needs_input_grad: bool = True

@@ -15,10 +15,9 @@ class Nesterov(Optimizer):
         W <- W + momentum^2 * v - (1 + momentum) * lr * dL/dW
         v <- momentum * v - lr * dL/dW
 
-    The W step uses the velocity from *before* this update (equation 7 of the paper); this is the
-    same update as ``torch.optim.SGD(nesterov=True)`` with v = -lr * buffer. The book's code updates
-    v first and then steps W with the new v, which adds momentum^2 * (momentum * v - lr * g) instead
-    of momentum^2 * v and overshoots slightly. Velocity per parameter in ``state[key]["v"]``.
+    The W step uses the velocity from *before* this update (equation 7 of the paper), in the order of
+    the book's code; it is the same update as ``torch.optim.SGD(nesterov=True)`` with
+    v = -lr * buffer. Velocity per parameter in ``state[key]["v"]``.
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"v": "f"}
