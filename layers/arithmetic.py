@@ -20,7 +20,7 @@ def _reduce_to(grad: Any, like: Any) -> Any:
 
 
 class AddLayer(Layer):
-    """out = x + y;  dx = dout, dy = dout (each summed back to its input's shape)."""
+    """out = x + y;  dx = dout * 1, dy = dout * 1 (two new arrays, each summed back to its input's shape)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,7 +33,7 @@ class AddLayer(Layer):
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)
-        return _reduce_to(dout, self.x), _reduce_to(dout, self.y)
+        return _reduce_to(dout * 1, self.x), _reduce_to(dout * 1, self.y)
 
 
 class MulLayer(Layer):

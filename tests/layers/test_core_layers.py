@@ -77,6 +77,17 @@ def test_broadcasting_gradients_are_summed_back_to_each_input(layer_cls, shape_x
     assert relative_error(dy, numerical_gradient(f_y, y_arr)) < 1e-7
 
 
+def test_add_layer_hands_back_two_new_arrays():
+    """As the book's dout * 1: editing one gradient in place changes neither the other nor dout."""
+    layer = AddLayer()
+    layer.forward(np.zeros(3), np.zeros(3))
+    dout = np.array([1.0, 2.0, 3.0])
+    dx, dy = layer.backward(dout)
+    dx[0] = 100.0
+    np.testing.assert_array_equal(dy, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(dout, [1.0, 2.0, 3.0])
+
+
 def test_mul_layer_scalars_stay_python_numbers():
     layer = MulLayer()
     assert layer.forward(3.0, 4.0) == 12.0
