@@ -21,7 +21,8 @@ class BatchNormalization(Layer):
         dx = dxc - sum(dxc) / m.
     Input (N, D) is normalised per feature over m = N samples. Input (N, C, H, W) is normalised per
     channel over m = N*H*W values (read as an (N*H*W, C) matrix), which is how convolution output is
-    normalised; the book flattens it to (N, C*H*W) and normalises each position on its own.
+    normalised; the book flattens it to (N, C*H*W) and normalises each position on its own. As in the
+    book, ``batch_size`` is m of the last training forward, and ``xc`` and ``xn`` are (m, D) or (m, C).
     ``eps`` is the book's 10e-7. Unlike the book (zeros) the running variance starts at ones, so
     inference before training is the identity. While ``frozen``, training mode still uses batch
     statistics but leaves the running ones alone. Running statistics are buffers: saved, not trained.
@@ -53,6 +54,7 @@ class BatchNormalization(Layer):
         self.running_var = self._statistic(running_var, 1.0, "running_var")
         self.input_shape: tuple[int, ...] | None = None
         self.batch_size: int | None = None
+        self._training: bool | None = None  # the mode of the last forward
         self.xc: np.ndarray | None = None
         self.xn: np.ndarray | None = None
         self.std: np.ndarray | None = None
@@ -60,7 +62,8 @@ class BatchNormalization(Layer):
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
         x = float_array(x, "BatchNormalization")
         self.input_shape = x.shape
-        out = self._forward(self._as_matrix(x), train_flg)
+        self._training = bool(train_flg)
+        out = self._forward(self._as_matrix(x), self._training)
         return self._as_input_shape(out)
 
     def _forward(self, x: np.ndarray, train_flg: bool) -> np.ndarray:
@@ -79,7 +82,6 @@ class BatchNormalization(Layer):
         else:
             xc = x - self.running_mean
             std = np.sqrt(self.running_var + self.eps)
-            self.batch_size = None
         self.xc, self.std = xc, std
         self.xn = xc / std
         return self.gamma * self.xn + self.beta
@@ -93,7 +95,7 @@ class BatchNormalization(Layer):
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
         dxc = dxn / self.std
-        if self.batch_size is None:  # inference: mu and std are constants
+        if not self._training:  # inference: mu and std are constants
             return dxc
         dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
         dvar = 0.5 * dstd / self.std

@@ -113,6 +113,25 @@ def test_training_output_depends_on_the_batch_but_inference_does_not():
     np.testing.assert_array_equal(layer.forward(x, train_flg=False)[:3], layer.forward(x[:3], train_flg=False))
 
 
+def test_batch_size_is_the_count_each_statistic_is_over_and_survives_inference():
+    rng = np.random.default_rng(6)
+    layer = make_layer(3)
+    layer.forward(rng.standard_normal((4, 3, 5, 5)))
+    assert layer.batch_size == 4 * 5 * 5 and layer.xc.shape == (100, 3)
+    layer.forward(rng.standard_normal((2, 3, 5, 5)), train_flg=False)
+    assert layer.batch_size == 100  # as in the book, only a training forward sets it
+
+
+def test_backward_after_an_inference_forward_treats_the_statistics_as_constants():
+    rng = np.random.default_rng(7)
+    layer = make_layer(3, running_mean=rng.standard_normal(3), running_var=rng.uniform(0.5, 2.0, 3))
+    layer.forward(rng.standard_normal((5, 3)))  # a training forward first, which sets batch_size
+    x, dout = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    layer.forward(x, train_flg=False)
+    dx = layer.backward(dout)
+    np.testing.assert_allclose(dx, layer.gamma * dout / np.sqrt(layer.running_var + EPS), rtol=1e-12)
+
+
 def test_running_statistics_update_by_the_momentum_rule():
     x = np.array([[1.0, 10.0], [3.0, 14.0]])  # batch means (2, 12), biased variances (1, 4)
     layer = BatchNormalization(np.ones(2), np.zeros(2), momentum=0.9, running_mean=np.array([0.0, 2.0]))
