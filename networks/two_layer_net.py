@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers import Affine, Relu
+from layers import Affine, Layer, Relu
 from networks.base import Network
 from networks.init import WeightInit, check_sizes, init_weight, make_rng
 
@@ -13,8 +13,8 @@ class TwoLayerNet(Network):
     """input -> Affine1 -> Relu1 -> Affine2 -> SoftmaxWithLoss, with params W1, b1, W2, b2.
 
     Built from the book's layers (``layers``). As in the book, the layers live in an ``OrderedDict``,
-    ``self.layers``, and the loss layer in ``self.last_layer``; :class:`networks.base.Network` runs them
-    the book's way:
+    ``self.layers``, and the loss layer in ``self.last_layer`` (``lastLayer``, chapter 5's name, is the
+    same layer); :class:`networks.base.Network` runs them the book's way:
 
         predict(x):  for layer in self.layers.values(): x = layer.forward(x)
         loss(x, t):  self.last_layer.forward(self.predict(x), t)
@@ -49,3 +49,12 @@ class TwoLayerNet(Network):
         affine1.needs_input_grad = False  # its input is data
         self.add_layer("Relu1", Relu())
         self.add_layer("Affine2", Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")
+
+    @property
+    def lastLayer(self) -> Layer:
+        """The loss layer ``last_layer``, under the name the book's chapter-5 code gives it."""
+        return self.last_layer
+
+    @lastLayer.setter
+    def lastLayer(self, layer: Layer) -> None:
+        self.last_layer = layer

@@ -25,6 +25,9 @@ def test_book_structure_and_names():
     assert list(net.layers) == ["Affine1", "Relu1", "Affine2"]
     assert isinstance(net.layers["Affine1"], Affine) and isinstance(net.layers["Relu1"], ReLU)
     assert isinstance(net.last_layer, SoftmaxWithLoss)
+    assert net.lastLayer is net.last_layer  # chapter 5's name for it
+    net.lastLayer = SoftmaxWithLoss()
+    assert net.lastLayer is net.last_layer
     assert net.params["W1"].shape == (784, 50) and net.params["b2"].shape == (10,)
     assert all(p.dtype == np.float32 for p in net.params.values())
     # parameters are shared with the layers, so in-place updates reach them
