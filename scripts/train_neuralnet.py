@@ -72,7 +72,7 @@ def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, 
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=None, mini_batch_size=args.batch_size,
                       optimizer="SGD", optimizer_param={"lr": args.lr},
                       evaluate_sample_num_per_epoch=args.eval_samples, seed=args.seed,
-                      max_iterations=args.iters, checkpoint_dir=args.checkpoint_dir)
+                      max_iterations=args.iters, checkpoint_dir=args.checkpoint_dir, progress=not args.quick)
     resume_if_asked(parser, trainer, args.resume)
     history = until_stopped(parser, trainer.train)
     return network, history, info, x_train.shape[1]

@@ -20,6 +20,7 @@ from scripts import (
     gradient_method,
     gradient_simplenet,
     neuralnet_mnist,
+    train_neuralnet,
     train_neuralnet_numerical,
 )
 
@@ -176,3 +177,11 @@ def test_neuralnet_mnist_with_the_books_sample_weights(tmp_path, mnist_dir, book
                                       str(book_code_dir / "ch03" / "sample_weight.pkl"), str(target)]) == 0
     neuralnet_mnist.main(["--weights", str(target), "--mnist-test-dir", str(mnist_dir)])
     assert "Accuracy: 0.9352" in capsys.readouterr().out  # the book's figure (3.6.2)
+
+
+def test_the_main_jobs_quick_run_draws_no_progress_bar(tmp_path, capsys):
+    """--quick is for CI and tests: like every script's, it trains without drawing progress."""
+    result = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert "it/s" not in captured.err and "%|" not in captured.err, captured.err
+    assert Path(result["figure"]).parent == tmp_path / "train_neuralnet" and str(result["figure"]) in captured.out
