@@ -28,11 +28,12 @@ class AddLayer(Layer):
         self.y: Any = None
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x, self.y = x, y
-        return x + y
+        self.x, self.y = self._check_real(x, "x"), self._check_real(y, "y")
+        return self.x + self.y
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.x), np.shape(self.y)))
         return _reduce_to(dout * 1, self.x), _reduce_to(dout * 1, self.y)
 
 
@@ -45,9 +46,10 @@ class MulLayer(Layer):
         self.y: Any = None
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x, self.y = x, y
-        return x * y
+        self.x, self.y = self._check_real(x, "x"), self._check_real(y, "y")
+        return self.x * self.y
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.x), np.shape(self.y)))
         return _reduce_to(dout * self.y, self.x), _reduce_to(dout * self.x, self.y)

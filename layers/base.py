@@ -57,6 +57,32 @@ class Layer:
         if cached is None:
             raise LayerStateError(f"{type(self).__name__}.backward() called before forward()")
 
+    def _check_real(self, value: Any, name: str = "input", method: str = "forward") -> Any:
+        """``value`` as given if it is a real number or array, a list as an array; else TypeError naming the
+        layer. For the graph-node layers, which work on Python numbers as well as arrays."""
+        where = f"{type(self).__name__}.{method}"
+        try:
+            kind = np.asarray(value).dtype.kind
+        except (ValueError, TypeError) as err:  # ragged nested lists, say
+            raise TypeError(f"{where}: expected a real number or array as {name}, got {type(value).__name__} "
+                            f"({err})") from None
+        if kind not in "fiub":
+            raise TypeError(f"{where}: expected a real number or array as {name}, got {type(value).__name__} "
+                            f"of dtype {np.asarray(value).dtype}")
+        return np.asarray(value) if isinstance(value, list | tuple) else value
+
+    def _check_dout(self, dout: Any, shape: tuple[int, ...]) -> Any:
+        """``dout`` if it is a real number or an array of the forward output's ``shape``; else an error
+        naming the layer (a number stands for that number everywhere)."""
+        dout = self._check_real(dout, "dout", "backward")
+        if np.ndim(dout) and not shape:
+            raise ValueError(f"{type(self).__name__}.backward: expected a number as dout (the forward output is "
+                             f"one number), got shape {np.shape(dout)}")
+        if np.ndim(dout) and np.shape(dout) != tuple(shape):
+            raise ValueError(f"{type(self).__name__}.backward: expected dout of shape {tuple(shape)} (the forward "
+                             f"output's) or a number, got shape {np.shape(dout)}")
+        return dout
+
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}={tuple(v.shape)}" for k, v in self.params.items())
         return f"{type(self).__name__}({shapes})"

@@ -41,12 +41,12 @@ class Exp(Layer):
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
-        self.out = np.exp(x)
+        self.out = np.exp(self._check_real(x))
         return self.out
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.out)
-        return dout * self.out
+        return self._check_dout(dout, np.shape(self.out)) * self.out
 
 
 class Log(Layer):
@@ -60,6 +60,7 @@ class Log(Layer):
         self.x: Any = None
 
     def forward(self, x: Any) -> Any:
+        x = self._check_real(x)
         if not np.all(np.greater(x, 0)):
             raise ValueError(f"Log: expected positive inputs, got minimum {np.min(x)!r}")
         self.x = x
@@ -67,7 +68,7 @@ class Log(Layer):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x)
-        return dout / self.x
+        return self._check_dout(dout, np.shape(self.x)) / self.x
 
 
 class Reciprocal(Layer):
@@ -81,6 +82,7 @@ class Reciprocal(Layer):
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
+        x = self._check_real(x)
         if not np.all(np.not_equal(x, 0)):
             raise ValueError(f"Reciprocal: expected non-zero inputs, got {np.count_nonzero(np.equal(x, 0))} zero(s)")
         self.out = 1.0 / x
@@ -88,7 +90,7 @@ class Reciprocal(Layer):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.out)
-        return -dout * self.out * self.out
+        return -self._check_dout(dout, np.shape(self.out)) * self.out * self.out
 
 
 class Scale(Layer):
@@ -103,11 +105,13 @@ class Scale(Layer):
         self.x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Any) -> Any:
+        x = self._check_real(x)
         self.x_shape = np.shape(x)
         return self.c * x
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.c), self.x_shape))
         return _sum_to_shape(dout * self.c, self.x_shape)
 
     def __repr__(self) -> str:
@@ -121,12 +125,13 @@ class Negate(Scale):
         super().__init__(-1.0)
 
     def forward(self, x: Any) -> Any:
+        x = self._check_real(x)
         self.x_shape = np.shape(x)
         return -x
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
-        return -dout
+        return -self._check_dout(dout, self.x_shape)
 
     def __repr__(self) -> str:
         return "Negate()"
@@ -141,12 +146,14 @@ class AddConstant(Layer):
         self.x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Any) -> Any:
+        x = self._check_real(x)
         self.x_shape = np.shape(x)
         return x + self.c
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
-        return _sum_to_shape(dout, self.x_shape)
+        return _sum_to_shape(self._check_dout(dout, np.broadcast_shapes(np.shape(self.c), self.x_shape)),
+                             self.x_shape)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(c={self.c!r})"
@@ -168,12 +175,14 @@ class Max(Layer):
         self.y_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = self._check_real(x, "x"), self._check_real(y, "y")
         self.mask = np.greater_equal(x, y)
         self.x_shape, self.y_shape = np.shape(x), np.shape(y)
         return _scalar_if_0d(np.where(self.mask, x, y))
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.mask)
+        dout = self._check_dout(dout, np.shape(self.mask))
         dx = _scalar_if_0d(np.where(self.mask, dout, 0))
         dy = _scalar_if_0d(np.where(self.mask, 0, dout))
         return _sum_to_shape(dx, self.x_shape), _sum_to_shape(dy, self.y_shape)

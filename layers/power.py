@@ -25,6 +25,7 @@ class Pow(Layer):
         self.x: Any = None
 
     def forward(self, x: Any) -> Any:
+        x = self._check_real(x)
         k = self.k
         if float(k) != int(k) and np.any(np.less(x, 0)):
             raise ValueError(f"Pow: x ** {k} needs x >= 0 for a non-integer exponent, got minimum {np.min(x)!r}")
@@ -38,7 +39,7 @@ class Pow(Layer):
         self._require_forward(self.x)
         k = self.k
         local = self.x * 0 if k == 0 else k * _power(self.x, k - 1)  # k = 0: a constant, no gradient
-        return dout * local
+        return self._check_dout(dout, np.shape(self.x)) * local
 
     def __repr__(self) -> str:
         return f"Pow(k={self.k!r})"

@@ -24,6 +24,8 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarra
             f"got shape {t.shape}"
         )
     if t.dtype.kind not in "iu":
+        if t.dtype.kind == "f" and not np.isfinite(t).all():
+            raise ValueError(f"{owner}: expected integer class labels in [0, {n_classes - 1}], got non-finite values")
         if t.dtype.kind != "f" or not np.array_equal(t, np.round(t)):
             raise ValueError(f"{owner}: expected integer class labels, got dtype {t.dtype} with non-integer values")
         t = t.astype(np.intp)
@@ -58,6 +60,7 @@ class SoftmaxWithLoss(Layer):
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         self._require_forward(self.y)
+        dout = self._check_dout(dout, ())  # the loss is one number, so is its gradient
         batch_size = self.t.shape[0]
         if self.t.size == self.y.size:  # target rows
             dx = self.y - self.t

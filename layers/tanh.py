@@ -20,11 +20,12 @@ class Tanh(Layer):
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
-        self.out = np.tanh(x)
+        self.out = np.tanh(self._check_real(x))
         return self.out
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.out)
+        dout = self._check_dout(dout, np.shape(self.out))
         if np.ndim(self.out) == 0:  # a number: no array to work in
             return dout * (1.0 - self.out * self.out)
         dx = np.square(self.out)

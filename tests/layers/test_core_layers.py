@@ -191,6 +191,17 @@ def test_softmax_with_loss_backward_scales_with_dout():
     np.testing.assert_allclose(layer.backward(3.0), 3.0 * layer.backward(1.0), rtol=1e-15)
 
 
+@pytest.mark.parametrize("dout", [np.ones(3), np.ones((4, 1)), np.ones((4, 3))])
+def test_softmax_with_loss_backward_takes_one_number_as_dout(dout):
+    """The loss is one number, so is dL/dloss: an array would silently broadcast into dx."""
+    layer = SoftmaxWithLoss()
+    layer.forward(np.zeros((4, 3)), np.array([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match="SoftmaxWithLoss.backward: expected a number as dout"):
+        layer.backward(dout)
+    with pytest.raises(TypeError, match="SoftmaxWithLoss.backward"):
+        layer.backward(None)
+
+
 @pytest.mark.parametrize(
     ("t", "message"),
     [
@@ -198,6 +209,7 @@ def test_softmax_with_loss_backward_scales_with_dout():
         (np.array([-1, 1, 2]), r"labels must lie in \[0, 2\]"),
         (np.array([0, 1]), r"expected labels of shape \(3,\) or one-hot rows of shape \(3, 3\), got shape \(2,\)"),
         (np.array([0.5, 1.0, 2.0]), r"expected integer class labels, got dtype float64"),
+        (np.array([0.0, np.inf, 1.0]), r"expected integer class labels in \[0, 2\], got non-finite values"),
         (np.zeros((3, 4)), r"expected labels .* got shape \(3, 4\)"),
     ],
 )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from layers import LayerStateError, numerical_gradient
+from layers import AddLayer, LayerStateError, MulLayer, numerical_gradient
 from layers.elementwise import AddConstant, Exp, Log, Max, Negate, Reciprocal, Scale
 from layers.gradient_check import relative_error
+from layers.power import Pow
+from layers.tanh import Tanh
 
 RNG_SEED = 20240
 
@@ -154,3 +158,33 @@ def test_scalar_backward_spreads_over_an_array_input():
     layer = AddConstant(1.0)
     layer.forward(np.zeros(3))
     np.testing.assert_array_equal(layer.backward(2.0), [2.0, 2.0, 2.0])
+
+
+GRAPH_NODES = [
+    (lambda: Exp(), (2, 3), 1), (lambda: Log(), (2, 3), 1), (lambda: Reciprocal(), (2, 3), 1),
+    (lambda: Scale(2.0), (2, 3), 1), (lambda: Negate(), (2, 3), 1), (lambda: AddConstant(1.0), (2, 3), 1),
+    (lambda: Max(), (2, 3), 2), (lambda: Tanh(), (2, 3), 1), (lambda: Pow(2), (2, 3), 1),
+    (lambda: AddLayer(), (2, 3), 2), (lambda: MulLayer(), (2, 3), 2),
+]
+NODE_IDS = ["Exp", "Log", "Reciprocal", "Scale", "Negate", "AddConstant", "Max", "Tanh", "Pow", "AddLayer", "MulLayer"]
+
+
+@pytest.mark.parametrize(("make", "shape", "inputs"), GRAPH_NODES, ids=NODE_IDS)
+def test_a_dout_of_another_shape_is_refused_naming_the_layer(make, shape, inputs):
+    layer = make()
+    layer.forward(*[np.full(shape, 0.5 + i) for i in range(inputs)])
+    name = type(layer).__name__
+    for wrong in (np.ones(shape[1:]), np.ones((4, *shape)), np.ones((shape[0], 1))):
+        with pytest.raises(ValueError, match=re.escape(f"{name}.backward: expected dout of shape {shape}")):
+            layer.backward(wrong)
+    with pytest.raises(TypeError, match=f"{name}.backward: expected a real number or array as dout"):
+        layer.backward(np.ones(shape, complex))
+    layer.backward(2.0)  # a number stands for itself everywhere
+    layer.backward([[1.0] * shape[1]] * shape[0])  # a list of the right shape is an array
+
+
+@pytest.mark.parametrize(("make", "shape", "inputs"), GRAPH_NODES, ids=NODE_IDS)
+def test_complex_or_text_input_is_refused_naming_the_layer(make, shape, inputs):
+    for bad in (np.ones(shape, complex), "abc"):
+        with pytest.raises(TypeError, match=f"{type(make()).__name__}.forward: expected a real number or array"):
+            make().forward(*[bad] * inputs)
