@@ -25,6 +25,9 @@ class FastPooling(Layer):
     of its window in row-major order (as the book's argmax and PyTorch do); all other pixels get 0,
     and pixels in several windows sum what they receive. Ties matter: on MNIST's blank background a
     window often holds several equal maxima, and giving each of them the gradient would multiply it.
+    One difference, left on purpose: a window holding NaN gives NaN, as the book's, but its gradient
+    goes to the window's last pixel, where the book's argmax picks the first NaN (finding it would cost
+    a pass per window position, for an input whose training has already failed).
 
     The window is walked position by position (pool_h*pool_w strided views of the whole batch;
     copying them into one contiguous array first was measured 10-25% slower), and only the position

@@ -13,9 +13,9 @@ SMALL = 1 << 16  # values: below this, plain expressions (fewest Python calls) a
 
 
 class FastRelu(Layer):
-    """out = max(x, 0);  dx = dout where x > 0, else 0: the book's Relu, same results, faster.
+    """out = max(x, 0);  dx = dout where not x <= 0, else 0: the book's Relu, same results (NaN too), faster.
 
-    What makes it faster than the book layer: the mask of x > 0, which backward multiplies dout by,
+    What makes it faster than the book layer: the mask (not x <= 0), which backward multiplies dout by,
     lives in memory the layer owns and is laid out like x (a batch-last conv output is walked in
     memory order), and large passes run in two halves on the engine's workers
     (:func:`engine.products.split_pass`).
@@ -23,19 +23,19 @@ class FastRelu(Layer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._positive: np.ndarray | None = None  # x > 0 of the last forward, in the workspace for large x
+        self._positive: np.ndarray | None = None  # not x <= 0 of the last forward (the workspace for large x)
         self._memory = Workspace()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = real_array(x, "FastRelu")
         if x.size < SMALL:
-            self._positive = x > 0
+            self._positive = ~(x <= 0)  # not x <= 0, the book's mask: NaN passes its gradient on, as there
             return np.maximum(x, 0)
         positive = self._positive = self._memory.empty_like("positive", x, dtype=bool)
         out = np.empty_like(x)
 
         def relu(xs: np.ndarray, positives: np.ndarray, outs: np.ndarray) -> None:
-            np.greater(xs, 0, out=positives)
+            np.logical_not(np.less_equal(xs, 0, out=positives), out=positives)
             np.maximum(xs, 0, out=outs)
 
         if not split_pass(relu, [x, positive, out]):  # halves on the workers, else whole

@@ -109,6 +109,17 @@ def test_relu_twins_agree(shape, dtype):
     run_pair(Relu(), FastRelu(), x, rng.standard_normal(shape).astype(dtype), dtype)
 
 
+@pytest.mark.parametrize("shape", [(3, 5), (4, 8, 40, 40)])  # the plain and the split pass
+def test_relu_twins_agree_on_nan(shape):
+    """The book masks x <= 0, which NaN is not: its gradient passes, in both twins."""
+    x = np.random.default_rng(8).standard_normal(shape)
+    x.flat[::5] = np.nan
+    dout = np.ones(shape)
+    book, fast = Relu(), FastRelu()
+    np.testing.assert_array_equal(book.forward(x), fast.forward(x))
+    np.testing.assert_array_equal(book.backward(dout), fast.backward(dout))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", [(5, 12), (3, 2, 3, 2), (1, 4, 2, 2)])
 def test_affine_twins_agree(shape, dtype):
