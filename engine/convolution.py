@@ -68,6 +68,11 @@ def product_over_chunks(a: np.ndarray, b: np.ndarray, chunk: int) -> np.ndarray:
     return total.T
 
 
+def _sum_dtype(dout: np.ndarray) -> np.dtype:
+    """The dtype of the book's db = np.sum(dout, axis=(0, 2, 3)): dout's own for floating dout."""
+    return np.add.reduce(np.zeros(1, dout.dtype)).dtype
+
+
 BATCH_PER_PART = 16  # images per part of a Winograd convolution's batch, at least
 
 
@@ -118,6 +123,7 @@ class FastConvolution(Layer):
         self.stride = positive_int(stride, "FastConvolution", "stride")
         self.pad = positive_int(pad, "FastConvolution", "pad", low=0)
         self.x_shape: tuple[int, ...] | None = None
+        self._x_dtype: np.dtype | None = None
         self._col: np.ndarray | None = None  # im2col(x).T of the last forward; None once backward has used it
         self._col_buffer: np.ndarray | None = None  # memory of _col, kept while the shapes stay the same
         self._pad_buffer: np.ndarray | None = None
@@ -140,6 +146,7 @@ class FastConvolution(Layer):
         x = image_batch(x, W.shape[1], "FastConvolution")
         N, FN, out_h, out_w = self.output_shape(x.shape)
         self._winograd = None
+        self._x_dtype = x.dtype
         if self._uses_winograd(x.shape):
             with single_blas_thread():  # many small products: waking BLAS threads for each costs more than it gains
                 out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace,
@@ -170,14 +177,18 @@ class FastConvolution(Layer):
         dout = gradient_like(dout, self.output_shape(self.x_shape), "FastConvolution")
         if self._winograd is not None:
             with single_blas_thread():
-                dx, self.grads["W"], self.grads["b"] = winograd_backward(dout, self._winograd, self.needs_input_grad)
+                dx, dW, db = winograd_backward(dout, self._winograd, self.needs_input_grad)
+            if dout.dtype != dW.dtype:  # computed in the forward's dtype: hand them back in the book's
+                dx = None if dx is None else dx.astype(np.result_type(dout, W), copy=False)
+                dW, db = dW.astype(np.result_type(self._x_dtype, dout), copy=False), db.astype(_sum_dtype(dout))
+            self.grads["W"], self.grads["b"] = dW, db
             return dx
         FN = W.shape[0]
         rows = self._col.shape[0] - 1
         dout_t = dout.transpose(1, 2, 3, 0).reshape(FN, -1)  # a view when dout is batch-last in memory
         dW_and_db = weight_gradient(dout_t, self._col)  # [dW_col | db]: the ones row sums dout for db
         self.grads["W"] = np.ascontiguousarray(dW_and_db[:, :rows]).reshape(W.shape)
-        self.grads["b"] = dW_and_db[:, rows].copy()
+        self.grads["b"] = dW_and_db[:, rows].astype(_sum_dtype(dout))  # a copy, in the book's dtype
         if not self.needs_input_grad:
             return None
         if np.result_type(W, dout) != self._col.dtype:

@@ -47,6 +47,7 @@ class FastPooling(Layer):
             raise ValueError(f"FastPooling: pad must be smaller than the window ({pool_h}x{pool_w}) so that every "
                              f"window holds an input pixel, got pad={pad}")
         self.x_shape: tuple[int, ...] | None = None
+        self._x_dtype: np.dtype | None = None
         self._arg: np.ndarray | None = None  # (C, OH, OW, N): index i*pool_w + j of the first maximum
         self._pad_buffer: np.ndarray | None = None
         self._dout_buffer: np.ndarray | None = None
@@ -91,7 +92,7 @@ class FastPooling(Layer):
 
         by_channels(channels, shape)
         self._arg = arg
-        self.x_shape = x.shape
+        self.x_shape, self._x_dtype = x.shape, x.dtype
         return out.transpose(3, 0, 1, 2)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -110,8 +111,9 @@ class FastPooling(Layer):
         # (when the stride leaves pixels over at the end, those get no gradient and must be zeroed).
         covering = (self.stride == self.pool_h == self.pool_w and (H + 2 * p) % self.stride == 0
                     and (W + 2 * p) % self.stride == 0)
-        dx = np.empty((C, H + 2 * p, W + 2 * p, N), dout.dtype) if covering else \
-            np.zeros((C, H + 2 * p, W + 2 * p, N), dout.dtype)  # fresh: returned
+        dtype = np.result_type(self._x_dtype, dout.dtype)  # as the book's: float64 x, float32 dout give float64
+        dx = np.empty((C, H + 2 * p, W + 2 * p, N), dtype) if covering else \
+            np.zeros((C, H + 2 * p, W + 2 * p, N), dtype)  # fresh: returned
         hit = self._memory.empty("hit", self._arg.shape, bool)
 
         def channels(c0: int, c1: int) -> None:

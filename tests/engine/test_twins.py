@@ -225,3 +225,41 @@ def test_pooling_twins_agree_on_arrays_large_enough_to_split_over_the_workers(po
     assert out.size >= SMALLEST_SPLIT_POOL
     dout = rng.standard_normal(out.shape)
     run_pair(book, fast, x, dout, np.float64)
+
+
+MIXED = [(np.float32, np.float32, np.float64), (np.float64, np.float32, np.float32),
+         (np.float32, np.float64, np.float32), (np.float32, np.float32, np.int64)]
+
+
+@pytest.mark.parametrize(("x_dtype", "w_dtype", "dout_dtype"), MIXED)
+@pytest.mark.parametrize("algorithm", ["im2col", "winograd"])
+def test_convolution_twins_hand_back_gradients_in_the_book_layers_dtypes(x_dtype, w_dtype, dout_dtype, algorithm):
+    """Mixed dtypes: the output and each gradient in the dtype the book layer gives, values alike."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 16, 8, 8)).astype(x_dtype)
+    W, b = rng.standard_normal((8, 16, 3, 3)).astype(w_dtype), np.zeros(8, w_dtype)
+    dout = (3 * rng.standard_normal((4, 8, 8, 8))).astype(dout_dtype)
+    book, fast = Convolution(W, b, 1, 1), FastConvolution(W, b, 1, 1)
+    fast.algorithm = algorithm
+    assert book.forward(x).dtype == fast.forward(x).dtype
+    dx_book, dx_fast = book.backward(dout), fast.backward(dout)
+    assert dx_fast.dtype == dx_book.dtype
+    np.testing.assert_allclose(dx_fast, dx_book, rtol=1e-4, atol=1e-4 * np.abs(dx_book).max())
+    for key in ("W", "b"):
+        assert fast.grads[key].dtype == book.grads[key].dtype, key
+        scale = np.abs(book.grads[key]).max()
+        np.testing.assert_allclose(fast.grads[key], book.grads[key], rtol=1e-4, atol=1e-4 * scale)
+
+
+@pytest.mark.parametrize(("x_dtype", "dout_dtype"), [(np.float64, np.float32), (np.float32, np.float64),
+                                                     (np.float32, np.int64)])
+def test_pooling_twins_hand_back_dx_in_the_book_layers_dtype(x_dtype, dout_dtype):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((4, 3, 8, 8)).astype(x_dtype)
+    dout = (3 * rng.standard_normal((4, 3, 4, 4))).astype(dout_dtype)
+    book, fast = Pooling(2, 2), FastPooling(2, 2)
+    book.forward(x)
+    fast.forward(x)
+    dx_book, dx_fast = book.backward(dout), fast.backward(dout)
+    assert dx_fast.dtype == dx_book.dtype
+    np.testing.assert_array_equal(dx_fast, dx_book)
