@@ -3,13 +3,13 @@
 from networks.base import Network
 from networks.deep_convnet import DeepConvNet
 from networks.init import init_weight, make_rng, weight_std
-from networks.multi_layer_net import MultiLayerNet
+from networks.multi_layer_net import MultiLayerNet, MultiLayerNetExtend
 from networks.sample_network import SampleNetwork
 from networks.simple_convnet import SimpleConvNet
 from networks.simple_net import SimpleNet
 from networks.two_layer_net import TwoLayerNet
 
 __all__ = [
-    "DeepConvNet", "MultiLayerNet", "Network", "SampleNetwork", "SimpleConvNet", "SimpleNet", "TwoLayerNet",
-    "init_weight", "make_rng", "weight_std",
+    "DeepConvNet", "MultiLayerNet", "MultiLayerNetExtend", "Network", "SampleNetwork", "SimpleConvNet", "SimpleNet",
+    "TwoLayerNet", "init_weight", "make_rng", "weight_std",
 ]

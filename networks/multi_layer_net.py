@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,9 @@ class MultiLayerNet(Network):
         super().__init__(dtype, weight_decay_lambda)
         if activation not in ACTIVATIONS:
             raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if isinstance(hidden_size_list, str) or not isinstance(hidden_size_list, Sequence | np.ndarray):
+            raise TypeError(f"MultiLayerNet: hidden_size_list must be a list of the hidden layers' sizes, "
+                            f"got {hidden_size_list!r}")
         sizes = [input_size, *hidden_size_list, output_size]
         if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
             raise ValueError(f"MultiLayerNet: layer sizes must be positive integers, got {sizes}")
@@ -71,3 +75,15 @@ class MultiLayerNet(Network):
             self.add_layer(f"Activation_function{i}", ACTIVATIONS[activation]())
             if use_dropout:
                 self.add_layer(f"Dropout{i}", Dropout(dropout_ratio, rng=dropout_rngs[i - 1]))
+
+
+class MultiLayerNetExtend(MultiLayerNet):
+    """The book's name for the network of chapters 6.3 and 6.4: :class:`MultiLayerNet` with its
+    ``use_dropout`` and ``use_batchnorm``, taking the book's arguments in the book's order, its
+    spelling ``dropout_ration`` included."""
+
+    def __init__(self, input_size: int, hidden_size_list: Sequence[int], output_size: int, activation: str = "relu",
+                 weight_init_std: WeightInit = "relu", weight_decay_lambda: float = 0.0, use_dropout: bool = False,
+                 dropout_ration: float = 0.5, use_batchnorm: bool = False, **options: Any) -> None:
+        super().__init__(input_size, hidden_size_list, output_size, activation, weight_init_std, weight_decay_lambda,
+                         use_dropout, dropout_ration, use_batchnorm, **options)

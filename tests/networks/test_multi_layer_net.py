@@ -8,7 +8,7 @@ import pytest
 
 from layers import BatchNormalization, Dropout, ReLU, Sigmoid, Tanh, gradient_check, numerical_gradient
 from layers.gradient_check import relative_error
-from networks import MultiLayerNet, weight_std
+from networks import MultiLayerNet, MultiLayerNetExtend, weight_std
 from optimizers import Adam
 
 
@@ -245,3 +245,19 @@ def test_learns_separable_blobs_with_adam(activation, use_batchnorm, use_dropout
     assert all(p.dtype == np.float32 for p in net.params.values())
     assert net.loss(x, t) < 0.2 * start
     assert net.accuracy(x, t) > 0.95
+
+
+def test_the_books_multi_layer_net_extend_is_multi_layer_net_with_the_books_arguments():
+    book_style = MultiLayerNetExtend(input_size=20, hidden_size_list=[6, 5], output_size=3, use_dropout=True,
+                                     dropout_ration=0.3, use_batchnorm=True, seed=4)
+    ours = MultiLayerNet(20, [6, 5], 3, use_dropout=True, dropout_ratio=0.3, use_batchnorm=True, seed=4)
+    assert isinstance(book_style, MultiLayerNet)
+    assert list(book_style.layers) == list(ours.layers) and book_style.layers["Dropout1"].dropout_ratio == 0.3
+    for key, value in ours.params.items():
+        np.testing.assert_array_equal(book_style.params[key], value)
+
+
+@pytest.mark.parametrize("hidden", [None, 5, "100"])
+def test_hidden_size_list_that_is_not_a_list_is_refused_by_name(hidden):
+    with pytest.raises(TypeError, match="MultiLayerNet: hidden_size_list must be a list"):
+        MultiLayerNet(4, hidden, 3)
