@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.checks import gradient_like, real_array
+from layers.checks import float_array, gradient_like, real_array
 from layers.functions import sigmoid
 
 
@@ -37,14 +37,18 @@ ReLU = Relu  # the name most libraries use
 
 
 class Sigmoid(Layer):
-    """out = 1 / (1 + exp(-x)).   Backward: dx = dout * out * (1 - out), from the cached output."""
+    """out = 1 / (1 + exp(-x)).   Backward: dx = dout * out * (1 - out), from the cached output.
+
+    Integer and boolean input is taken as float64 (as Relu takes it as numbers): NumPy cannot negate a
+    boolean, and an unsigned integer's -|x| would wrap round.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = sigmoid(real_array(x, "Sigmoid"))
+        self.out = sigmoid(float_array(x, "Sigmoid"))
         return self.out
 
     def backward(self, dout: np.ndarray = 1.0) -> np.ndarray:

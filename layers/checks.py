@@ -81,6 +81,13 @@ def parameter(value: Any, ndim: int, owner: str, name: str, layout: str) -> np.n
     return value
 
 
+def real_number(value: Any, owner: str, name: str) -> float:
+    """``value`` as a float, else TypeError naming ``owner`` and ``name`` (a bool or a string is refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{owner}: expected a real number as {name}, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def probability(value: Any, owner: str, name: str) -> float:
     """``value`` as a float in [0, 1), else ValueError naming ``owner`` and ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating) or not 0 <= value < 1:

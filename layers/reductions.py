@@ -1,4 +1,7 @@
-"""Nodes that reduce an array to one number, e.g. a batch of losses to their total or mean."""
+"""Nodes that reduce an array to one number, e.g. a batch of losses to their total or mean.
+
+Input may be an array, a (nested) list or a number of real values (see :func:`layers.checks.real_array`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from layers.base import Layer
+from layers.checks import real_array
 
 
 class Sum(Layer):
@@ -18,7 +22,8 @@ class Sum(Layer):
         self.x_dtype: np.dtype | None = None
 
     def forward(self, x: Any) -> Any:
-        self.x_shape, self.x_dtype = np.shape(x), np.result_type(x)
+        x = real_array(x, type(self).__name__)
+        self.x_shape, self.x_dtype = x.shape, x.dtype
         return np.sum(x)
 
     def backward(self, dout: Any = 1.0) -> Any:
@@ -32,7 +37,8 @@ class Mean(Sum):
     """y = (1/N) sum_i x_i over all N elements;  dx_i = dout / N."""
 
     def forward(self, x: Any) -> Any:
-        self.x_shape, self.x_dtype = np.shape(x), np.result_type(x)
+        x = real_array(x, type(self).__name__)
+        self.x_shape, self.x_dtype = x.shape, x.dtype
         return np.mean(x)
 
     def backward(self, dout: Any = 1.0) -> Any:

@@ -57,6 +57,18 @@ def test_a_nested_list_is_read_as_an_array(name):
     np.testing.assert_array_equal(layer.forward(x.tolist()), other.forward(x))
 
 
+@pytest.mark.parametrize("dtype", [bool, np.uint8, np.int8])
+@pytest.mark.parametrize("name", NAMES)
+def test_boolean_and_integer_input_is_read_as_numbers(name, dtype):
+    """True is 1 and an unsigned 200 is 200, as in the same values given as floats (Sigmoid once failed
+    on booleans, which NumPy cannot negate, and wrapped unsigned integers round)."""
+    layer, x = FACTORIES[name]()
+    other, _ = FACTORIES[name]()
+    whole = np.clip(np.round(x * 100), -120, 120)
+    given = {bool: x > 0, np.uint8: np.abs(whole) + 100, np.int8: whole}[dtype].astype(dtype)
+    np.testing.assert_allclose(layer.forward(given), other.forward(given.astype(np.float64)), rtol=1e-12)
+
+
 @pytest.mark.parametrize("bad", ["complex", "string", "object"])
 @pytest.mark.parametrize("name", NAMES)
 def test_complex_string_and_object_input_is_refused_naming_the_layer(name, bad):
@@ -112,6 +124,13 @@ def test_sigmoid_of_a_complex_number_is_refused_not_made_real():
     (lambda: Pooling(2, 2, stride="2"), TypeError, "Pooling: expected an integer stride"),
     (lambda: Dropout(1.0), ValueError, r"Dropout: dropout_ratio must be a number in \[0, 1\)"),
     (lambda: BatchNormalization(np.ones(3), np.zeros(2)), ValueError, "gamma and beta of the same shape"),
+    (lambda: BatchNormalization(np.ones(2), np.zeros(2), momentum="0.9"), TypeError,
+     "BatchNormalization: expected a real number as momentum, got str '0.9'"),
+    (lambda: BatchNormalization(np.ones(2), np.zeros(2), momentum=True), TypeError, "momentum, got bool"),
+    (lambda: BatchNormalization(np.ones(2), np.zeros(2), eps="1e-5"), TypeError,
+     "BatchNormalization: expected a real number as eps, got str"),
+    (lambda: BatchNormalization(np.ones(2), np.zeros(2), eps=None), TypeError, "eps, got NoneType"),
+    (lambda: BatchNormalization(np.ones(2), np.zeros(2), eps=np.inf), ValueError, "eps must be positive and finite"),
 ])
 def test_bad_constructor_arguments_are_named(make, error, message):
     with pytest.raises(error, match=message):

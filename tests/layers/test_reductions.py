@@ -44,3 +44,22 @@ def test_errors():
     layer.forward(np.ones(3))
     with pytest.raises(ValueError, match="Sum: expected a scalar upstream gradient"):
         layer.backward(np.ones(3))
+
+
+@pytest.mark.parametrize(("layer_class", "formula"), [(Sum, np.sum), (Mean, np.mean)])
+def test_a_list_or_a_number_is_read_as_an_array(layer_class, formula):
+    layer = layer_class()
+    assert layer.forward([[1.0, 2.0], [3.0, 5.0]]) == formula([[1.0, 2.0], [3.0, 5.0]])
+    assert layer.backward(1.0).shape == (2, 2)
+    assert layer.forward(4.0) == 4.0
+    assert np.shape(layer.backward(1.0)) == ()
+    assert layer.forward([True, False, True]) == formula([1, 0, 1])
+
+
+@pytest.mark.parametrize("layer_class", [Sum, Mean])
+@pytest.mark.parametrize("bad", [["a", "b"], [1 + 2j], [[1.0, 2.0], [3.0]]], ids=["strings", "complex", "ragged"])
+def test_non_real_input_is_refused_naming_the_layer(layer_class, bad):
+    layer = layer_class()
+    with pytest.raises(TypeError, match=rf"{layer_class.__name__}: expected a real-valued array as input"):
+        layer.forward(bad)
+    assert layer.x_shape is None  # nothing cached: backward still says forward() came first
