@@ -57,6 +57,11 @@ class Layer:
         if cached is None:
             raise LayerStateError(f"{type(self).__name__}.backward() called before forward()")
 
+    def check_buffer(self, name: str, value: np.ndarray, where: str) -> None:
+        """Raise ValueError naming ``where`` unless ``value`` may become buffer ``name`` (its shape and dtype
+        are checked by whoever loads it). Layers whose buffers have rules (BatchNormalization: no negative
+        variance) override it; loaders call it on every value before writing any."""
+
     def _check_real(self, value: Any, name: str = "input", method: str = "forward") -> Any:
         """``value`` as given if it is a real number or array, a list as an array; else TypeError naming the
         layer. For the graph-node layers, which work on Python numbers as well as arrays."""

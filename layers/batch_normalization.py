@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer, buffer, grad, param
-from layers.checks import float_array, gradient_like, parameter
+from layers.checks import float_array, gradient_like, parameter, real_array, real_number
 
 
 class BatchNormalization(Layer):
@@ -45,11 +45,12 @@ class BatchNormalization(Layer):
         if beta.shape != gamma.shape:
             raise ValueError(f"BatchNormalization: expected gamma and beta of the same shape (D,), "
                              f"got gamma {gamma.shape} and beta {beta.shape}")
-        if not 0 <= momentum <= 1:
+        self.momentum = real_number(momentum, "BatchNormalization", "momentum")
+        self.eps = real_number(eps, "BatchNormalization", "eps")
+        if not 0 <= self.momentum <= 1:
             raise ValueError(f"BatchNormalization: momentum must lie in [0, 1], got {momentum}")
-        if not eps > 0:
-            raise ValueError(f"BatchNormalization: eps must be positive, got {eps}")
-        self.momentum, self.eps = float(momentum), float(eps)
+        if not 0 < self.eps < np.inf:
+            raise ValueError(f"BatchNormalization: eps must be positive and finite, got {eps}")
         self.running_mean = self._statistic(running_mean, 0.0, "running_mean")
         self.running_var = self._statistic(running_var, 1.0, "running_var")
         self.input_shape: tuple[int, ...] | None = None
@@ -123,6 +124,26 @@ class BatchNormalization(Layer):
         """A private copy of a running statistic (or ``fill`` everywhere), shaped and typed like gamma."""
         if value is None:
             return np.full(self.gamma.shape, fill, dtype=self.gamma.dtype)
-        if np.shape(value) != self.gamma.shape:
-            raise ValueError(f"BatchNormalization: expected {name} of shape {self.gamma.shape}, got {np.shape(value)}")
-        return np.array(value, dtype=self.gamma.dtype)
+        value = real_array(value, "BatchNormalization", name)
+        if value.shape != self.gamma.shape:
+            raise ValueError(f"BatchNormalization: expected {name} of shape {self.gamma.shape}, got {value.shape}")
+        with np.errstate(over="ignore"):  # a value too large for gamma's dtype becomes inf, refused below
+            value = np.array(value, dtype=self.gamma.dtype)
+        self.check_buffer(name, value)
+        return value
+
+    def check_buffer(self, name: str, value: np.ndarray, where: str = "BatchNormalization") -> None:
+        """ValueError naming ``where`` and ``name`` unless ``value`` may be this layer's running statistic
+        ``name``: running_mean finite, running_var finite and >= 0 (a negative variance makes inference NaN).
+        Called on every saved value before any is written (``Network.load_params``, checkpoints)."""
+        if name not in ("running_mean", "running_var"):
+            raise ValueError(f"{where}: BatchNormalization has no buffer {name!r}, "
+                             "expected running_mean or running_var")
+        value = real_array(value, where, name)
+        finite = np.isfinite(value)
+        if not finite.all():
+            raise ValueError(f"{where}: expected finite values in {name} ({value.dtype}), "
+                             f"got {float(value[~finite].flat[0])} ({np.count_nonzero(~finite)} of {value.size} "
+                             "non-finite)")
+        if name == "running_var" and (value < 0).any():
+            raise ValueError(f"{where}: expected running_var >= 0 (a variance), got minimum {float(value.min())}")

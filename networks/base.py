@@ -197,5 +197,8 @@ class Network:
             loaded = read_npz(path, check)
         except ArchiveError as err:
             raise ValueError(f"{name}.load_params: {err}") from err
+        for layer_name, layer in self.layers.items():  # values a layer refuses (a negative variance, say)
+            for key in layer.buffers:
+                layer.check_buffer(key, loaded[f"{layer_name}.{key}"], f"{name}.load_params: {where} {layer_name}")
         for key, value in loaded.items():
             expected[key][...] = value

@@ -61,6 +61,7 @@ def check_network_state(network: Any, state: dict[str, LayerState], where: str =
             if value.shape != current.shape or value.dtype != current.dtype:
                 raise ValueError(f"{where}: {name}.buffers[{key!r}] is {value.dtype}{list(value.shape)}, "
                                  f"the network's is {current.dtype}{list(current.shape)}")
+            layers[name].check_buffer(key, value, f"{where}: {name}")
         for attr, value in entries["generators"].items():
             probe = type(getattr(layers[name], attr).bit_generator)()
             try:

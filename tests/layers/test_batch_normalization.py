@@ -262,3 +262,31 @@ def test_matches_torch_batch_norm(shape):
     rv_ours = torch.tensor(layer.running_var.copy())
     tinf = F.batch_norm(torch.tensor(x), rm, rv_ours, tg.detach(), tb.detach(), training=False, eps=EPS)
     np.testing.assert_allclose(layer.forward(x, train_flg=False), tinf.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("running_var", np.array([-1.0, -1.0]), r"BatchNormalization: expected running_var >= 0 \(a variance\), got "
+                                            r"minimum -1\.0"),
+    ("running_var", np.array([1.0, np.nan]), r"expected finite values in running_var \(float64\), got nan"),
+    ("running_var", np.array([np.inf, 1.0]), "expected finite values in running_var"),
+    ("running_mean", np.array([0.0, -np.inf]), r"expected finite values in running_mean \(float64\), got -inf"),
+    ("running_mean", np.array(["a", "b"]), "BatchNormalization: expected a real-valued array as running_mean"),
+])
+def test_running_statistics_that_make_inference_nan_are_refused(name, value, message):
+    error = TypeError if value.dtype.kind == "U" else ValueError
+    with pytest.raises(error, match=message):
+        BatchNormalization(np.ones(2), np.zeros(2), **{name: value})
+
+
+def test_a_running_variance_too_large_for_float32_is_refused_without_a_warning():
+    with pytest.raises(ValueError, match=r"running_var \(float32\), got inf"):
+        BatchNormalization(np.ones(2, np.float32), np.zeros(2, np.float32), running_var=np.array([1e300, 1.0]))
+
+
+def test_check_buffer_is_what_a_loader_calls_before_writing():
+    layer = BatchNormalization(np.ones(2), np.zeros(2))
+    layer.check_buffer("running_var", np.array([0.0, 2.0]))  # zero variance is allowed
+    with pytest.raises(ValueError, match="checkpoint 'x': BN1: expected running_var >= 0"):
+        layer.check_buffer("running_var", np.array([0.5, -2.0]), "checkpoint 'x': BN1")
+    with pytest.raises(ValueError, match="no buffer 'gamma'"):
+        layer.check_buffer("gamma", np.ones(2))

@@ -217,6 +217,19 @@ def test_save_and_load_carries_batchnorm_running_statistics(tmp_path):
         other.load_params(tmp_path / "params_only.npz")
 
 
+def test_load_params_refuses_a_negative_running_variance_and_changes_nothing(tmp_path):
+    net = MultiLayerNet(5, [4], 3, use_batchnorm=True, seed=0)
+    values = {**net.params, **net.buffers}
+    values["BatchNorm1.running_var"] = np.array([1.0, -0.5, 1.0, 1.0], np.float32)  # inference would give NaN
+    np.savez(tmp_path / "bad.npz", **values)
+    other = MultiLayerNet(5, [4], 3, use_batchnorm=True, seed=1)
+    before = {key: value.copy() for key, value in {**other.params, **other.buffers}.items()}
+    with pytest.raises(ValueError, match=r"load_params: .*bad.npz' BatchNorm1: expected running_var >= 0"):
+        other.load_params(tmp_path / "bad.npz")
+    for key, value in {**other.params, **other.buffers}.items():
+        np.testing.assert_array_equal(value, before[key])
+
+
 def test_invalid_arguments_raise():
     with pytest.raises(ValueError, match="MultiLayerNet: activation"):
         MultiLayerNet(4, [3], 2, activation="softplus")

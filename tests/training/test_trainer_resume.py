@@ -195,3 +195,27 @@ def test_from_checkpoint_needs_an_instance_optimizer_back(data, heavy_ball, tmp_
     assert resumed.checkpoint_dir == tmp_path / "elsewhere"
     resumed.train()
     assert_same_params(net, expected)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (-1.0, r"checkpoint '.*': BatchNorm1: expected running_var >= 0 \(a variance\), got minimum -1\.0"),
+    (np.nan, r"checkpoint '.*': BatchNorm1: expected finite values in running_var \(float32\), got nan"),
+])
+def test_resume_refuses_running_statistics_that_make_inference_nan(data, tmp_path, value, message):
+    from training.checkpoint import save_checkpoint
+
+    trainer = make_trainer(dropout_batchnorm_net(seed=1), data, max_iterations=3)
+    trainer.train()
+    path = trainer.save_checkpoint(tmp_path / "run.npz")
+    checkpoint = load_checkpoint(path)
+    checkpoint.network_state["BatchNorm1"]["buffers"]["running_var"][1] = value
+    save_checkpoint(path, checkpoint)
+
+    net = dropout_batchnorm_net(seed=2)
+    before = {**{k: v.copy() for k, v in net.params.items()}, **{k: v.copy() for k, v in net.buffers.items()}}
+    resumed = make_trainer(net, data, max_iterations=10)
+    with pytest.raises(CheckpointError, match=message):
+        resumed.resume(path)
+    for key, value in {**net.params, **net.buffers}.items():   # nothing changed by a refused checkpoint
+        assert np.array_equal(value, before[key], equal_nan=True), key
+    assert resumed.current_iter == 0
