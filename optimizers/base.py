@@ -70,22 +70,23 @@ class Optimizer:
 
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         """One step for every parameter; ``grads`` must match ``params`` key for key, shape and dtype."""
-        if params.keys() != grads.keys():
+        if not isinstance(params, Mapping) or not isinstance(grads, Mapping) or params.keys() != grads.keys():
             self._key_mismatch(params, grads)
         for key, p in params.items():
             g = grads[key]
-            if not isinstance(g, np.ndarray) or g.shape != p.shape or g.dtype != p.dtype or p.dtype.kind != "f":
+            if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray) or g.shape != p.shape \
+                    or g.dtype != p.dtype or p.dtype.kind != "f" or not p.flags.writeable:
                 self._gradient_mismatch(key, p, g)
-        if self._state_unchecked:
-            self._check_state_fits(params)
+        self._check_state_fits(params)
         self.iterations += 1
         for key, p in params.items():
             self._update_one(key, p, grads[key])
 
     def _key_mismatch(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         name = type(self).__name__
-        if not isinstance(grads, Mapping):
-            raise TypeError(f"{name}.update: grads must be a dict of arrays, got {type(grads).__name__}")
+        for what, given in (("params", params), ("grads", grads)):
+            if not isinstance(given, Mapping):
+                raise TypeError(f"{name}.update: {what} must be a dict of arrays, got {type(given).__name__}")
         missing = [k for k in params if k not in grads]
         if missing:
             raise MissingGradientError(f"{name}.update: no gradient for parameter(s) {missing}")
@@ -97,6 +98,9 @@ class Optimizer:
         if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
             raise GradientError(f"{name}.update: parameter {key!r} must be a real floating-point array, got "
                                 f"{getattr(param, 'dtype', type(param).__name__)}")
+        if not param.flags.writeable:
+            raise GradientError(f"{name}.update: parameter {key!r} is a read-only array; expected a writeable one "
+                                "(the update is in place)")
         if not isinstance(grad, np.ndarray):
             raise GradientError(f"{name}.update: the gradient of {key!r} must be a numpy array, "
                                 f"got {type(grad).__name__}")
@@ -104,14 +108,23 @@ class Optimizer:
                             f"parameter is {param.dtype}{list(param.shape)} (no broadcasting or casting)")
 
     def _check_state_fits(self, params: Mapping[str, np.ndarray]) -> None:
+        """ValueError, before anything changes, unless every floating-point state array (a velocity, a
+        moment; 0-d included) and every other state array but a 0-d integer (Adam's step count) has its
+        parameter's shape and dtype: NumPy would broadcast a smaller one silently or fail half-way through.
+
+        Run on every update, not only after ``load_state_dict``: a parameter whose shape changes under
+        the same name would otherwise meet its old state half-way through an update.
+        """
         for key, entries in self.state.items():
-            if key not in params:
+            p = params.get(key)
+            if p is None:
                 continue
             for entry, value in entries.items():
-                if value.ndim and (value.shape != params[key].shape or value.dtype != params[key].dtype):
-                    raise ValueError(f"{type(self).__name__}.update: loaded state {key}.{entry} is "
+                if (value.dtype.kind == "f" or value.ndim) and (value.shape != p.shape or value.dtype != p.dtype):
+                    what = "loaded state" if self._state_unchecked else "state"
+                    raise ValueError(f"{type(self).__name__}.update: {what} {key}.{entry} is "
                                      f"{value.dtype}{list(value.shape)}, the parameter is "
-                                     f"{params[key].dtype}{list(params[key].shape)}")
+                                     f"{p.dtype}{list(p.shape)}")
         self._state_unchecked = False
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
@@ -143,8 +156,10 @@ class Optimizer:
         """Restore what :meth:`state_dict` returned, after checking all of it (nothing changes on error).
 
         Refused with ValueError: another optimiser's state (its recorded ``type``, or state arrays of
-        other names), a missing key, a negative or non-finite lr, a negative step count, arrays of
-        the wrong kind. A state saved before ``type`` was recorded is accepted by its array names.
+        other names), a missing key, a negative or non-finite lr, a negative step count (``iterations``
+        or a per-parameter one such as Adam's ``t``), arrays of the wrong kind. A state saved before
+        ``type`` was recorded is accepted by its array names. Whether the arrays have their parameters'
+        shapes is checked at the next :meth:`update`, before anything changes.
         """
         name = type(self).__name__
         where = f"{name}.load_state_dict"
@@ -177,6 +192,11 @@ class Optimizer:
                 for n, array in arrays.items():
                     if array.dtype.kind not in kinds[n] or (kinds[n] == "i" and array.ndim):
                         raise ValueError(f"{where}: state[{key!r}][{n!r}] is {array.dtype}{list(array.shape)}")
+                    if kinds[n] == "i":  # a step count
+                        if array < 0:
+                            raise ValueError(f"{where}: state[{key!r}][{n!r}] is a step count, expected an integer "
+                                             f">= 0, got {int(array)}")
+                        arrays[n] = array.astype(np.int64)
                 shapes = {a.shape for n, a in arrays.items() if kinds[n] == "f"}
                 if len(shapes) > 1:
                     raise ValueError(f"{where}: state[{key!r}] arrays differ in shape: {sorted(shapes)}")

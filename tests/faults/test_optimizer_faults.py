@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -63,6 +64,38 @@ def test_a_missing_gradient_names_the_key(cls):
         cls(lr=0.1).update(params(), {"W": grads()["W"]})
     with pytest.raises(KeyError):           # still a KeyError for callers that caught one
         cls(lr=0.1).update(params(), {"W": grads()["W"]})
+
+
+@pytest.mark.parametrize("cls", ALL, ids=IDS)
+@pytest.mark.parametrize(("given", "message"), [
+    (lambda: (params(), None), "grads must be a dict of arrays, got NoneType"),
+    (lambda: (params(), [grads()["W"], grads()["b"]]), "grads must be a dict of arrays, got list"),
+    (lambda: (None, grads()), "params must be a dict of arrays, got NoneType"),
+])
+def test_grads_or_params_that_are_not_dicts_are_a_type_error(cls, given, message):
+    opt, p = trained(cls)
+    before = opt.state_dict()
+    with pytest.raises(TypeError, match=rf"{cls.__name__}\.update: {message}"):
+        opt.update(*given())
+    assert opt.iterations == before["iterations"]
+
+
+@pytest.mark.parametrize("cls", ALL, ids=IDS)
+def test_a_read_only_parameter_is_refused_before_anything_changes(cls):
+    opt, p = trained(cls)
+    state = opt.state_dict()
+    p["b"].flags.writeable = False                 # W, updated first, must not move either
+    before = {k: v.copy() for k, v in p.items()}
+    with pytest.raises(GradientError, match=rf"{cls.__name__}\.update: parameter 'b' is a read-only array"):
+        opt.update(p, grads())
+    for key in p:
+        assert np.array_equal(p[key], before[key])
+    assert_state_is(opt, state)
+
+
+def test_a_parameter_that_is_not_an_array_is_named():
+    with pytest.raises(GradientError, match="parameter 'W' must be a real floating-point array, got list"):
+        SGD().update({"W": [1.0, 2.0]}, {"W": np.ones(2)})
 
 
 @pytest.mark.parametrize("cls", ALL, ids=IDS)
@@ -167,6 +200,85 @@ def test_loaded_state_of_another_shape_is_refused_at_the_next_update(cls):
     with pytest.raises(ValueError, match=r"loaded state W\.\w+ is float32\[4\], the parameter is float32\[3, 4\]"):
         fresh.update(p, grads())
     assert np.array_equal(p["W"], params()["W"])
+
+
+def assert_state_is(opt, state):
+    """``opt`` has exactly ``state`` (from ``state_dict()``): step count and every state array."""
+    assert opt.iterations == state["iterations"]
+    assert opt.state.keys() == state["state"].keys()
+    for key, entries in state["state"].items():
+        assert opt.state[key].keys() == entries.keys()
+        for name, value in entries.items():
+            assert np.array_equal(opt.state[key][name], value) and opt.state[key][name].shape == value.shape
+
+
+@pytest.mark.parametrize("cls", [Momentum, Nesterov, AdaGrad, RMSprop, Adam], ids=IDS[1:])
+@pytest.mark.parametrize("shape", [(), (1,), (3, 1)], ids=["0-d", "(1,)", "(3, 1)"])
+def test_loaded_state_that_would_broadcast_is_refused_and_nothing_changes(cls, shape):
+    """A 0-d (or other broadcastable) velocity once passed the check, then failed inside NumPy half-way
+    through the update, after the step count had moved on."""
+    opt, _ = trained(cls)
+    state = opt.state_dict()
+    for name, value in state["state"]["W"].items():
+        if value.dtype.kind == "f":
+            state["state"]["W"][name] = np.zeros(shape, np.float32)
+    fresh = cls(lr=0.1)
+    fresh.load_state_dict(state)
+    p = params()
+    shown = re.escape(f"float32{list(shape)}, the parameter is float32[3, 4]")
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\.update: loaded state W\.\w+ is {shown}"):
+        fresh.update(p, grads())
+    for key, value in params().items():
+        assert np.array_equal(p[key], value)
+    assert_state_is(fresh, state)
+    with pytest.raises(ValueError, match="loaded state W"):   # and again: the bad state is still there
+        fresh.update(p, grads())
+
+
+def test_the_exact_momentum_case_of_a_0d_velocity():
+    opt = Momentum()
+    opt.load_state_dict({"type": "Momentum", "lr": 0.01, "iterations": 1, "state": {"W": {"v": np.float32(0)}}})
+    p, g = {"W": np.ones((3, 2), np.float32)}, {"W": np.ones((3, 2), np.float32)}
+    with pytest.raises(ValueError, match=r"Momentum\.update: loaded state W\.v is float32\[\]"):
+        opt.update(p, g)
+    assert opt.iterations == 1
+    assert np.array_equal(p["W"], np.ones((3, 2), np.float32))
+
+
+@pytest.mark.parametrize("cls", [Momentum, Nesterov, AdaGrad, RMSprop, Adam], ids=IDS[1:])
+def test_a_parameter_whose_shape_changed_meets_its_old_state_with_a_clear_error(cls):
+    opt, _ = trained(cls)
+    state = opt.state_dict()
+    p = {"W": np.ones((4, 4), np.float32), "b": np.zeros(4, np.float32)}
+    g = {"W": np.ones((4, 4), np.float32), "b": np.ones(4, np.float32)}
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\.update: state W\.\w+ is float32\[3, 4\], "
+                                         r"the parameter is float32\[4, 4\]"):
+        opt.update(p, g)
+    assert np.array_equal(p["W"], np.ones((4, 4), np.float32)) and np.array_equal(p["b"], np.zeros(4, np.float32))
+    assert_state_is(opt, state)
+
+
+@pytest.mark.parametrize("t", [-1, -5])
+def test_adam_refuses_a_negative_step_count(t):
+    opt, p = trained(Adam)
+    state = opt.state_dict()
+    bad = opt.state_dict()
+    bad["state"]["W"]["t"] = np.array(t)
+    with pytest.raises(ValueError, match=rf"Adam\.load_state_dict: state\['W'\]\['t'\] is a step count, "
+                                         rf"expected an integer >= 0, got {t}"):
+        opt.load_state_dict(bad)
+    assert_state_is(opt, state)
+
+
+def test_adam_step_counts_load_as_int64():
+    opt, p = trained(Adam)
+    state = opt.state_dict()
+    state["state"]["W"]["t"] = np.array(127, np.int8)   # an int8 would wrap round to -128 on the next step
+    fresh = Adam(lr=0.1)
+    fresh.load_state_dict(state)
+    assert fresh.state["W"]["t"].dtype == np.int64
+    fresh.update(params(), grads())
+    assert int(fresh.state["W"]["t"]) == 128
 
 
 @pytest.mark.parametrize("cls", ALL, ids=IDS)
