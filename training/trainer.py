@@ -128,6 +128,13 @@ def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None
     return int(value)
 
 
+def _seed(value: Any) -> int | None:
+    """The Trainer's seed: None (fresh entropy) or an integer >= 0, else ValueError naming it."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0):
+        raise ValueError(f"Trainer: seed must be None or an integer >= 0, got {type(value).__name__} {value!r}")
+    return None if value is None else int(value)
+
+
 _SAVED_CONFIG: dict[str, tuple[type, ...]] = {
     "epochs": (int, type(None)), "mini_batch_size": (int,), "optimizer": (str,), "optimizer_param": (dict,),
     "evaluate_sample_num_per_epoch": (int, type(None)), "seed": (int,), "max_iterations": (int, type(None)),
@@ -239,7 +246,7 @@ class Trainer:
                               None if self.epochs is None else self.epochs * self.iter_per_epoch) if n is not None]
         self.max_iter = min(limits)
 
-        sequence = np.random.SeedSequence(seed)
+        sequence = np.random.SeedSequence(_seed(seed))
         self.seed = int(sequence.entropy)
         order_seed, sample_seed = sequence.spawn(2)
         self.rng = np.random.default_rng(order_seed)

@@ -194,3 +194,19 @@ def test_bad_arguments_are_named(blobs):
         Trainer(net, x, t, x[:0], t[:0])
     with pytest.raises(TypeError, match="no loss_and_gradient"):
         Trainer(object(), x, t, x, t)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "3", [1, 2]])
+def test_a_bad_seed_is_named(blobs, seed):
+    x, t = blobs(20)
+    with pytest.raises(ValueError, match=rf"Trainer: seed must be None or an integer >= 0, got {type(seed).__name__} "
+                                         + re.escape(repr(seed))):
+        Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x, t, seed=seed, progress=False, verbose=False)
+
+
+def test_good_seeds(blobs):
+    x, t = blobs(20)
+    for seed, expected in ((np.int64(5), 5), (0, 0), (2**70, 2**70)):
+        trainer = Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x, t, seed=seed, progress=False, verbose=False)
+        assert trainer.seed == expected and type(trainer.seed) is int
+    assert isinstance(Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x, t, seed=None).seed, int)
