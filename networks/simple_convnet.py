@@ -16,11 +16,25 @@ SIMPLE_CONV_PARAM: Mapping[str, int] = MappingProxyType({"filter_num": 30, "filt
 
 
 def conv_param_dict(conv_param: Mapping[str, int], defaults: Mapping[str, int], owner: str) -> dict[str, int]:
-    """``conv_param`` completed from ``defaults``; unknown keys raise ValueError naming ``owner``."""
-    unknown = sorted(set(conv_param) - set(defaults))
+    """``conv_param`` completed from ``defaults``, every value an int (``pad`` >= 0, the others >= 1).
+
+    Unknown keys and values that are not such integers (a float, even 2.0, a bool, a string) raise
+    ValueError naming ``owner``, the key and the value; a conv_param that is not a dict, TypeError.
+    """
+    if not isinstance(conv_param, Mapping):
+        raise TypeError(f"{owner}: conv_param must be a dict such as {dict(defaults)}, "
+                        f"got {type(conv_param).__name__} {conv_param!r}")
+    unknown = sorted(set(conv_param) - set(defaults), key=repr)
     if unknown:
         raise ValueError(f"{owner}: unknown conv_param key(s) {unknown}, expected some of {sorted(defaults)}")
-    return {**defaults, **conv_param}
+    merged = {**defaults, **conv_param}
+    for key, value in merged.items():
+        low = 0 if key == "pad" else 1
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{owner}: conv_param[{key!r}] must be an integer >= {low}, "
+                             f"got {type(value).__name__} {value!r}")
+        merged[key] = int(value)
+    return merged
 
 
 class SimpleConvNet(Network):

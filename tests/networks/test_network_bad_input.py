@@ -30,6 +30,31 @@ def test_bad_construction_is_refused_naming_the_argument(make, error, message):
         make()
 
 
+BAD_CONV_VALUES = [("stride", 1.5, ">= 1, got float 1.5"), ("filter_num", 2.5, ">= 1, got float 2.5"),
+                   ("filter_size", True, ">= 1, got bool True"), ("pad", True, ">= 0, got bool True"),
+                   ("pad", -1, ">= 0, got int -1"), ("pad", 1.0, ">= 0, got float 1.0"),
+                   ("stride", 0, ">= 1, got int 0"), ("filter_num", "3", ">= 1, got str '3'")]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD_CONV_VALUES,
+                         ids=[f"{k}={v!r}" for k, v, _ in BAD_CONV_VALUES])
+def test_bad_conv_param_values_are_named(key, value, message):
+    with pytest.raises(ValueError, match=rf"SimpleConvNet: conv_param\['{key}'\] must be an integer {message}"):
+        SimpleConvNet((1, 10, 10), {key: value})
+    with pytest.raises(ValueError, match=rf"DeepConvNet conv_param_3: conv_param\['{key}'\] must be an integer "
+                                         rf"{message}"):
+        DeepConvNet((1, 28, 28), conv_param_3={key: value})
+
+
+def test_conv_param_must_be_a_dict_and_numpy_integers_are_fine():
+    with pytest.raises(TypeError, match="SimpleConvNet: conv_param must be a dict"):
+        SimpleConvNet((1, 10, 10), None)
+    with pytest.raises(TypeError, match="DeepConvNet conv_param_2: conv_param must be a dict"):
+        DeepConvNet(conv_param_2=[("pad", 1)])
+    net = SimpleConvNet((1, 10, 10), {"filter_num": np.int64(3), "filter_size": np.int32(3)}, seed=0)
+    assert net.params["W1"].shape == (3, 1, 3, 3)
+
+
 @pytest.fixture
 def net():
     return TwoLayerNet(4, 5, 3, seed=0)
