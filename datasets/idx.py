@@ -17,6 +17,7 @@ from datasets.errors import IdxFormatError
 
 _UBYTE = 0x08
 _MAX_BYTES = 1 << 32
+_MAX_NDIM = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32  # the most axes a NumPy array has
 
 
 def _read_exact(handle: gzip.GzipFile, count: int, path: Path, what: str) -> bytes:
@@ -30,7 +31,8 @@ def read_idx(path: str | Path, expected_ndim: int | None = None) -> np.ndarray:
     """The uint8 array stored in the gzipped IDX file ``path``, writable, shape from its header.
 
     Raises :class:`IdxFormatError` naming the file when the magic number, the number of
-    dimensions, or the amount of data does not match the header, or the gzip stream is damaged.
+    dimensions (0, more than NumPy allows, or not ``expected_ndim``), or the amount of data does
+    not match the header, or the gzip stream is damaged.
     """
     path = Path(path)
     try:
@@ -45,6 +47,9 @@ def read_idx(path: str | Path, expected_ndim: int | None = None) -> np.ndarray:
                 raise IdxFormatError(f"{path}: expected {expected_ndim} dimensions, header says {ndim}")
             if ndim == 0:
                 raise IdxFormatError(f"{path}: header says 0 dimensions")
+            if ndim > _MAX_NDIM:
+                raise IdxFormatError(f"{path}: header says {ndim} dimensions, expected at most {_MAX_NDIM} "
+                                     "(the most a NumPy array has)")
             shape = tuple(int(d) for d in np.frombuffer(_read_exact(handle, 4 * ndim, path, "header"), ">u4"))
             if int(np.prod(shape, dtype=np.float64)) > _MAX_BYTES:
                 raise IdxFormatError(f"{path}: implausible shape {shape} in header (over {_MAX_BYTES} bytes)")

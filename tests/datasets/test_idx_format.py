@@ -33,6 +33,9 @@ def test_reads_shape_and_values(tmp_path: Path, make_idx) -> None:
         (bytes([0, 0, 0x08, 1]) + (3).to_bytes(4, "big") + bytes(4), "more data than"),
         (bytes([0, 0, 0x08, 2]) + (3).to_bytes(4, "big"), "file ends inside the header"),
         (bytes([0, 0]), "file ends inside the magic number"),
+        (bytes([0, 0, 0x08, 255]) + (1).to_bytes(4, "big") * 255 + bytes(1),
+         "header says 255 dimensions, expected at most (32|64)"),
+        (bytes([0, 0, 0x08, 65]) + (1).to_bytes(4, "big") * 65 + bytes(1), "header says 65 dimensions"),
     ],
 )
 def test_malformed_files_name_the_file(tmp_path: Path, payload: bytes, message: str) -> None:
@@ -40,6 +43,12 @@ def test_malformed_files_name_the_file(tmp_path: Path, payload: bytes, message: 
     with pytest.raises(IdxFormatError, match=message) as caught:
         read_idx(path)
     assert str(path) in str(caught.value)
+
+
+def test_as_many_dimensions_as_numpy_allows_are_read(tmp_path: Path) -> None:
+    payload = bytes([0, 0, 0x08, 32]) + (1).to_bytes(4, "big") * 31 + (2).to_bytes(4, "big") + bytes([7, 9])
+    result = read_idx(_write(tmp_path / "deep.gz", gzip.compress(payload)))
+    assert result.shape == (1,) * 31 + (2,) and result.ravel().tolist() == [7, 9]
 
 
 def test_wrong_number_of_dimensions(tmp_path: Path, make_idx) -> None:
