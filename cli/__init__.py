@@ -14,10 +14,14 @@ from cli.parser import (
 )
 from cli.runs import EXIT_INTERRUPTED, check_resume_options, resume_if_asked, until_stopped
 from cli.validators import (
+    MAX_LAYER_WIDTH,
     directory_problem,
     existing_dir,
     existing_file,
     finite_float,
+    float_in_range,
+    int_in_range,
+    layer_width,
     nonnegative_int,
     positive_float,
     positive_int,
@@ -28,6 +32,7 @@ from cli.validators import (
 __all__ = [
     "DEFAULT_DATASET",
     "EXIT_INTERRUPTED",
+    "MAX_LAYER_WIDTH",
     "ScriptParser",
     "add_checkpoint_options",
     "add_dataset_option",
@@ -39,6 +44,9 @@ __all__ = [
     "existing_file",
     "finite_float",
     "first",
+    "float_in_range",
+    "int_in_range",
+    "layer_width",
     "load_script_data",
     "nonnegative_int",
     "positive_float",

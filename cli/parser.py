@@ -30,6 +30,12 @@ class ScriptParser(argparse.ArgumentParser):
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         sys.exit(status)
 
+    def require_at_most(self, option: str, value: int, limit: int, why: str) -> None:
+        """Refuse ``value`` of ``option`` above ``limit``, a bound that depends on other options or on the data
+        (``why`` says which), as argparse refuses a bad value: one line, exit status 2."""
+        if value > limit:
+            self.error(f"argument {option}: expected at most {limit} ({why}), got {value}")
+
     def require_writable_dir(self, path: str | os.PathLike, option: str = "--out") -> Path:
         """``path`` as a Path, after checking that files can be written there; else fail naming ``option``."""
         problem = directory_problem(path)

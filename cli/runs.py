@@ -4,6 +4,7 @@ script that trains, so that all of them answer Ctrl-C and a diverged loss the sa
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -41,9 +42,12 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
 
 def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:
     """``run()``. Ctrl-C ends the script with exit status 130, saying where the run was saved and how to
-    continue it (the same command with --resume); a diverged loss ends it with its message (exit 1)."""
+    continue it (the same command with --resume); a diverged loss ends it with its message (exit 1), the
+    one line on stderr: numpy's warnings of the overflow that led there are not printed."""
     try:
-        return run()
+        with warnings.catch_warnings():  # numpy's, from every thread of the run
+            warnings.filterwarnings("ignore", r"(overflow|invalid value) encountered", RuntimeWarning)
+            return run()
     except TrainingInterrupted as stop:
         saved = stop.checkpoint_path or stop.last_checkpoint
         how = (f"checkpoint: {saved}; to continue, run the same command again with --resume"

@@ -59,6 +59,47 @@ def positive_float(text: str) -> float:
     return value
 
 
+def int_in_range(low: int, high: int | None = None, why: str | None = None) -> Callable[[str], int]:
+    """The type of a whole number in [low, high] (no upper limit when ``high`` is None); ``why`` says where
+    the limits come from, in the message of a refusal."""
+    expected = f"a whole number >= {low}" if high is None else f"a whole number in [{low}, {high}]"
+
+    def in_range(text: str) -> int:
+        value = _int(text)
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {expected}{_because(why)}, got {text!r}")
+        return value
+    return in_range
+
+
+def float_in_range(low: float, high: float = math.inf, why: str | None = None) -> Callable[[str], float]:
+    """The type of a finite number in [low, high] (no upper limit when ``high`` is inf); ``why`` says where
+    the limits come from, in the message of a refusal."""
+    expected = f"a number >= {low:g}" if high == math.inf else f"a number in [{low:g}, {high:g}]"
+
+    def in_range(text: str) -> float:
+        value = finite_float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {expected}{_because(why)}, got {text!r}")
+        return value
+    return in_range
+
+
+def _because(why: str | None) -> str:
+    return "" if why is None else f" ({why})"
+
+
+MAX_LAYER_WIDTH = 10_000  # 784 x 10,000 float64 weights are 63 MB: far wider layers only exhaust the memory
+
+
+def layer_width(text: str) -> int:
+    """Units of one layer (--hidden, input and output sizes): a whole number in [1, MAX_LAYER_WIDTH]."""
+    return _layer_width(text)
+
+
+_layer_width = int_in_range(1, MAX_LAYER_WIDTH)
+
+
 def unit_interval_float(text: str) -> float:
     """A number in [0, 1) (dropout ratios)."""
     value = finite_float(text)

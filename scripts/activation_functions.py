@@ -12,12 +12,14 @@ if __package__ in (None, ""):  # run as `python scripts/activation_functions.py`
 
 import numpy as np
 
-from cli import add_out_option, positive_float, script_parser
+from cli import add_out_option, float_in_range, script_parser
 from layers import relu, sigmoid, step_function
 from training.plots import save_figure
 
 FUNCTIONS = {"step function": step_function, "sigmoid": sigmoid, "ReLU": relu}
 EXAMPLE = np.array([-1.0, 1.0, 2.0])
+MAX_POINTS = 1_000_000  # of the x grid on [-5, 5]: a few seconds and a few hundred MB to draw
+MIN_STEP = 10 / MAX_POINTS
 
 
 def activations_figure(x: np.ndarray):
@@ -45,7 +47,8 @@ def activations_figure(x: np.ndarray):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--step", type=positive_float, default=0.1, help="spacing of the x grid (default 0.1)")
+    parser.add_argument("--step", type=float_in_range(MIN_STEP, why=f"at most {MAX_POINTS} points on [-5, 5]"),
+                        default=0.1, help=f"spacing of the x grid, at least {MIN_STEP:g} (default 0.1)")
     args = parser.parse_args(argv)
 
     values = {}

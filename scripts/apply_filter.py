@@ -1,9 +1,10 @@
 """Chapter 7.6 (apply_filter): what a convolution filter does to an image.
 
-Runs one digit (a test image of --dataset, the built-in digits when MNIST is not available) through the
-Convolution layer with hand-made 3x3 filters (stride 1, pad 1, so the output is the image's size): a
-vertical-edge and a horizontal-edge filter (Sobel), a blur and a sharpen. Edge filters respond where the
-brightness changes across their direction, positive on one side of a stroke and negative on the other.
+Runs one digit (a test image of --dataset; without it MNIST, or the built-in digits when MNIST is not
+available) through the Convolution layer with hand-made 3x3 filters (stride 1, pad 1, so the output is the
+image's size): a vertical-edge and a horizontal-edge filter (Sobel), a blur and a sharpen. Edge filters
+respond where the brightness changes across their direction, positive on one side of a stroke and negative
+on the other.
 With --weights (a SimpleConvNet .npz, e.g. the book's converted params) it applies the first 8 learned
 first-layer filters instead, as the book does with 16. The figure shows the input, each filter and its output.
 """
@@ -16,8 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/apply_filter.py`: make t
 
 import numpy as np
 
-from cli import add_out_option, nonnegative_int, script_parser
-from datasets import DATASET_NAMES, load_dataset
+from cli import add_dataset_option, add_out_option, load_script_data, nonnegative_int, script_parser
 from layers import Convolution
 from networks import SimpleConvNet
 from training.plots import save_figure
@@ -59,18 +59,14 @@ def filters_figure(image: np.ndarray, filters: dict[str, np.ndarray], outputs: n
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="mnist",
-                        help="where the image comes from (default mnist; the built-in digits when not available)")
+    add_dataset_option(parser)
     parser.add_argument("--index", type=nonnegative_int, default=0, help="which test image (default 0)")
     parser.add_argument("--weights", type=Path, default=None,
                         help="a SimpleConvNet .npz: apply its first 8 learned filters instead of the hand-made ones")
     args = parser.parse_args(argv)
 
-    (_, (x_test, t_test)), info = load_dataset(args.dataset, flatten=False, fallback_to_builtin=True)
-    if info.notice:
-        print(info.notice)
-    if args.index >= len(x_test):
-        parser.error(f"--index: expected an integer < {len(x_test)} (test images), got {args.index}")
+    (_, (x_test, t_test)), info = load_script_data(parser, args.dataset, flatten=False)
+    parser.require_at_most("--index", args.index, len(x_test) - 1, f"the {len(x_test)} test images count from 0")
     image = x_test[args.index].astype(np.float64)  # (1, 28, 28)
 
     if args.weights is None:

@@ -17,10 +17,12 @@ if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py
 
 import numpy as np
 
-from cli import add_out_option, add_seed_option, positive_int, script_parser
+from cli import MAX_LAYER_WIDTH, add_out_option, add_seed_option, int_in_range, layer_width, positive_int, script_parser
 from fileio import save_figure
 from networks import TwoLayerNet
 from training import with_progress
+
+MAX_BATCH = 10_000  # 10,000 examples of 10,000 inputs are 800 MB of float64
 
 
 def count_calls(obj: object, method: str) -> list[int]:
@@ -103,11 +105,14 @@ def plot(rows: list[dict], path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--hidden", type=positive_int, nargs="+", default=[5, 10, 20, 50, 100, 200],
-                        help="hidden sizes to measure (default 5 10 20 50 100 200)")
-    parser.add_argument("--input-size", type=positive_int, default=64, help="inputs per example (default 64)")
-    parser.add_argument("--output-size", type=positive_int, default=10, help="classes (default 10)")
-    parser.add_argument("--batch", type=positive_int, default=32, help="examples per pass (default 32)")
+    parser.add_argument("--hidden", type=layer_width, nargs="+", default=[5, 10, 20, 50, 100, 200],
+                        help=f"hidden sizes to measure, each at most {MAX_LAYER_WIDTH} (default 5 10 20 50 100 200)")
+    parser.add_argument("--input-size", type=layer_width, default=64,
+                        help=f"inputs per example, at most {MAX_LAYER_WIDTH} (default 64)")
+    parser.add_argument("--output-size", type=layer_width, default=10,
+                        help=f"classes, at most {MAX_LAYER_WIDTH} (default 10)")
+    parser.add_argument("--batch", type=int_in_range(1, MAX_BATCH), default=32,
+                        help=f"examples per pass, at most {MAX_BATCH} (default 32)")
     parser.add_argument("--repeats", type=positive_int, default=3, help="timing repeats, median reported (default 3)")
     add_seed_option(parser, "weights and data")
     add_out_option(parser, "folder for the figure")

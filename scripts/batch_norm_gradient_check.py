@@ -19,25 +19,31 @@ if __package__ in (None, ""):  # run as `python scripts/batch_norm_gradient_chec
 
 import numpy as np
 
-from cli import nonnegative_int, positive_int, script_parser
-from datasets import DATASET_NAMES, load_dataset
+from cli import (
+    MAX_LAYER_WIDTH,
+    add_dataset_option,
+    int_in_range,
+    layer_width,
+    load_script_data,
+    nonnegative_int,
+    script_parser,
+)
 from networks import MultiLayerNet
 from networks.gradient_report import check_network_gradients
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="mnist",
-                        help="data set (default mnist; the built-in digits when it is not available)")
-    parser.add_argument("--samples", type=positive_int, default=4, help="batch size of the check (default 4)")
-    parser.add_argument("--hidden", type=positive_int, nargs="+", default=[100, 100],
-                        help="hidden layer sizes (default 100 100, as the book)")
+    add_dataset_option(parser)
+    parser.add_argument("--samples", type=int_in_range(2, why="batch norm needs two samples to normalise over"),
+                        default=4, help="batch size of the check, at least 2 (default 4)")
+    parser.add_argument("--hidden", type=layer_width, nargs="+", default=[100, 100],
+                        help=f"hidden layer sizes, each at most {MAX_LAYER_WIDTH} (default 100 100, as the book)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the weights (default 0)")
     args = parser.parse_args(argv)
 
-    ((x_train, t_train), _), info = load_dataset(args.dataset, one_hot_label=True, fallback_to_builtin=True)
-    if info.notice:
-        print(info.notice)
+    ((x_train, t_train), _), info = load_script_data(parser, args.dataset, one_hot_label=True)
+    parser.require_at_most("--samples", args.samples, len(x_train), f"the training samples of {info.title}")
     x, t = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = MultiLayerNet(784, args.hidden, 10, use_batchnorm=True, seed=args.seed, dtype=np.float64)
     check = check_network_gradients(network, x, t)

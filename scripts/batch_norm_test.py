@@ -17,13 +17,15 @@ if __package__ in (None, ""):  # run as `python scripts/batch_norm_test.py`: mak
 
 import numpy as np
 
-from cli import load_script_data, positive_float, positive_int
+from cli import int_in_range, load_script_data, positive_float, positive_int
 from cli.chapter6 import chapter6_parser
 from fileio import save_figure
 from networks import MultiLayerNet
 from training import Trainer, TrainingDivergedError, with_progress
 
 CURVES = {"Batch Normalization": True, "Normal (without BatchNorm)": False}
+BATCH_SIZE = 100
+MAX_SCALES = 100  # a 10 x 10 grid of panels, 200 training runs
 
 
 def train_accuracy_curve(trainer: Trainer) -> tuple[list[float], int | None]:
@@ -80,8 +82,11 @@ def final_accuracy(curve: list[float], diverged_at: int | None) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = chapter6_parser(__doc__, __file__)
-    parser.add_argument("--scales", type=positive_int, default=16, help="weight scales in logspace(0, -4) (default 16)")
-    parser.add_argument("--train-size", type=positive_int, default=1000, help="training samples (default 1000)")
+    parser.add_argument("--scales", type=int_in_range(1, MAX_SCALES), default=16,
+                        help=f"weight scales in logspace(0, -4), at most {MAX_SCALES} (default 16)")
+    parser.add_argument("--train-size", type=positive_int, default=1000,
+                        help=f"training samples, not 1 more than a multiple of the batch ({BATCH_SIZE}): batch norm "
+                             "cannot normalise a mini-batch of one (default 1000)")
     parser.add_argument("--epochs", type=positive_int, default=20, help="epochs (default 20)")
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     parser.add_argument("--quick", action="store_true", help="4 scales, 200 samples, 2 epochs, for tests")
@@ -90,6 +95,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     x_train, t_train = x_train[:train_size], t_train[:train_size]
+    if len(x_train) % BATCH_SIZE == 1:
+        parser.error(f"argument --train-size: expected a size that leaves no mini-batch of one sample (batch norm "
+                     f"cannot normalise it; the batch is {BATCH_SIZE}), got {len(x_train)}")
 
     weight_scales = np.logspace(0, -4, num=scales)
     train_acc: dict[str, list[list[float]]] = {label: [] for label in CURVES}
@@ -99,14 +107,14 @@ def main(argv: list[str] | None = None) -> dict:
         network = MultiLayerNet(784, [100] * 5, 10, weight_init_std=float(w), use_batchnorm=use_batchnorm,
                                 seed=args.seed)
         trainer = Trainer(network, x_train, t_train, x_test[:1000], t_test[:1000], epochs=epochs,
-                          mini_batch_size=100, optimizer="SGD", optimizer_param={"lr": args.lr},
+                          mini_batch_size=BATCH_SIZE, optimizer="SGD", optimizer_param={"lr": args.lr},
                           verbose=False, progress=False, seed=args.seed)
         curve, diverged_at = train_accuracy_curve(trainer)
         train_acc[label].append(curve)
         diverged[label].append(diverged_at)
 
-    print(f"{info.title}, first {train_size} training samples, MultiLayerNet 784-100x5-10, SGD lr {args.lr:g}, "
-          f"batch 100, {epochs} epochs: training accuracy after the last epoch")
+    print(f"{info.title}, first {len(x_train)} training samples, MultiLayerNet 784-100x5-10, SGD lr {args.lr:g}, "
+          f"batch {BATCH_SIZE}, {epochs} epochs: training accuracy after the last epoch")
     print("| weight std | with BatchNorm | without BatchNorm |")
     print("|------------|----------------|-------------------|")
     for i, w in enumerate(weight_scales):

@@ -12,9 +12,11 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_1d.py`: make th
 
 import numpy as np
 
-from cli import add_out_option, finite_float, script_parser
+from cli import add_out_option, float_in_range, script_parser
 from layers import numerical_diff
 from training.plots import save_figure
+
+AT_LIMIT = 1e150  # f(x) stays finite to |x| ~ 1.3e154, where x**2 overflows; beyond it there is nothing to draw
 
 
 def function_1(x: np.ndarray | float) -> np.ndarray | float:
@@ -42,8 +44,10 @@ def tangent_figure(points: dict[float, float]):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--at", type=finite_float, nargs="+", default=[5.0, 10.0],
-                        help="points where to differentiate (default 5 10, as the book)")
+    parser.add_argument("--at", type=float_in_range(-AT_LIMIT, AT_LIMIT, "where f and its slope are finite"),
+                        nargs="+", default=[5.0, 10.0],
+                        help=f"points where to differentiate, each in [{-AT_LIMIT:g}, {AT_LIMIT:g}] "
+                             "(default 5 10, as the book)")
     args = parser.parse_args(argv)
 
     slopes = {}

@@ -12,11 +12,13 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_2d.py`: make th
 
 import numpy as np
 
-from cli import add_out_option, positive_float, script_parser
+from cli import add_out_option, float_in_range, script_parser
 from layers import numerical_gradient
 from training.plots import save_figure
 
 POINTS = ((3.0, 4.0), (0.0, 2.0), (3.0, 0.0))
+MAX_AXIS_POINTS = 1000  # 1000 x 1000 arrows, each a numerical gradient: about half a minute and 1 GB
+MIN_GRID_STEP = 4.5 / MAX_AXIS_POINTS
 
 
 def function_2(x: np.ndarray) -> float:
@@ -45,8 +47,10 @@ def quiver_figure(grid: np.ndarray, grads: np.ndarray):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--grid-step", type=positive_float, default=0.25,
-                        help="spacing of the arrows' grid on [-2, 2.5) (default 0.25, as the book)")
+    why = f"at most {MAX_AXIS_POINTS} x {MAX_AXIS_POINTS} arrows on [-2, 2.5)"
+    parser.add_argument("--grid-step", type=float_in_range(MIN_GRID_STEP, why=why), default=0.25,
+                        help=f"spacing of the arrows' grid on [-2, 2.5), at least {MIN_GRID_STEP:g} "
+                             "(default 0.25, as the book)")
     args = parser.parse_args(argv)
 
     gradients = {}

@@ -14,7 +14,15 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check.py`: make
 
 import numpy as np
 
-from cli import add_dataset_option, add_seed_option, load_script_data, positive_int, script_parser
+from cli import (
+    MAX_LAYER_WIDTH,
+    add_dataset_option,
+    add_seed_option,
+    layer_width,
+    load_script_data,
+    positive_int,
+    script_parser,
+)
 from networks import TwoLayerNet
 from networks.gradient_report import check_network_gradients
 
@@ -24,11 +32,13 @@ def main(argv: list[str] | None = None) -> dict:
     add_dataset_option(parser)
     parser.add_argument("--samples", type=positive_int, default=3,
                         help="batch size of the check (default 3, as the book)")
-    parser.add_argument("--hidden", type=positive_int, default=50, help="hidden units (default 50)")
+    parser.add_argument("--hidden", type=layer_width, default=50,
+                        help=f"hidden units (default 50, at most {MAX_LAYER_WIDTH})")
     add_seed_option(parser, "weights")
     args = parser.parse_args(argv)
 
     ((x_train, t_train), _), info = load_script_data(parser, args.dataset, one_hot_label=True)
+    parser.require_at_most("--samples", args.samples, len(x_train), f"the training samples of {info.title}")
     x_batch, t_batch = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = TwoLayerNet(784, args.hidden, 10, seed=args.seed, dtype=np.float64)
 

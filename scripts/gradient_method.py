@@ -13,10 +13,12 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_method.py`: mak
 
 import numpy as np
 
-from cli import add_out_option, finite_float, nonnegative_int, positive_float, script_parser
+from cli import add_out_option, finite_float, int_in_range, positive_float, script_parser
 from layers import numerical_gradient
 from optimizers import gradient_descent
 from training.plots import save_figure
+
+MAX_STEPS = 1_000_000  # each a numerical gradient in Python, about 20 s in all, every point kept for the figure
 
 
 def function_2(x: np.ndarray) -> float:
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
     parser.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default 0.1)")
-    parser.add_argument("--steps", type=nonnegative_int, default=100, help="number of steps (default 100)")
+    parser.add_argument("--steps", type=int_in_range(0, MAX_STEPS), default=100,
+                        help=f"number of steps, at most {MAX_STEPS} (default 100)")
     parser.add_argument("--init", type=finite_float, nargs=2, default=[-3.0, 4.0], metavar=("X0", "X1"),
                         help="starting point (default -3 4)")
     args = parser.parse_args(argv)

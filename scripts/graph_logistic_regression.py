@@ -4,7 +4,9 @@ L(a, y) = -(y log a + (1 - y) log(1 - a)).
 Backward through the graph gives the well-known results dz = a - y, dw_i = x_i dz and db = dz; the
 script prints them beside those formulas. Then the same graph with arrays of m examples as its inputs
 x1, x2, y (the weights stay scalars, so their gradients are summed over the examples by broadcasting)
-and a mean node J = (1/m) sum L runs a few steps of gradient descent, the loss going down.
+and a mean node J = (1/m) sum L runs a few steps of gradient descent, the loss going down. A learning rate
+so large that sigma(z) rounds to exactly 0 or 1 (float32), where the log in L is undefined, ends the script
+with one line saying so.
 """
 
 import sys
@@ -15,13 +17,23 @@ if __package__ in (None, ""):  # run as `python scripts/graph_logistic_regressio
 
 import numpy as np
 
-from cli import add_out_option, add_seed_option, positive_float, positive_int, script_parser
+from cli import add_out_option, add_seed_option, int_in_range, positive_float, positive_int, script_parser
 from fileio import save_figure
-from graphs import Graph, format_value
+from graphs import Graph, GraphError, format_value
 from graphs.draw import draw_graph
 
 EXAMPLE = {"x1": 1.5, "x2": -0.5, "y": 1.0, "w1": 0.8, "w2": -1.2, "b": 0.1}
 WEIGHTS = ("w1", "w2", "b")
+MAX_EXAMPLES = 1_000_000  # a few float32 arrays of m values per node: tens of MB
+
+
+class LossUndefinedError(Exception):
+    """The loss could not be taken after ``updates`` steps: a log node met 0 or NaN (sigma(z) rounded to 0 or 1
+    in float32, or the weights overflowed), so gradient descent went too far to go on."""
+
+    def __init__(self, updates: int) -> None:
+        super().__init__(f"the loss is undefined after {updates} update(s)")
+        self.updates = updates
 
 
 def build(x1, x2, y, w1: float, w2: float, b: float, average: bool = False) -> Graph:
@@ -69,29 +81,51 @@ def gradient_descent(m: int, steps: int, lr: float, seed: int) -> tuple[Graph, l
     x1, x2, y = make_data(m, seed)
     g = build(x1, x2, y, 0.0, 0.0, 0.0, average=True)
     losses = []
-    for _ in range(steps):
-        losses.append(float(g.forward()))
-        grads = g.backward()
-        for name in WEIGHTS:
-            g.set(name, g.value(name) - lr * grads[name])
-    losses.append(float(g.forward()))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow ends in LossUndefinedError, said once
+        for step in range(steps):
+            losses.append(loss_after(g, step))
+            grads = g.backward()
+            for name in WEIGHTS:
+                g.set(name, g.value(name) - lr * grads[name])
+        losses.append(loss_after(g, steps))
     g.backward()
     return g, losses
 
 
+def loss_after(g: Graph, updates: int) -> float:
+    """J of the graph after ``updates`` steps; :class:`LossUndefinedError` when a log met 0 or NaN or J is not
+    finite."""
+    try:
+        loss = float(g.forward())
+    except ValueError as error:
+        if isinstance(error, GraphError):  # a mistake in the graph itself, not the numbers in it
+            raise
+        raise LossUndefinedError(updates) from error
+    if not np.isfinite(loss):
+        raise LossUndefinedError(updates)
+    return loss
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("-m", type=positive_int, default=64,
-                        help="number of examples for gradient descent (default 64)")
+    parser.add_argument("-m", type=int_in_range(1, MAX_EXAMPLES), default=64,
+                        help=f"number of examples for gradient descent, at most {MAX_EXAMPLES} (default 64)")
     parser.add_argument("--steps", type=positive_int, default=10, help="gradient descent steps (default 10)")
-    parser.add_argument("--lr", type=positive_float, default=1.0, help="learning rate (default 1.0)")
+    parser.add_argument("--lr", type=positive_float, default=1.0,
+                        help="learning rate (default 1.0); one that drives sigma(z) to 0 or 1, where the log is "
+                             "undefined, ends the script with an error")
     add_seed_option(parser, "data")
     add_out_option(parser, "folder for the figures")
     args = parser.parse_args(argv)
 
     single = check_one_example(EXAMPLE)
     print(f"\ngradient descent on m = {args.m} examples, learning rate {args.lr:g}:")
-    batch, losses = gradient_descent(args.m, args.steps, args.lr, args.seed)
+    try:
+        batch, losses = gradient_descent(args.m, args.steps, args.lr, args.seed)
+    except LossUndefinedError as stop:
+        parser.error(f"argument --lr: gradient descent with lr {args.lr:g} went too far: after {stop.updates} "
+                     "update(s) sigma(z) rounds to 0 or 1 in float32 (or the weights overflowed), where "
+                     "log(a) or log(1 - a) is undefined; take a smaller --lr")
     for step, loss in enumerate(losses):
         print(f"  step {step:3d}  J = {loss:.6f}")
     print("  weights: " + ", ".join(f"{name} = {format_value(batch.value(name), 4)}" for name in WEIGHTS))

@@ -17,38 +17,50 @@ if __package__ in (None, ""):  # run as `python scripts/graph_two_layer_net.py`:
 
 import numpy as np
 
-from cli import add_out_option, script_parser
-from datasets import BUILTIN, DATASET_NAMES, DatasetUnavailableError, load_dataset
+from cli import (
+    MAX_LAYER_WIDTH,
+    ScriptParser,
+    add_out_option,
+    add_seed_option,
+    layer_width,
+    load_script_data,
+    positive_int,
+    script_parser,
+)
+from datasets import BUILTIN, DATASET_NAMES
 from graphs import Graph, draw_graph, format_grad, format_shape, format_value, network_graph, save_figure
 from networks import TwoLayerNet
 
+QUICK_SAMPLES = 60_000  # --quick draws a mini-batch of at most as many random rows as MNIST has training images
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = script_parser(__doc__, __file__)
+
+def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dataset", default=BUILTIN, choices=DATASET_NAMES,
-                        help="where the mini-batch comes from (default builtin, the built-in digits)")
-    parser.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
-    parser.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch (default 0)")
+                        help="where the mini-batch comes from (default builtin, the built-in digits; one given "
+                             "explicitly that cannot be had is an error)")
+    parser.add_argument("--batch-size", type=positive_int, default=100,
+                        help=f"mini-batch size, at most the training samples ({QUICK_SAMPLES} with --quick) "
+                             "(default 100)")
+    parser.add_argument("--hidden", type=layer_width, default=50,
+                        help=f"hidden units (default 50, at most {MAX_LAYER_WIDTH})")
+    add_seed_option(parser, "weights and the batch")
     add_out_option(parser)
     parser.add_argument("--quick", action="store_true",
                         help="random numbers in place of images (784 inputs, 10 classes): no data set is read")
     args = parser.parse_args(argv)
-    if args.batch_size < 1 or args.hidden < 1:
-        parser.error(f"--batch-size and --hidden must be at least 1, got {args.batch_size} and {args.hidden}")
+    if args.quick:
+        parser.require_at_most("--batch-size", args.batch_size, QUICK_SAMPLES, "the random samples of --quick")
     return args
 
 
-def mini_batch(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
+def mini_batch(parser: ScriptParser, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
     """(x, t, a description of the data) for one mini-batch."""
     rng = np.random.default_rng(args.seed)
     if args.quick:
         x = rng.random((args.batch_size, 784), dtype=np.float32)
         return x, rng.integers(0, 10, args.batch_size), "random numbers"
-    try:
-        ((x_train, t_train), _), info = load_dataset(args.dataset, seed=args.seed)
-    except DatasetUnavailableError as error:
-        sys.exit(f"graph_two_layer_net: {error} (use --dataset builtin or --quick to run without it)")
+    ((x_train, t_train), _), info = load_script_data(parser, args.dataset, seed=args.seed)
+    parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
     batch = rng.choice(len(x_train), args.batch_size, replace=False)
     return x_train[batch], t_train[batch], info.title
 
@@ -65,8 +77,9 @@ def print_edges(g: Graph) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    x, t, source = mini_batch(args)
+    parser = script_parser(__doc__, __file__)
+    args = parse_args(parser, argv)
+    x, t, source = mini_batch(parser, args)
     network = TwoLayerNet(x.shape[1], args.hidden, 10, seed=args.seed)
     g = network_graph(network, x, t)
     print(f"TwoLayerNet {x.shape[1]}-{args.hidden}-10, one forward and backward on {len(t)} samples of {source}")

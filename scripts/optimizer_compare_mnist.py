@@ -11,7 +11,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/optimizer_compare_mnist.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import load_script_data
+from cli import load_script_data, until_stopped
 from cli.chapter6 import add_iteration_options, chapter6_parser, parse_iteration_args
 from networks import MultiLayerNet
 from training import Trainer, plot_loss_curves
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> dict:
                           optimizer=name, optimizer_param={"lr": LEARNING_RATES[name]},
                           evaluate_sample_num_per_epoch=1000, verbose=False, progress=False if args.quick else name,
                           seed=args.seed, max_iterations=iters)
-        losses[name] = trainer.train().train_loss_list
+        losses[name] = until_stopped(parser, trainer.train).train_loss_list
         test_acc[name] = network.accuracy(x_test, t_test)
 
     window = default_window(iters)

@@ -13,7 +13,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/overfit_dropout.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import first, load_script_data, unit_interval_float
+from cli import first, load_script_data, unit_interval_float, until_stopped
 from cli.chapter6 import chapter6_parser, parse_overfit_args
 from networks import MultiLayerNet
 from training import History, Trainer, accuracy_table, final_accuracies, plot_accuracy_panels
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
         trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs, mini_batch_size=100,
                           optimizer="SGD", optimizer_param={"lr": args.lr}, verbose=False, seed=args.seed,
                           progress=False if args.quick else title)
-        histories[title] = trainer.train()
+        histories[title] = until_stopped(parser, trainer.train)
 
     print(f"{info.title}, first {len(t_train)} training samples, {len(t_test)} test samples, "
           f"MultiLayerNet 784-100x6-10, SGD lr {args.lr:g}, batch 100, {args.epochs} epochs")

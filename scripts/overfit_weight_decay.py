@@ -13,7 +13,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/overfit_weight_decay.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import first, load_script_data, positive_float
+from cli import first, load_script_data, positive_float, until_stopped
 from cli.chapter6 import chapter6_parser, parse_overfit_args
 from networks import MultiLayerNet
 from training import History, Trainer, accuracy_table, final_accuracies, plot_accuracy_panels
@@ -22,8 +22,12 @@ from training import History, Trainer, accuracy_table, final_accuracies, plot_ac
 def main(argv: list[str] | None = None) -> dict:
     parser = chapter6_parser(__doc__, __file__)
     parser.add_argument("--weight-decay", type=positive_float, default=0.1,
-                        help="lambda of the decayed run (default 0.1)")
+                        help="lambda of the decayed run, below 2 / --lr (default 0.1)")
     args = parse_overfit_args(parser, argv, epochs=201)
+    if args.lr * args.weight_decay >= 2:
+        parser.error(f"argument --weight-decay: expected a number < 2 / lr = {2 / args.lr:g} with --lr {args.lr:g} "
+                     "(at lr x lambda >= 2 each SGD step grows the weights instead of decaying them), "
+                     f"got {args.weight_decay:g}")
 
     (train, test), info = load_script_data(parser, args.dataset)
     (x_train, t_train), (x_test, t_test) = first(train, args.train_size), first(test, 500 if args.quick else None)
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
         trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs, mini_batch_size=100,
                           optimizer="SGD", optimizer_param={"lr": args.lr}, verbose=False, seed=args.seed,
                           progress=False if args.quick else title)
-        histories[title] = trainer.train()
+        histories[title] = until_stopped(parser, trainer.train)
 
     print(f"{info.title}, first {len(t_train)} training samples, {len(t_test)} test samples, "
           f"MultiLayerNet 784-100x6-10, SGD lr {args.lr:g}, batch 100, {args.epochs} epochs")

@@ -3,6 +3,7 @@
 The built-in digits are the project's own MNIST-like data set, used when MNIST cannot be had.
 """
 
+import math
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import numpy as np
 from cli import add_out_option, add_seed_option, positive_int, script_parser
 from datasets import load_builtin_digits
 from fileio import atomic_write
+
+MAX_PIXELS = 25_000_000  # of the PNG: about 600 MB while it is drawn (a 1000-per-class grid at scale 1 is 7.8 M)
 
 
 def digit_grid(images: np.ndarray, labels: np.ndarray, per_class: int) -> np.ndarray:
@@ -30,8 +33,14 @@ def main(argv: list[str] | None = None) -> Path:
     add_out_option(parser)
     add_seed_option(parser, "data set")
     parser.add_argument("--per-class", type=positive_int, default=16, help="samples per class (default 16)")
-    parser.add_argument("--scale", type=positive_int, default=3, help="pixels per image pixel in the PNG (default 3)")
+    parser.add_argument("--scale", type=positive_int, default=3,
+                        help=f"pixels per image pixel in the PNG (default 3); the PNG has at most {MAX_PIXELS} "
+                             "pixels")
     args = parser.parse_args(argv)
+    too_many = f"a PNG of at most {MAX_PIXELS} pixels"
+    parser.require_at_most("--per-class", args.per_class, MAX_PIXELS // (10 * 28 * 28), too_many)
+    max_scale = math.isqrt(MAX_PIXELS // (10 * 28 * args.per_class * 28))
+    parser.require_at_most("--scale", args.scale, max_scale, f"{too_many}, with --per-class {args.per_class}")
 
     import matplotlib
 

@@ -13,12 +13,14 @@ if __package__ in (None, ""):  # run as `python scripts/train_neuralnet.py`: mak
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cli import (
+    MAX_LAYER_WIDTH,
     ScriptParser,
     add_checkpoint_options,
     add_dataset_option,
     add_out_option,
     add_seed_option,
     check_resume_options,
+    layer_width,
     load_script_data,
     positive_float,
     positive_int,
@@ -39,7 +41,8 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
     parser.add_argument("--iters", type=positive_int, default=10_000, help="training iterations (default 10000)")
     parser.add_argument("--batch-size", type=positive_int, default=100, help="mini-batch size (default 100)")
     parser.add_argument("--lr", type=positive_float, default=0.1, help="SGD learning rate (default 0.1)")
-    parser.add_argument("--hidden", type=positive_int, default=50, help="hidden units (default 50)")
+    parser.add_argument("--hidden", type=layer_width, default=50,
+                        help=f"hidden units (default 50, at most {MAX_LAYER_WIDTH})")
     add_seed_option(parser, "weights and batch order")
     parser.add_argument("--eval-samples", type=positive_int, default=None,
                         help="evaluate each epoch on this many train/test samples (default: all)")

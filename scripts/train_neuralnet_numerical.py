@@ -16,8 +16,17 @@ if __package__ in (None, ""):  # run as `python scripts/train_neuralnet_numerica
 
 import numpy as np
 
-from cli import add_out_option, nonnegative_int, positive_float, positive_int, script_parser
-from datasets import DATASET_NAMES, load_dataset
+from cli import (
+    MAX_LAYER_WIDTH,
+    add_dataset_option,
+    add_out_option,
+    layer_width,
+    load_script_data,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    script_parser,
+)
 from networks import TwoLayerNet
 from optimizers import SGD
 from training.plots import save_figure
@@ -42,11 +51,12 @@ def curves_figure(numerical: list[float], backprop: list[float]):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default="mnist",
-                        help="data set (default mnist; the built-in digits when it is not available)")
+    add_dataset_option(parser)
     parser.add_argument("--iters", type=positive_int, default=50, help="SGD steps (default 50)")
-    parser.add_argument("--batch-size", type=positive_int, default=20, help="mini-batch size (default 20)")
-    parser.add_argument("--hidden", type=positive_int, default=10, help="hidden units (default 10)")
+    parser.add_argument("--batch-size", type=positive_int, default=20,
+                        help="mini-batch size, at most the training samples (default 20)")
+    parser.add_argument("--hidden", type=layer_width, default=10,
+                        help=f"hidden units (default 10, at most {MAX_LAYER_WIDTH})")
     parser.add_argument("--lr", type=positive_float, default=0.5, help="SGD learning rate (default 0.5)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the weights and batches (default 0)")
     parser.add_argument("--quick", action="store_true", help="5 steps of a 784-5-10 net on 10 samples, for tests")
@@ -54,9 +64,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.quick:
         args.iters, args.hidden, args.batch_size = 5, 5, 10
 
-    ((x_train, t_train), (x_test, t_test)), info = load_dataset(args.dataset, fallback_to_builtin=True)
-    if info.notice:
-        print(info.notice)
+    ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
+    parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
     nets = {kind: TwoLayerNet(784, args.hidden, 10, weight_init_std="he", seed=args.seed, dtype=np.float64)
             for kind in ("numerical", "backprop")}
     optimizers = {kind: SGD(lr=args.lr) for kind in nets}
@@ -66,15 +75,20 @@ def main(argv: list[str] | None = None) -> dict:
     n_params = sum(p.size for p in nets["numerical"].params.values())
     print(f"TwoLayerNet 784-{args.hidden}-10 ({n_params} parameters), SGD lr {args.lr:g}, batch {args.batch_size}, "
           f"{args.iters} steps; numerical gradients take {2 * n_params} forward passes per step")
-    for _ in with_progress(range(args.iters), label="train_neuralnet_numerical", enabled=not args.quick):
-        batch = rng.choice(len(x_train), args.batch_size)
-        x, t = x_train[batch], t_train[batch]
-        for kind, net in nets.items():
-            start = time.perf_counter()
-            grads = net.numerical_gradient(x, t) if kind == "numerical" else net.gradient(x, t)
-            seconds[kind] += time.perf_counter() - start
-            losses[kind].append(net.loss(x, t))
-            optimizers[kind].update(net.params, grads)
+    steps = with_progress(range(args.iters), label="train_neuralnet_numerical", enabled=not args.quick)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported once, as divergence
+        for step in steps:
+            batch = rng.choice(len(x_train), args.batch_size)
+            x, t = x_train[batch], t_train[batch]
+            for kind, net in nets.items():
+                start = time.perf_counter()
+                grads = net.numerical_gradient(x, t) if kind == "numerical" else net.gradient(x, t)
+                seconds[kind] += time.perf_counter() - start
+                losses[kind].append(net.loss(x, t))
+                if not np.isfinite(losses[kind][-1]):  # as Trainer's guard: one line, exit status 1
+                    sys.exit(f"{parser.prog}: training diverged: the {kind} run's loss became {losses[kind][-1]} "
+                             f"at step {step + 1} with learning rate {args.lr:g}. Try a smaller --lr.")
+                optimizers[kind].update(net.params, grads)
     for i in sorted({*range(0, args.iters, 10), args.iters - 1}):
         print(f"step {i + 1:4d}: loss {losses['numerical'][i]:.6f} (numerical), {losses['backprop'][i]:.6f} (backprop)")
     gap = float(np.max(np.abs(np.subtract(losses["numerical"], losses["backprop"]))))

@@ -15,7 +15,7 @@ if __package__ in (None, ""):  # run by path: make the repo root importable
 
 import numpy as np
 
-from cli import add_out_option, add_seed_option, positive_int, script_parser
+from cli import add_out_option, add_seed_option, int_in_range, script_parser
 from fileio import save_figure
 from layers import Affine, ReLU, Sigmoid, Tanh
 from networks.init import WeightInit, init_weight
@@ -23,6 +23,8 @@ from networks.init import WeightInit, init_weight
 ACTIVATIONS = {"sigmoid": Sigmoid, "relu": ReLU, "tanh": Tanh}
 HISTOGRAM_RANGE = {"sigmoid": (0.0, 1.0), "relu": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 INITS: dict[str, WeightInit] = {"std=1": 1.0, "std=0.01": 0.01, "Xavier": "xavier", "He": "he"}
+MAX_SAMPLES = 10_000  # every layer's activations are kept for each initialisation: 4 x 20 x 10,000 x 100 floats
+MAX_LAYERS = 20       # a column of panels each, 44 inches wide at most
 NODE_NUM = 100
 
 
@@ -75,8 +77,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
     add_seed_option(parser, "inputs and weights")
-    parser.add_argument("--samples", type=positive_int, default=1000, help="number of inputs (default 1000)")
-    parser.add_argument("--layers", type=positive_int, default=5, help="number of layers (default 5)")
+    parser.add_argument("--samples", type=int_in_range(1, MAX_SAMPLES), default=1000,
+                        help=f"number of inputs, at most {MAX_SAMPLES} (default 1000)")
+    parser.add_argument("--layers", type=int_in_range(1, MAX_LAYERS), default=5,
+                        help=f"number of layers, at most {MAX_LAYERS} (default 5)")
     parser.add_argument("--quick", action="store_true", help="200 inputs, for tests")
     args = parser.parse_args(argv)
 

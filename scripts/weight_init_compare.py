@@ -11,7 +11,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/weight_init_compare.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import load_script_data, positive_float
+from cli import load_script_data, positive_float, until_stopped
 from cli.chapter6 import add_iteration_options, chapter6_parser, parse_iteration_args
 from networks import MultiLayerNet
 from networks.init import WeightInit
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> dict:
         trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=None, mini_batch_size=args.batch_size,
                           optimizer="SGD", optimizer_param={"lr": args.lr}, evaluate_sample_num_per_epoch=1000,
                           verbose=False, progress=False if args.quick else name, seed=args.seed, max_iterations=iters)
-        losses[name] = trainer.train().train_loss_list
+        losses[name] = until_stopped(parser, trainer.train).train_loss_list
         test_acc[name] = network.accuracy(x_test, t_test)
 
     window = default_window(iters)

@@ -8,8 +8,12 @@ import os
 import pytest
 
 from cli import (
+    MAX_LAYER_WIDTH,
     directory_problem,
     finite_float,
+    float_in_range,
+    int_in_range,
+    layer_width,
     nonnegative_int,
     positive_float,
     positive_int,
@@ -22,6 +26,8 @@ from cli import (
 @pytest.mark.parametrize(("kind", "text", "value"), [
     (positive_int, "1", 1), (positive_int, "10000", 10000), (nonnegative_int, "0", 0),
     (positive_float, "1e-3", 1e-3), (finite_float, "-2.5", -2.5), (unit_interval_float, "0", 0.0),
+    (int_in_range(2), "2", 2), (int_in_range(0, 10), "10", 10), (float_in_range(1e-5), "1e-5", 1e-5),
+    (float_in_range(-1e150, 1e150), "-1e150", -1e150), (layer_width, str(MAX_LAYER_WIDTH), MAX_LAYER_WIDTH),
 ])
 def test_good_values_pass(kind, text, value):
     assert kind(text) == value and type(kind(text)) is type(value)
@@ -33,6 +39,12 @@ def test_good_values_pass(kind, text, value):
     (positive_float, "0", "> 0"), (positive_float, "-0.1", "> 0"), (positive_float, "nan", "finite"),
     (positive_float, "inf", "finite"), (finite_float, "-inf", "finite"), (finite_float, "x", "a number"),
     (unit_interval_float, "1", "[0, 1)"), (unit_interval_float, "-0.1", "[0, 1)"),
+    (int_in_range(2), "1", "a whole number >= 2"), (int_in_range(1, 10), "11", "a whole number in [1, 10]"),
+    (int_in_range(1, 10), "0", "[1, 10]"), (int_in_range(1, 10), "2.5", "whole number"),
+    (float_in_range(1e-5), "1e-9", "a number >= 1e-05"), (float_in_range(1e-5), "inf", "finite"),
+    (float_in_range(-1e150, 1e150), "1e308", "a number in [-1e+150, 1e+150]"),
+    (float_in_range(-1e150, 1e150), "nan", "finite"), (layer_width, "0", "[1, 10000]"),
+    (layer_width, "10001", "[1, 10000]"),
 ])
 def test_bad_values_are_refused_saying_what_was_expected(kind, text, expected):
     with pytest.raises(argparse.ArgumentTypeError, match="expected") as info:
@@ -75,3 +87,21 @@ def test_parser_errors_are_one_line_with_status_2(capsys):
     with pytest.raises(SystemExit) as info:
         parser.fail("something the user can fix")
     assert info.value.code == 2 and capsys.readouterr().err == "my_script: error: something the user can fix\n"
+
+
+def test_a_range_refusal_says_where_the_limit_comes_from():
+    for kind, text in ((int_in_range(1, 5, "five at most"), "6"), (float_in_range(0.5, why="five at most"), "0.1")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            kind(text)
+        assert str(info.value).endswith(f" (five at most), got {text!r}")
+
+
+def test_require_at_most_is_one_line_with_status_2(capsys):
+    parser = script_parser("a test", "/somewhere/my_script.py")
+    parser.require_at_most("--batch-size", 150, 150, "the training samples")          # the limit itself passes
+    assert capsys.readouterr().err == ""
+    with pytest.raises(SystemExit) as info:
+        parser.require_at_most("--batch-size", 151, 150, "the training samples")
+    assert info.value.code == 2
+    assert capsys.readouterr().err == ("my_script: error: argument --batch-size: expected at most 150 (the training "
+                                       "samples), got 151 (see --help)\n")

@@ -51,6 +51,50 @@ BAD_OPTIONS = [
     ("weight_init_activation_histogram", ["--layers", "0"], "--layers"),
     ("show_builtin_digits", ["--scale", "0"], "--scale"),
     ("convert_book_weights", ["--network", "deep", "no-such.pkl", "out.npz"], "INPUT.pkl"),
+    ("graph_two_layer_net", ["--seed", "-1"], "--seed"),
+    ("graph_two_layer_net", ["--batch-size", "0"], "--batch-size"),
+]
+
+# Values of the right type that no run could take (tracebacks once: MemoryError, OverflowError, a batch norm of
+# one sample): refused while parsing, naming the limit. "{out}" stands for a fresh --out, which must stay empty.
+BEYOND_LIMITS = [
+    ("activation_functions", ["--step", "1e-9", "--out", "{out}"], "--step", "at most 1000000 points"),
+    ("gradient_2d", ["--grid-step", "1e-6", "--out", "{out}"], "--grid-step", "at most 1000 x 1000 arrows"),
+    ("show_builtin_digits", ["--scale", "1000000", "--out", "{out}"], "--scale", "at most 25000000 pixels"),
+    ("show_builtin_digits", ["--per-class", "100000000", "--out", "{out}"], "--per-class", "expected at most 3188"),
+    ("gradient_1d", ["--at", "1e308", "--out", "{out}"], "--at", "[-1e+150, 1e+150]"),
+    ("gradient_1d", ["--at=-1e151", "--out", "{out}"], "--at", "[-1e+150, 1e+150]"),
+    ("gradient_method", ["--steps", "1000000000000", "--out", "{out}"], "--steps", "[0, 1000000]"),
+    ("graph_logistic_regression", ["-m", "1000000000000", "--out", "{out}"], "-m", "[1, 1000000]"),
+    ("graph_two_layer_net", ["--quick", "--batch-size", "100000", "--out", "{out}"], "--batch-size",
+     "expected at most 60000"),
+    ("graph_two_layer_net", ["--quick", "--hidden", "1000000000", "--out", "{out}"], "--hidden", "[1, 10000]"),
+    ("batch_norm_gradient_check", ["--samples", "1"], "--samples", "needs two samples"),
+    ("batch_norm_gradient_check", ["--hidden", "100", "1000000000"], "--hidden", "[1, 10000]"),
+    ("train_neuralnet", ["--hidden", "1000000000", "--out", "{out}"], "--hidden", "[1, 10000]"),
+    ("train_neuralnet_numerical", ["--hidden", "100000000", "--out", "{out}"], "--hidden", "[1, 10000]"),
+    ("gradient_check", ["--hidden", "100000000"], "--hidden", "[1, 10000]"),
+    ("backprop_vs_numerical", ["--input-size", "10000000000", "--out", "{out}"], "--input-size", "[1, 10000]"),
+    ("backprop_vs_numerical", ["--batch", "10000000000", "--out", "{out}"], "--batch", "[1, 10000]"),
+    ("gradient_check_convnet", ["--size", "100000"], "--size", "[4, 64]"),
+    ("gradient_check_convnet", ["--samples", "1000000000"], "--samples", "[1, 100]"),
+    ("weight_init_activation_histogram", ["--samples", "1000000000", "--out", "{out}"], "--samples", "[1, 10000]"),
+    ("weight_init_activation_histogram", ["--layers", "21", "--out", "{out}"], "--layers", "[1, 20]"),
+    ("batch_norm_test", ["--scales", "1000000000", "--out", "{out}"], "--scales", "[1, 100]"),
+    ("overfit_weight_decay", ["--weight-decay", "1e308", "--out", "{out}"], "--weight-decay", "< 2 / lr = 200"),
+    ("overfit_weight_decay", ["--lr", "1e308", "--out", "{out}"], "--weight-decay", "with --lr 1e+308"),
+]
+
+# Limits that depend on the data: checked once it is loaded (the stand-in has 150 training samples), before
+# any training.
+BEYOND_THE_DATA = [
+    ("graph_two_layer_net", ["--batch-size", "151", "--out", "{out}"], "--batch-size",
+     "expected at most 150 (the training samples of a small stand-in), got 151"),
+    ("train_neuralnet_numerical", ["--batch-size", "151", "--out", "{out}"], "--batch-size",
+     "expected at most 150 (the training samples of a small stand-in), got 151"),
+    ("batch_norm_gradient_check", ["--samples", "151"], "--samples", "expected at most 150"),
+    ("gradient_check", ["--samples", "151"], "--samples", "expected at most 150"),
+    ("batch_norm_test", ["--train-size", "101", "--out", "{out}"], "--train-size", "no mini-batch of one sample"),
 ]
 
 
@@ -83,6 +127,74 @@ def one_error_line(capsys, script: str) -> str:
 def test_a_bad_option_is_one_line_and_status_2(script, argv, option, capsys, no_data_loading):
     assert run_main(script, argv).code == 2
     assert f"argument {option}" in one_error_line(capsys, script)
+
+
+@pytest.fixture
+def small_dataset(monkeypatch):
+    """150 training and 20 test samples (random pixels) stand in for every --dataset."""
+    from datasets import DatasetInfo
+
+    def load(name, normalize=True, flatten=True, one_hot_label=False, **options):
+        rng = np.random.default_rng(0)
+
+        def split(n):
+            x, t = rng.random((n, 784), dtype=np.float32), np.arange(n) % 10
+            return x if flatten else x.reshape(n, 1, 28, 28), np.eye(10)[t] if one_hot_label else t
+
+        return (split(150), split(20)), DatasetInfo(name, name, "a small stand-in")
+
+    monkeypatch.setattr(cli.data, "load_dataset", load)
+
+
+def with_out(argv: list[str], out: Path) -> list[str]:
+    return [str(out) if arg == "{out}" else arg for arg in argv]
+
+
+@pytest.mark.parametrize(("script", "argv", "option", "limit"), BEYOND_LIMITS,
+                         ids=lambda v: " ".join(a for a in v if a not in ("--out", "{out}"))
+                         if isinstance(v, list) else v)
+def test_a_value_beyond_the_scripts_limits_is_refused_before_any_work(script, argv, option, limit, tmp_path,
+                                                                      capsys, no_data_loading):
+    out = tmp_path / "out"
+    assert run_main(script, with_out(argv, out)).code == 2
+    line = one_error_line(capsys, script)
+    assert f"argument {option}: expected" in line and limit in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("script", "argv", "option", "limit"), BEYOND_THE_DATA,
+                         ids=lambda v: " ".join(a for a in v if a not in ("--out", "{out}"))
+                         if isinstance(v, list) else v)
+def test_a_value_beyond_the_data_is_refused_before_training(script, argv, option, limit, tmp_path, capsys,
+                                                            small_dataset):
+    out = tmp_path / "out"
+    assert run_main(script, with_out(argv, out)).code == 2
+    line = one_error_line(capsys, script)
+    assert f"argument {option}: expected" in line and limit in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("lr", ["10", "1e308"])
+def test_a_learning_rate_that_saturates_the_logistic_regression_is_one_line(lr, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_main("graph_logistic_regression", ["--lr", lr, "--out", str(out)]).code == 2
+    line = one_error_line(capsys, "graph_logistic_regression")
+    assert line.startswith(f"graph_logistic_regression: error: argument --lr: gradient descent with lr {float(lr):g} "
+                           "went too far: after 1 update(s) sigma(z) rounds to 0 or 1")
+    assert not out.exists()                                                  # no figure drawn
+
+
+@pytest.mark.parametrize(("script", "argv"), [
+    ("overfit_dropout", ["--quick", "--lr", "1e308"]),
+    ("weight_init_compare", ["--quick", "--lr", "1e308"]),
+    ("train_neuralnet_numerical", ["--quick", "--lr", "1e308"]),
+])
+def test_a_diverged_run_ends_with_its_one_line_message(script, argv, tmp_path, small_dataset):
+    out = tmp_path / "out"
+    code = run_main(script, [*argv, "--out", str(out)]).code              # exit status 1, the message on stderr
+    assert isinstance(code, str) and "\n" not in code
+    assert code.startswith(f"{script}: ") and "training diverged" in code and "1e+308" in code
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(("script", "option"), [
@@ -144,16 +256,46 @@ def partial_mnist_cache(tmp_path, monkeypatch, mnist_dir):
     return root
 
 
-@pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "optimizer_compare_mnist"])
-def test_an_explicit_dataset_is_never_replaced(script, partial_mnist_cache, tmp_path, capsys):
-    assert run_main(script, ["--dataset", "mnist", "--quick", "--out", str(tmp_path)]).code == 2
+@pytest.fixture
+def no_builtin_digits(monkeypatch):
+    """Make any fallback to the built-in digits fail the test at once."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the built-in digits replaced the data set asked for")
+    monkeypatch.setattr("datasets.registry.load_builtin_digits", refuse)
+
+
+EXPLICIT_DATASET_RUNS = {
+    "train_neuralnet": ["--quick", "--out", "{out}"],
+    "train_convnet": ["--quick", "--out", "{out}"],
+    "optimizer_compare_mnist": ["--quick", "--out", "{out}"],
+    "apply_filter": ["--out", "{out}"],
+    "train_neuralnet_numerical": ["--quick", "--out", "{out}"],
+    "batch_norm_gradient_check": [],
+    "graph_two_layer_net": ["--out", "{out}"],
+}
+
+
+@pytest.mark.parametrize("script", EXPLICIT_DATASET_RUNS)
+def test_an_explicit_dataset_is_never_replaced(script, partial_mnist_cache, no_builtin_digits, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_main(script, ["--dataset", "mnist", *with_out(EXPLICIT_DATASET_RUNS[script], out)]).code == 2
     captured = capsys.readouterr()
     err = captured.err
     assert "Traceback" not in err and "notice:" not in captured.out and "built-in" not in captured.out
     first = err.splitlines()[0]
     assert first.startswith(f"{script}: error: --dataset mnist: MNIST is not available: 2 file(s) missing")
     assert "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in first and "t10k" not in first
-    assert not (tmp_path / script).exists()
+    assert not out.exists()
+
+
+def test_an_explicit_fashion_mnist_is_never_replaced(partial_mnist_cache, no_builtin_digits, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_main("apply_filter", ["--dataset", "fashion-mnist", "--out", str(out)]).code == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "notice:" not in captured.out
+    assert captured.err.startswith("apply_filter: error: --dataset fashion-mnist: Fashion-MNIST is not available: "
+                                   "4 file(s) missing")
+    assert not out.exists()
 
 
 def test_the_default_falls_back_naming_the_missing_files(partial_mnist_cache, capsys, monkeypatch):

@@ -1,0 +1,42 @@
+"""How a training run ends when it stops early: a diverged loss is its one line, whatever numpy warned of."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+from cli import script_parser, until_stopped
+from training import TrainingDivergedError
+
+
+def diverge() -> None:
+    """Overflow in this thread and in another (as the engine's workers do), then stop as Trainer does."""
+    def overflow():
+        return np.float32(3e38) * np.float32(10), np.zeros(1) / np.zeros(1)
+
+    overflow()
+    worker = threading.Thread(target=overflow)
+    worker.start()
+    worker.join()
+    raise TrainingDivergedError("Trainer: training diverged: the loss became nan at iteration 2", iteration=2,
+                                epoch=1, lr=1e308, loss=float("nan"), restored_iteration=0, checkpoint_path=None)
+
+
+def test_a_diverged_run_ends_with_its_message_and_no_numpy_warnings():
+    parser = script_parser(None, "/somewhere/my_script.py")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(SystemExit) as info:
+            until_stopped(parser, diverge)
+    assert info.value.code == "my_script: Trainer: training diverged: the loss became nan at iteration 2"
+    assert [str(w.message) for w in seen] == []
+
+
+def test_warnings_are_back_once_the_run_is_over():
+    parser = script_parser(None, "/somewhere/my_script.py")
+    assert until_stopped(parser, lambda: 42) == 42
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        np.float32(3e38) * np.float32(10)
