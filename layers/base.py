@@ -65,6 +65,8 @@ class Layer:
     def _check_real(self, value: Any, name: str = "input", method: str = "forward") -> Any:
         """``value`` as given if it is a real number or array, a list as an array; else TypeError naming the
         layer. For the graph-node layers, which work on Python numbers as well as arrays."""
+        if type(value) in (float, int) or (isinstance(value, np.ndarray) and value.dtype.kind in "fiub"):
+            return value  # the common cases, without building an array
         where = f"{type(self).__name__}.{method}"
         try:
             kind = np.asarray(value).dtype.kind
@@ -80,6 +82,8 @@ class Layer:
         """``dout`` if it is a real number or an array of the forward output's ``shape``; else an error
         naming the layer (a number stands for that number everywhere)."""
         dout = self._check_real(dout, "dout", "backward")
+        if type(dout) in (float, int):
+            return dout
         if np.ndim(dout) and not shape:
             raise ValueError(f"{type(self).__name__}.backward: expected a number as dout (the forward output is "
                              f"one number), got shape {np.shape(dout)}")

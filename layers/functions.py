@@ -20,8 +20,12 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
 
     exp is only ever taken of -|x| <= 0, so it cannot overflow:
     x >= 0: 1 / (1 + e^-|x|);  x < 0: e^-|x| / (1 + e^-|x|).
+    Integers and booleans are taken as float64 (an unsigned -|x| would wrap round, a small int's exp
+    come out in float16).
     """
     x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 

@@ -125,6 +125,13 @@ def test_relu_values_and_no_mutation():
     assert out.dtype == np.float32 and dx.dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int64, bool])
+def test_the_sigmoid_function_takes_integers_as_numbers(dtype):
+    x = np.array([0, 1, 5], dtype=dtype)
+    np.testing.assert_allclose(sigmoid(x), 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-15)
+    assert sigmoid(x).dtype == np.float64
+
+
 def test_sigmoid_is_finite_and_silent_for_extreme_inputs():
     x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
     with np.errstate(over="raise", divide="raise", invalid="raise"):
