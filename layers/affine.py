@@ -57,6 +57,8 @@ def check_weights(W: np.ndarray, b: np.ndarray, owner: str) -> tuple[np.ndarray,
 
 def flat_batch(x: np.ndarray, features: int, owner: str) -> np.ndarray:
     """Check that x (N, ...) is a non-empty batch of ``features`` values per sample; return it as an array."""
+    if type(x) is np.ndarray and x.ndim == 2 and x.shape[1] == features and x.shape[0] and x.dtype.kind in "fiub":
+        return x  # the usual case, checked at once
     x = batch_of(real_array(x, owner), None, owner, f"(N, {features}) or (N, ...) with {features} values per sample")
     if x.size != x.shape[0] * features:
         raise ValueError(f"{owner}: expected {features} values per sample (W has {features} rows), "
