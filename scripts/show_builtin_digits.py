@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> Path:
     import matplotlib.pyplot as plt
 
     _, (x_test, t_test) = load_builtin_digits(normalize=False, flatten=False, seed=args.seed)
+    fewest = int(np.bincount(t_test, minlength=10).min())
+    parser.require_at_most("--per-class", args.per_class, fewest, "the test images of the rarest digit")
     grid = digit_grid(x_test[:, 0], t_test, args.per_class)
     grid = np.kron(grid, np.ones((args.scale, args.scale), dtype=np.uint8))
     args.out.mkdir(parents=True, exist_ok=True)

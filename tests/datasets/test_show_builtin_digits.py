@@ -25,3 +25,15 @@ def test_writes_a_png(tmp_path: Path, builtin_root: Path, monkeypatch: pytest.Mo
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().out.strip() == str(path)
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_more_per_class_than_the_rarest_digit_has_is_refused(tmp_path: Path, builtin_root: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Beyond the images of a digit, its row of the grid would be left blank."""
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    with pytest.raises(SystemExit) as stop:
+        main(["--out", str(tmp_path / "out"), "--per-class", "3000", "--scale", "1"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert "argument --per-class: expected at most" in error and "the rarest digit" in error
+    assert not (tmp_path / "out").exists()
