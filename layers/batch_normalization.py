@@ -62,16 +62,16 @@ class BatchNormalization(Layer):
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
         x = float_array(x, "BatchNormalization")
-        self.input_shape = x.shape
-        self._training = bool(train_flg)
-        out = self._forward(self._as_matrix(x), self._training)
+        matrix = self._as_matrix(x)
+        if train_flg and matrix.shape[0] < 2:  # refused before any state changes
+            raise ValueError(f"BatchNormalization: training needs more than one value per feature to "
+                             f"normalise, got input of shape {x.shape}")
+        self.input_shape, self._training = x.shape, bool(train_flg)
+        out = self._forward(matrix, self._training)
         return self._as_input_shape(out)
 
     def _forward(self, x: np.ndarray, train_flg: bool) -> np.ndarray:
         if train_flg:
-            if x.shape[0] < 2:
-                raise ValueError(f"BatchNormalization: training needs more than one value per feature to "
-                                 f"normalise, got input of shape {self.input_shape}")
             mu = x.mean(axis=0)
             xc = x - mu
             var = np.mean(xc ** 2, axis=0)

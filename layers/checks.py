@@ -82,7 +82,10 @@ def parameter(value: Any, ndim: int, owner: str, name: str, layout: str) -> np.n
 
 
 def real_number(value: Any, owner: str, name: str) -> float:
-    """``value`` as a float, else TypeError naming ``owner`` and ``name`` (a bool or a string is refused)."""
+    """``value`` as a float, else TypeError naming ``owner`` and ``name`` (a bool or a string is refused;
+    a 0-d array of a real number is taken as that number)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise TypeError(f"{owner}: expected a real number as {name}, got {type(value).__name__} {value!r}")
     return float(value)

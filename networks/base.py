@@ -198,7 +198,9 @@ class Network:
         except ArchiveError as err:
             raise ValueError(f"{name}.load_params: {err}") from err
         for layer_name, layer in self.layers.items():  # values a layer refuses (a negative variance, say)
-            for key in layer.buffers:
-                layer.check_buffer(key, loaded[f"{layer_name}.{key}"], f"{name}.load_params: {where} {layer_name}")
+            for key, current in layer.buffers.items():
+                with np.errstate(over="ignore"):  # checked as it will be stored: too large for it is inf
+                    stored = loaded[f"{layer_name}.{key}"].astype(current.dtype)
+                layer.check_buffer(key, stored, f"{name}.load_params: {where} {layer_name}")
         for key, value in loaded.items():
             expected[key][...] = value

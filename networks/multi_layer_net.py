@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,9 +45,10 @@ class MultiLayerNet(Network):
         super().__init__(dtype, weight_decay_lambda)
         if activation not in ACTIVATIONS:
             raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        if isinstance(hidden_size_list, str) or not isinstance(hidden_size_list, Sequence | np.ndarray):
+        if isinstance(hidden_size_list, str) or not isinstance(hidden_size_list, Iterable):
             raise TypeError(f"MultiLayerNet: hidden_size_list must be a list of the hidden layers' sizes, "
                             f"got {hidden_size_list!r}")
+        hidden_size_list = list(hidden_size_list)
         sizes = [input_size, *hidden_size_list, output_size]
         if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
             raise ValueError(f"MultiLayerNet: layer sizes must be positive integers, got {sizes}")
@@ -85,5 +86,6 @@ class MultiLayerNetExtend(MultiLayerNet):
     def __init__(self, input_size: int, hidden_size_list: Sequence[int], output_size: int, activation: str = "relu",
                  weight_init_std: WeightInit = "relu", weight_decay_lambda: float = 0.0, use_dropout: bool = False,
                  dropout_ration: float = 0.5, use_batchnorm: bool = False, **options: Any) -> None:
+        dropout_ratio = options.pop("dropout_ratio", dropout_ration)  # this project's spelling, also taken
         super().__init__(input_size, hidden_size_list, output_size, activation, weight_init_std, weight_decay_lambda,
-                         use_dropout, dropout_ration, use_batchnorm, **options)
+                         use_dropout, dropout_ratio, use_batchnorm, **options)

@@ -290,3 +290,21 @@ def test_check_buffer_is_what_a_loader_calls_before_writing():
         layer.check_buffer("running_var", np.array([0.5, -2.0]), "checkpoint 'x': BN1")
     with pytest.raises(ValueError, match="no buffer 'gamma'"):
         layer.check_buffer("gamma", np.ones(2))
+
+
+def test_a_refused_training_forward_leaves_the_last_forward_for_backward():
+    rng = np.random.default_rng(8)
+    layer = make_layer(3, running_var=rng.uniform(0.5, 2.0, 3))
+    layer.forward(rng.standard_normal((4, 3)))
+    one = rng.standard_normal((1, 3))
+    layer.forward(one, train_flg=False)
+    with pytest.raises(ValueError, match="training needs more than one value per feature"):
+        layer.forward(one, train_flg=True)
+    dout = np.ones((1, 3))
+    np.testing.assert_allclose(layer.backward(dout), layer.gamma * dout / np.sqrt(layer.running_var + EPS),
+                               rtol=1e-12)
+
+
+def test_momentum_and_eps_may_be_0d_arrays():
+    layer = BatchNormalization(np.ones(2), np.zeros(2), momentum=np.array(0.8), eps=np.array(1e-5))
+    assert layer.momentum == 0.8 and layer.eps == 1e-5

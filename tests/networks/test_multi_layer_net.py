@@ -270,6 +270,20 @@ def test_the_books_multi_layer_net_extend_is_multi_layer_net_with_the_books_argu
         np.testing.assert_array_equal(book_style.params[key], value)
 
 
+def test_multi_layer_net_extend_also_takes_this_projects_spelling_and_any_iterable_of_sizes():
+    net = MultiLayerNetExtend(20, (n for n in [6, 5]), 3, use_dropout=True, dropout_ratio=0.2, seed=0)
+    assert net.hidden_size_list == [6, 5] and net.layers["Dropout1"].dropout_ratio == 0.2
+
+
+def test_load_params_refuses_a_variance_that_overflows_the_networks_dtype(tmp_path):
+    net = MultiLayerNet(5, [4], 3, use_batchnorm=True, seed=0)  # float32
+    values = {key: value.astype(np.float64) for key, value in {**net.params, **net.buffers}.items()}
+    values["BatchNorm1.running_var"] = np.array([1.0, 1e40, 1.0, 1.0])  # inf in float32
+    np.savez(tmp_path / "big.npz", **values)
+    with pytest.raises(ValueError, match="expected finite values in running_var"):
+        net.load_params(tmp_path / "big.npz")
+
+
 @pytest.mark.parametrize("hidden", [None, 5, "100"])
 def test_hidden_size_list_that_is_not_a_list_is_refused_by_name(hidden):
     with pytest.raises(TypeError, match="MultiLayerNet: hidden_size_list must be a list"):
