@@ -33,7 +33,7 @@ class AddLayer(Layer):
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)
-        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.x), np.shape(self.y)))
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.x), np.shape(self.y)), self.x, self.y)
         return _reduce_to(dout * 1, self.x), _reduce_to(dout * 1, self.y)
 
 
@@ -51,5 +51,5 @@ class MulLayer(Layer):
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)
-        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.x), np.shape(self.y)))
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.x), np.shape(self.y)), self.x, self.y)
         return _reduce_to(dout * self.y, self.x), _reduce_to(dout * self.x, self.y)

@@ -62,11 +62,14 @@ class Layer:
         are checked by whoever loads it). Layers whose buffers have rules (BatchNormalization: no negative
         variance) override it; loaders call it on every value before writing any."""
 
-    def _check_real(self, value: Any, name: str = "input", method: str = "forward") -> Any:
+    def _check_real(self, value: Any, name: str = "input", method: str = "forward", floating: bool = False) -> Any:
         """``value`` as given if it is a real number or array, a list as an array; else TypeError naming the
-        layer. For the graph-node layers, which work on Python numbers as well as arrays."""
-        if type(value) in (float, int) or (isinstance(value, np.ndarray) and value.dtype.kind in "fiub"):
+        layer. For the graph-node layers, which work on Python numbers as well as arrays. ``floating``: a
+        NumPy integer or boolean becomes float64 (exp or log of int8 would come out in float16)."""
+        if type(value) in (float, int) or (isinstance(value, np.ndarray) and value.dtype.kind in "f"):
             return value  # the common cases, without building an array
+        if floating and isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "iub":
+            return value.astype(np.float64)
         where = f"{type(self).__name__}.{method}"
         try:
             kind = np.asarray(value).dtype.kind
@@ -78,10 +81,14 @@ class Layer:
                             f"of dtype {np.asarray(value).dtype}")
         return np.asarray(value) if isinstance(value, list | tuple) else value
 
-    def _check_dout(self, dout: Any, shape: tuple[int, ...]) -> Any:
+    def _check_dout(self, dout: Any, shape: tuple[int, ...], *inputs: Any) -> Any:
         """``dout`` if it is a real number or an array of the forward output's ``shape``; else an error
-        naming the layer (a number stands for that number everywhere)."""
+        naming the layer. A number stands for that number everywhere: given the forward's ``inputs`` (for
+        a layer that broadcasts them), it is spread over an array of ``shape``, so that an input that was
+        broadcast gets the sum of its copies' gradients."""
         dout = self._check_real(dout, "dout", "backward")
+        if inputs and shape and np.ndim(dout) == 0:
+            return np.full(shape, dout, dtype=np.result_type(*inputs, dout, 1.0))
         if type(dout) in (float, int):
             return dout
         if np.ndim(dout) and not shape:

@@ -41,7 +41,7 @@ class Exp(Layer):
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
-        self.out = np.exp(self._check_real(x))
+        self.out = np.exp(self._check_real(x, floating=True))
         return self.out
 
     def backward(self, dout: Any = 1.0) -> Any:
@@ -60,7 +60,7 @@ class Log(Layer):
         self.x: Any = None
 
     def forward(self, x: Any) -> Any:
-        x = self._check_real(x)
+        x = self._check_real(x, floating=True)
         if not np.all(np.greater(x, 0)):
             raise ValueError(f"Log: expected positive inputs, got minimum {np.min(x)!r}")
         self.x = x
@@ -82,7 +82,7 @@ class Reciprocal(Layer):
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
-        x = self._check_real(x)
+        x = self._check_real(x, floating=True)
         if not np.all(np.not_equal(x, 0)):
             raise ValueError(f"Reciprocal: expected non-zero inputs, got {np.count_nonzero(np.equal(x, 0))} zero(s)")
         self.out = 1.0 / x
@@ -111,7 +111,7 @@ class Scale(Layer):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
-        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.c), self.x_shape))
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.c), self.x_shape), self.c)
         return _sum_to_shape(dout * self.c, self.x_shape)
 
     def __repr__(self) -> str:
@@ -152,8 +152,8 @@ class AddConstant(Layer):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
-        return _sum_to_shape(self._check_dout(dout, np.broadcast_shapes(np.shape(self.c), self.x_shape)),
-                             self.x_shape)
+        dout = self._check_dout(dout, np.broadcast_shapes(np.shape(self.c), self.x_shape), self.c)
+        return _sum_to_shape(dout * 1, self.x_shape)  # a new array, never the caller's dout
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(c={self.c!r})"
@@ -171,18 +171,20 @@ class Max(Layer):
     def __init__(self) -> None:
         super().__init__()
         self.mask: Any = None
+        self._dtype: np.dtype | None = None
         self.x_shape: tuple[int, ...] | None = None
         self.y_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Any, y: Any) -> Any:
         x, y = self._check_real(x, "x"), self._check_real(y, "y")
+        self._dtype = np.result_type(x, y)
         self.mask = np.greater_equal(x, y)
         self.x_shape, self.y_shape = np.shape(x), np.shape(y)
         return _scalar_if_0d(np.where(self.mask, x, y))
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.mask)
-        dout = self._check_dout(dout, np.shape(self.mask))
+        dout = self._check_dout(dout, np.shape(self.mask), self._dtype)
         dx = _scalar_if_0d(np.where(self.mask, dout, 0))
         dy = _scalar_if_0d(np.where(self.mask, 0, dout))
         return _sum_to_shape(dx, self.x_shape), _sum_to_shape(dy, self.y_shape)

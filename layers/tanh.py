@@ -20,7 +20,7 @@ class Tanh(Layer):
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
-        self.out = np.tanh(self._check_real(x))
+        self.out = np.tanh(self._check_real(x, floating=True))
         return self.out
 
     def backward(self, dout: Any = 1.0) -> Any:

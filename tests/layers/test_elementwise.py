@@ -188,3 +188,43 @@ def test_complex_or_text_input_is_refused_naming_the_layer(make, shape, inputs):
     for bad in (np.ones(shape, complex), "abc"):
         with pytest.raises(TypeError, match=f"{type(make()).__name__}.forward: expected a real number or array"):
             make().forward(*[bad] * inputs)
+
+
+def test_a_number_as_dout_counts_every_copy_of_a_broadcast_input():
+    """A number stands for itself everywhere: an input broadcast to three copies gets three times it."""
+    add = AddLayer()
+    add.forward(np.ones(3, np.float32), 2.0)
+    dx, dy = add.backward(1.0)
+    np.testing.assert_array_equal(dx, np.ones(3))
+    assert dx.dtype == np.float32
+    assert dy == 3.0
+    mul = MulLayer()
+    mul.forward(np.array([1.0, 2.0, 3.0]), 2.0)
+    assert mul.backward(1.0)[1] == 6.0
+    constant = AddConstant(np.array([1.0, 2.0, 3.0]))
+    constant.forward(2.0)
+    assert constant.backward() == 3.0
+    scale = Scale(np.ones((2, 1)))
+    scale.forward(np.ones(3))
+    np.testing.assert_array_equal(scale.backward(), [2.0, 2.0, 2.0])
+    larger = Max()
+    larger.forward(np.array([1.0, 5.0, 3.0]), 2.0)
+    dx, dy = larger.backward()
+    np.testing.assert_array_equal(dx, [0.0, 1.0, 1.0])
+    assert dy == 1.0
+
+
+def test_add_constant_hands_back_a_new_array():
+    layer = AddConstant(1.0)
+    layer.forward(np.zeros(3))
+    dout = np.ones(3)
+    dx = layer.backward(dout)
+    assert dx is not dout
+    dx[0] = 5.0
+    np.testing.assert_array_equal(dout, np.ones(3))
+
+
+@pytest.mark.parametrize("make", [Exp, Log, Reciprocal, Tanh], ids=["Exp", "Log", "Reciprocal", "Tanh"])
+@pytest.mark.parametrize("value", [np.bool_(True), np.int8(1), np.array([1, 2], np.uint8)])
+def test_small_integers_and_booleans_are_computed_in_float64(make, value):
+    assert np.asarray(make().forward(value)).dtype == np.float64  # NumPy alone gives float16 for these
