@@ -43,15 +43,17 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
 def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:
     """``run()``. Ctrl-C ends the script with exit status 130, saying where the run was saved and how to
     continue it (the same command with --resume); a diverged loss ends it with its message (exit 1), the
-    one line on stderr: numpy's warnings of the overflow that led there are not printed."""
+    one line on stderr. NumPy's overflow and invalid-value warnings are not printed during the run (they
+    would precede that message; the Trainer's own check reports a loss that stops being finite)."""
     try:
         with warnings.catch_warnings():  # numpy's, from every thread of the run
             warnings.filterwarnings("ignore", r"(overflow|invalid value) encountered", RuntimeWarning)
             return run()
     except TrainingInterrupted as stop:
         saved = stop.checkpoint_path or stop.last_checkpoint
-        how = (f"checkpoint: {saved}; to continue, run the same command again with --resume"
-               if saved is not None else "nothing was saved (pass --checkpoint-dir to be able to continue)")
+        can_save = any("--checkpoint-dir" in action.option_strings for action in parser._actions)
+        how = (f"checkpoint: {saved}; to continue, run the same command again with --resume" if saved is not None
+               else "nothing was saved" + (" (pass --checkpoint-dir to be able to continue)" if can_save else ""))
         print(f"{parser.prog}: interrupted at iteration {stop.iteration}; {how}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except TrainingDivergedError as stop:

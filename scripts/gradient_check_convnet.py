@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     parser.add_argument("--samples", type=int_in_range(1, MAX_SAMPLES), default=1,
                         help=f"random images checked, at most {MAX_SAMPLES} (default 1)")
-    parser.add_argument("--size", type=int_in_range(4, MAX_SIZE, "a 3x3 filter then 2x2 pooling need 4"), default=10,
+    size_limits = f"a 3x3 filter then 2x2 pooling need 4; above {MAX_SIZE} the numerical gradient takes too long"
+    parser.add_argument("--size", type=int_in_range(4, MAX_SIZE, size_limits), default=10,
                         help=f"image height and width, 4 to {MAX_SIZE} (default 10)")
     parser.add_argument("--weight-init", type=weight_init, default=0.01,
                         help="weight std or he/xavier (default 0.01, as the book)")

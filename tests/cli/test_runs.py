@@ -40,3 +40,22 @@ def test_warnings_are_back_once_the_run_is_over():
     assert until_stopped(parser, lambda: 42) == 42
     with pytest.warns(RuntimeWarning, match="overflow"):
         np.float32(3e38) * np.float32(10)
+
+
+@pytest.mark.parametrize("has_option", [True, False])
+def test_ctrl_c_advises_checkpoint_dir_only_where_the_script_has_it(has_option, capsys):
+    from cli import add_checkpoint_options
+    from training import TrainingInterrupted
+
+    parser = script_parser(None, "/somewhere/my_script.py")
+    if has_option:
+        add_checkpoint_options(parser)
+
+    def interrupted():
+        raise TrainingInterrupted("interrupted", checkpoint_path=None, iteration=7)
+
+    with pytest.raises(SystemExit):
+        until_stopped(parser, interrupted)
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("my_script: interrupted at iteration 7; nothing was saved")
+    assert ("--checkpoint-dir" in line) is has_option
