@@ -104,6 +104,11 @@ def generator(seed: int | None, rng: np.random.Generator | None, owner: str) -> 
         raise ValueError(f"{owner}: give either seed or rng, not both")
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"{owner}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng if rng is not None else np.random.default_rng(seed_value(seed, owner))
+
+
+def seed_value(seed: Any, owner: str) -> int | None:
+    """``seed`` as None (fresh entropy) or an int >= 0, else ValueError naming ``owner`` and the value."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise ValueError(f"{owner}: seed must be None or an integer >= 0, got {seed!r}")
-    return rng if rng is not None else np.random.default_rng(seed)
+        raise ValueError(f"{owner}: seed must be None or an integer >= 0, got {type(seed).__name__} {seed!r}")
+    return None if seed is None else int(seed)

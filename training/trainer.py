@@ -50,6 +50,7 @@ import numpy as np
 import optimizers
 from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
+from layers.checks import seed_value
 from optimizers import Optimizer
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
@@ -126,13 +127,6 @@ def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"Trainer: {name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
     return int(value)
-
-
-def _seed(value: Any) -> int | None:
-    """The Trainer's seed: None (fresh entropy) or an integer >= 0, else ValueError naming it."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0):
-        raise ValueError(f"Trainer: seed must be None or an integer >= 0, got {type(value).__name__} {value!r}")
-    return None if value is None else int(value)
 
 
 _SAVED_CONFIG: dict[str, tuple[type, ...]] = {
@@ -246,7 +240,7 @@ class Trainer:
                               None if self.epochs is None else self.epochs * self.iter_per_epoch) if n is not None]
         self.max_iter = min(limits)
 
-        sequence = np.random.SeedSequence(_seed(seed))
+        sequence = np.random.SeedSequence(seed_value(seed, "Trainer"))
         self.seed = int(sequence.entropy)
         order_seed, sample_seed = sequence.spawn(2)
         self.rng = np.random.default_rng(order_seed)
