@@ -97,9 +97,9 @@ def loss_after(g: Graph, updates: int) -> float:
     finite."""
     try:
         loss = float(g.forward())
+    except GraphError:  # a mistake in the graph itself, not the numbers in it
+        raise
     except ValueError as error:
-        if isinstance(error, GraphError):  # a mistake in the graph itself, not the numbers in it
-            raise
         raise LossUndefinedError(updates) from error
     if not np.isfinite(loss):
         raise LossUndefinedError(updates)
