@@ -85,20 +85,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--networks", default="TwoLayerNet-50,TwoLayerNet-1000,SimpleConvNet,DeepConvNet",
                         help="what to time, comma-separated (default %(default)s)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 rounds of 2 steps")
+    parser.add_argument("--alternate", type=int, default=0, metavar="STEPS",
+                        help="instead: the two checkouts' steps one by one, STEPS each, at --threads BLAS threads "
+                             "and no torch (finer for small steps, whose round medians move with the machine)")
     args = parser.parse_args(argv)
     if not (args.other / "networks").is_dir():
         parser.error(f"other: {args.other} holds no networks/ package")
     if args.quick:
         args.rounds, args.calls_per_round = 3, 2
-    if min(args.rounds, args.calls_per_round, args.threads) < 1:
-        parser.error("--rounds, --calls-per-round and --threads must be positive")
+    if min(args.rounds, args.calls_per_round, args.threads) < 1 or args.alternate < 0:
+        parser.error("--rounds, --calls-per-round and --threads must be positive, --alternate not negative")
     pin_threads(args.threads)
     import numpy as np
     from threadpoolctl import ThreadpoolController
 
-    torch = import_torch(args.threads)
     other = load_checkout(args.other)
     this = load_checkout(Path(__file__).resolve().parents[1])
+    if args.alternate:
+        return alternate(args, other, this)
+    torch = import_torch(args.threads)
     this_threads = importlib.import_module("engine.threads")  # stays loaded: this checkout's policy
     controller = ThreadpoolController()
     blas_default = max((info["num_threads"] for info in controller.info() if info["user_api"] == "blas"), default=1)
@@ -136,6 +141,36 @@ def main(argv: list[str] | None = None) -> int:
     if torch is not None:
         headers += ["other / torch", "this / torch"]
     print_table(headers, rows)
+    print(f"command: python -m benchmarks.compare_trees {' '.join(sys.argv[1:])}")
+    return 0
+
+
+def alternate(args: argparse.Namespace, other: dict[str, ModuleType], this: dict[str, ModuleType]) -> int:
+    """Time each network's step from both checkouts taking turns step by step (which goes first
+    alternates), at the BLAS threads already pinned; print the medians and the median paired ratio."""
+    import time
+
+    import numpy as np
+
+    print(f"zeroprop: this checkout against {args.other}, steps taken in turn, {args.alternate} each, "
+          f"BLAS at {args.threads} thread(s), batch {BATCH}")
+    rng = np.random.default_rng(1)
+    rows = []
+    for kind in (name for name in args.networks.split(",") if name):
+        shape = (BATCH, 784) if kind.startswith("TwoLayerNet") else (BATCH, 1, 28, 28)
+        batches = [(rng.random(shape, dtype=np.float32), rng.integers(0, 10, BATCH)) for _ in range(4)]
+        steps = {"other": cases_for(kind, other, batches), "this": cases_for(kind, this, batches)}
+        seconds: dict[str, list[float]] = {name: [] for name in steps}
+        for i in range(args.alternate + 20):  # the first 20 pairs warm up, untimed
+            for name in ("other", "this") if i % 2 else ("this", "other"):
+                start = time.perf_counter()
+                steps[name]()
+                if i >= 20:
+                    seconds[name].append(time.perf_counter() - start)
+        ratios = np.array(seconds["this"]) / np.array(seconds["other"])
+        rows.append([kind, format_seconds(float(np.median(seconds["other"]))),
+                     format_seconds(float(np.median(seconds["this"]))), format_ratio(float(np.median(ratios)))])
+    print_table(["network", "other", "this", "this / other (median of paired steps)"], rows)
     print(f"command: python -m benchmarks.compare_trees {' '.join(sys.argv[1:])}")
     return 0
 
