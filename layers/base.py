@@ -86,6 +86,8 @@ class Layer:
         naming the layer. A number stands for that number everywhere: given the forward's ``inputs`` (for
         a layer that broadcasts them), it is spread over an array of ``shape``, so that an input that was
         broadcast gets the sum of its copies' gradients."""
+        if type(dout) is float and not inputs:
+            return dout  # the usual case (a loss layer's default 1.0), checked at once
         dout = self._check_real(dout, "dout", "backward")
         if inputs and shape and np.ndim(dout) == 0:
             return np.full(shape, dout, dtype=np.result_type(*inputs, dout, 1.0))

@@ -40,8 +40,8 @@ def softmax(x: np.ndarray) -> np.ndarray:
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """log(softmax(x)) along the last axis, computed without ever taking log(0)."""
     x = column_major(np.asarray(x))
-    shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    shifted = x - np.maximum.reduce(x, axis=-1, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:

@@ -65,7 +65,7 @@ class SoftmaxWithLoss(Layer):
         if self.t.size == self.y.size:  # target rows
             dx = self.y - self.t
         else:  # labels: y - one_hot(t)
-            dx = np.copy(self.y)  # laid out as y is (column by column), which Affine's backward reads faster
+            dx = self.y.copy(order="K")  # laid out as y is (column by column), which Affine's backward reads faster
             dx[np.arange(batch_size), self.t] -= 1
         dx *= dout / batch_size
         return dx

@@ -66,7 +66,8 @@ class Network:
     # -- the book's methods -----------------------------------------------------------------------
     def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
         """Scores before the loss layer, running ``self.layers`` in order."""
-        x = real_array(x, f"{type(self).__name__}.predict").astype(self.dtype, copy=False)
+        if type(x) is not np.ndarray or x.dtype != self.dtype:  # else x is already what the layers take
+            x = real_array(x, f"{type(self).__name__}.predict").astype(self.dtype, copy=False)
         for layer in self.layers.values():
             x = layer.forward(x, train_flg=train_flg) if layer.has_train_mode else layer.forward(x)
         return x

@@ -70,14 +70,17 @@ class Optimizer:
 
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         """One step for every parameter; ``grads`` must match ``params`` key for key, shape and dtype."""
-        if not isinstance(params, Mapping) or not isinstance(grads, Mapping) or params.keys() != grads.keys():
+        two_dicts_alike = type(params) is dict and type(grads) is dict and params.keys() == grads.keys()
+        if not two_dicts_alike and (not isinstance(params, Mapping) or not isinstance(grads, Mapping)
+                                    or params.keys() != grads.keys()):
             self._key_mismatch(params, grads)
         for key, p in params.items():
             g = grads[key]
             if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray) or g.shape != p.shape \
                     or g.dtype != p.dtype or p.dtype.kind != "f" or not p.flags.writeable:
                 self._gradient_mismatch(key, p, g)
-        self._check_state_fits(params)
+        if self.state:
+            self._check_state_fits(params)
         self.iterations += 1
         for key, p in params.items():
             self._update_one(key, p, grads[key])
