@@ -10,6 +10,12 @@ runs twice, under the engine's thread policy (BLAS at one thread, the engine's w
 OpenBLAS's default threads, which separates what the code changed from what the thread policy did.
 Both packages live in one process: each checkout's modules are imported in turn and keep their own
 globals, and the names are released from ``sys.modules`` in between.
+
+    python -m benchmarks.compare_trees OTHER --alternate 6000 --networks TwoLayerNet-50 --threads 1
+
+For a step too small for rounds (TwoLayerNet 784-50-10 takes about 0.3 ms): the two checkouts' steps
+take turns one by one, without torch, at ``--threads`` BLAS threads, in two fresh processes that load
+the checkouts in opposite orders; it prints both orders' median paired ratios and their geometric mean.
 """
 
 from __future__ import annotations
@@ -87,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 rounds of 2 steps")
     parser.add_argument("--alternate", type=int, default=0, metavar="STEPS",
                         help="instead: the two checkouts' steps one by one, STEPS each, at --threads BLAS threads "
-                             "and no torch (finer for small steps, whose round medians move with the machine)")
+                             "and no torch (finer for small steps, whose round medians move with the machine), in "
+                             "two fresh processes that load the checkouts in opposite orders")
+    parser.add_argument("--load-first", choices=("other", "this"), help=argparse.SUPPRESS)  # one of those processes
     args = parser.parse_args(argv)
     if not (args.other / "networks").is_dir():
         parser.error(f"other: {args.other} holds no networks/ package")
@@ -99,8 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from threadpoolctl import ThreadpoolController
 
-    other = load_checkout(args.other)
-    this = load_checkout(Path(__file__).resolve().parents[1])
+    if args.alternate and args.load_first is None:
+        return alternate_both_orders(args, argv if argv is not None else sys.argv[1:])
+    here = Path(__file__).resolve().parents[1]
+    if args.load_first == "this":
+        this = load_checkout(here)
+        other = load_checkout(args.other)
+    else:
+        other = load_checkout(args.other)
+        this = load_checkout(here)
     if args.alternate:
         return alternate(args, other, this)
     torch = import_torch(args.threads)
@@ -145,6 +160,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def alternate_both_orders(args: argparse.Namespace, argv: list[str]) -> int:
+    """Run :func:`alternate` in two fresh processes, the other checkout loaded first in one and this one
+    in the other, and print each order's ratio and their geometric mean.
+
+    Which checkout a process loads first can move a small step's time by itself, by up to about 12% at
+    two BLAS threads (the same checkout loaded twice), consistently from one run to the next; the
+    geometric mean of the two orders cancels such a bias where it scales both orders alike.
+    """
+    import math
+    import subprocess
+
+    print(f"zeroprop: this checkout against {args.other}, steps taken in turn, {args.alternate} each, "
+          f"BLAS at {args.threads} thread(s), batch {BATCH}; once with each checkout loaded first")
+    results: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for first in ("other", "this"):
+        command = [sys.executable, "-m", "benchmarks.compare_trees", *argv, "--load-first", first]
+        run = subprocess.run(command, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+        if run.returncode:
+            sys.stderr.write(run.stdout + run.stderr)
+            return run.returncode
+        for line in run.stdout.splitlines():
+            if line.startswith(RESULT_MARK):
+                kind, other_s, this_s, ratio = line.split()[1:]
+                results.setdefault(kind, {})[first] = (float(other_s), float(this_s), float(ratio))
+    rows = []
+    for kind, by_order in results.items():
+        (o1, t1, r1), (o2, t2, r2) = by_order["other"], by_order["this"]
+        rows.append([kind, f"{format_seconds(o1)}, {format_seconds(o2)}", f"{format_seconds(t1)}, {format_seconds(t2)}",
+                     format_ratio(r1), format_ratio(r2), format_ratio(math.sqrt(r1 * r2))])
+    print_table(["network", "other", "this", "this / other, other loaded first", "this loaded first",
+                 "geometric mean"], rows)
+    print(f"command: python -m benchmarks.compare_trees {' '.join(argv)}")
+    return 0
+
+
+RESULT_MARK = "result:"  # the line by which a process of alternate_both_orders reports one network
+
+
 def alternate(args: argparse.Namespace, other: dict[str, ModuleType], this: dict[str, ModuleType]) -> int:
     """Time each network's step from both checkouts taking turns step by step (which goes first
     alternates), at the BLAS threads already pinned; print the medians and the median paired ratio."""
@@ -153,7 +206,7 @@ def alternate(args: argparse.Namespace, other: dict[str, ModuleType], this: dict
     import numpy as np
 
     print(f"zeroprop: this checkout against {args.other}, steps taken in turn, {args.alternate} each, "
-          f"BLAS at {args.threads} thread(s), batch {BATCH}")
+          f"BLAS at {args.threads} thread(s), batch {BATCH}, {args.load_first} checkout loaded first")
     rng = np.random.default_rng(1)
     rows = []
     for kind in (name for name in args.networks.split(",") if name):
@@ -168,8 +221,9 @@ def alternate(args: argparse.Namespace, other: dict[str, ModuleType], this: dict
                 if i >= 20:
                     seconds[name].append(time.perf_counter() - start)
         ratios = np.array(seconds["this"]) / np.array(seconds["other"])
-        rows.append([kind, format_seconds(float(np.median(seconds["other"]))),
-                     format_seconds(float(np.median(seconds["this"]))), format_ratio(float(np.median(ratios)))])
+        medians = [float(np.median(seconds["other"])), float(np.median(seconds["this"])), float(np.median(ratios))]
+        rows.append([kind, format_seconds(medians[0]), format_seconds(medians[1]), format_ratio(medians[2])])
+        print(RESULT_MARK, kind, *medians)
     print_table(["network", "other", "this", "this / other (median of paired steps)"], rows)
     print(f"command: python -m benchmarks.compare_trees {' '.join(sys.argv[1:])}")
     return 0

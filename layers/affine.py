@@ -14,7 +14,8 @@ class Affine(Layer):
     Backward:  dx = dout W^T (reshaped to x's original shape),  dW = x^T dout,  db = sum over N of dout.
     ``x`` is the flattened (N, D) input and ``original_x_shape`` the shape it came in. A network's
     first layer, whose input is data, may set ``needs_input_grad = False``: backward then skips dx
-    (a third of the layer's matrix work) and returns None.
+    (a third of the layer's matrix work) and returns None. The book's ``np.dot`` is written ``@``
+    (np.matmul), the same product for these 2-D arrays.
     """
 
     needs_input_grad: bool = True
@@ -33,15 +34,15 @@ class Affine(Layer):
         x = flat_batch(x, self.W.shape[0], "Affine")
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
-        return np.dot(self.x, self.W) + self.b
+        return self.x @ self.W + self.b
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         dout = gradient_like(dout, None if self.x is None else (self.x.shape[0], self.W.shape[1]), "Affine")
-        self.dW = np.dot(self.x.T, dout)
+        self.dW = self.x.T @ dout
         self.db = dout.sum(axis=0)
         if not self.needs_input_grad:
             return None
-        dx = np.dot(dout, self.W.T)
+        dx = dout @ self.W.T
         return dx.reshape(*self.original_x_shape)
 
 

@@ -45,7 +45,7 @@ class Convolution(Layer):
 
         col = im2col(x, FH, FW, self.stride, self.pad)
         col_W = self.W.reshape(FN, -1).T
-        out = np.dot(col, col_W) + self.b
+        out = col @ col_W + self.b
         out = out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
 
         self.x, self.col, self.col_W = x, col, col_W
@@ -58,10 +58,10 @@ class Convolution(Layer):
         dout = gradient_like(dout, shape, "Convolution").transpose(0, 2, 3, 1).reshape(-1, FN)
 
         self.db = np.sum(dout, axis=0)
-        self.dW = np.dot(self.col.T, dout).transpose(1, 0).reshape(FN, C, FH, FW)
+        self.dW = (self.col.T @ dout).transpose(1, 0).reshape(FN, C, FH, FW)
         if not self.needs_input_grad:
             return None
-        dcol = np.dot(dout, self.col_W.T)
+        dcol = dout @ self.col_W.T
         return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
 
 
