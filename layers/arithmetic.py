@@ -28,8 +28,10 @@ class AddLayer(Layer):
         self.y: Any = None
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x, self.y = self._check_real(x, "x"), self._check_real(y, "y")
-        return self.x + self.y
+        x, y = self._check_real(x, "x"), self._check_real(y, "y")
+        self._check_broadcast(x, y)
+        self.x, self.y = x, y
+        return x + y
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)
@@ -46,8 +48,10 @@ class MulLayer(Layer):
         self.y: Any = None
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x, self.y = self._check_real(x, "x"), self._check_real(y, "y")
-        return self.x * self.y
+        x, y = self._check_real(x, "x"), self._check_real(y, "y")
+        self._check_broadcast(x, y)
+        self.x, self.y = x, y
+        return x * y
 
     def backward(self, dout: Any = 1.0) -> tuple[Any, Any]:
         self._require_forward(self.x)

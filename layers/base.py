@@ -14,7 +14,7 @@ attribute names (``W``, ``b``, ``dW``, ``db``) are kept readable through :func:`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,8 +31,8 @@ class Layer:
     Subclasses that behave differently while training (Dropout, BatchNormalization) set
     ``has_train_mode = True`` and accept ``forward(x, train_flg=True)``. While ``frozen`` is true
     (see :func:`freeze`) such a layer computes the same function of its input on every call and
-    changes none of its state: Dropout reuses its last mask, BatchNormalization leaves its running
-    statistics alone.
+    changes none of its state: Dropout reuses its last mask (for input of that mask's shape; input of
+    another shape needs, and draws, a new one), BatchNormalization leaves its running statistics alone.
     """
 
     has_train_mode: bool = False
@@ -65,7 +65,8 @@ class Layer:
     def _check_real(self, value: Any, name: str = "input", method: str = "forward", floating: bool = False) -> Any:
         """``value`` as given if it is a real number or array, a list as an array; else TypeError naming the
         layer. For the graph-node layers, which work on Python numbers as well as arrays. ``floating``: a
-        NumPy integer or boolean becomes float64 (exp or log of int8 would come out in float16)."""
+        boolean, a NumPy integer or a list of either becomes float64 (exp or log of int8 or of a bool would
+        come out in float16); a Python int stays as it is."""
         if type(value) in (float, int) or (isinstance(value, np.ndarray) and value.dtype.kind in "f"):
             return value  # the common cases, without building an array
         if floating and isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "iub":
@@ -79,7 +80,18 @@ class Layer:
         if kind not in "fiub":
             raise TypeError(f"{where}: expected a real number or array as {name}, got {type(value).__name__} "
                             f"of dtype {np.asarray(value).dtype}")
+        if floating and kind in "iub":
+            return float(value) if isinstance(value, bool) else np.asarray(value, dtype=np.float64)
         return np.asarray(value) if isinstance(value, list | tuple) else value
+
+    def _check_broadcast(self, x: Any, y: Any) -> None:
+        """ValueError naming the layer unless the shapes of its two inputs broadcast together; a layer
+        calls it before caching either, so that a refused call leaves the last forward's cache as it was."""
+        try:
+            np.broadcast_shapes(np.shape(x), np.shape(y))
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}.forward: x of shape {np.shape(x)} and y of shape "
+                             f"{np.shape(y)} do not broadcast together") from None
 
     def _check_dout(self, dout: Any, shape: tuple[int, ...], *inputs: Any) -> Any:
         """``dout`` if it is a real number or an array of the forward output's ``shape``; else an error
@@ -118,15 +130,17 @@ def param(name: str) -> property:
     return property(get, set_, doc=f"The parameter ``params[{name!r}]``.")
 
 
-def buffer(name: str) -> property:
+def buffer(name: str, copy: Callable[[Any, Any], np.ndarray] | None = None) -> property:
     """Attribute (``layer.running_mean``) reading and writing ``layer.buffers[name]``: state that a
-    network saves with its parameters but that no optimiser updates."""
+    network saves with its parameters but that no optimiser updates. ``copy(layer, value)``, when given,
+    makes what is stored from what is assigned (a checked private copy, for a layer that updates its
+    buffer in place)."""
 
     def get(self: Layer) -> np.ndarray:
         return self.buffers[name]
 
     def set_(self: Layer, value: np.ndarray) -> None:
-        self.buffers[name] = value
+        self.buffers[name] = value if copy is None else copy(self, value)
 
     return property(get, set_, doc=f"The saved, untrained state ``buffers[{name!r}]``.")
 

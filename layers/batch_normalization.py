@@ -33,8 +33,8 @@ class BatchNormalization(Layer):
     beta = param("beta")
     dgamma = grad("gamma")
     dbeta = grad("beta")
-    running_mean = buffer("running_mean")
-    running_var = buffer("running_var")
+    running_mean = buffer("running_mean", copy=lambda layer, value: layer._statistic(value, 0.0, "running_mean"))
+    running_var = buffer("running_var", copy=lambda layer, value: layer._statistic(value, 1.0, "running_var"))
 
     def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.9,
                  running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
@@ -51,8 +51,8 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization: momentum must lie in [0, 1], got {momentum}")
         if not 0 < self.eps < np.inf:
             raise ValueError(f"BatchNormalization: eps must be positive and finite, got {eps}")
-        self.running_mean = self._statistic(running_mean, 0.0, "running_mean")
-        self.running_var = self._statistic(running_var, 1.0, "running_var")
+        self.running_mean = running_mean  # checked and copied by the attribute (None: zeros)
+        self.running_var = running_var  # likewise (None: ones)
         self.input_shape: tuple[int, ...] | None = None
         self.batch_size: int | None = None
         self._training: bool | None = None  # the mode of the last forward
@@ -121,7 +121,8 @@ class BatchNormalization(Layer):
         return out.reshape(N, H, W, C).transpose(0, 3, 1, 2)
 
     def _statistic(self, value: np.ndarray | None, fill: float, name: str) -> np.ndarray:
-        """A private copy of a running statistic (or ``fill`` everywhere), shaped and typed like gamma."""
+        """A private copy of a running statistic (or ``fill`` everywhere), shaped and typed like gamma: the
+        training forward updates it in place, which must never reach an array the caller still holds."""
         if value is None:
             return np.full(self.gamma.shape, fill, dtype=self.gamma.dtype)
         value = real_array(value, "BatchNormalization", name)

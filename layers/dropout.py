@@ -15,8 +15,9 @@ class Dropout(Layer):
     Inference: out = x,  dx = dout.
     The book scales at inference instead (out = x * (1 - p)); both give E[training output] = inference
     output, and scaling while training leaves inference untouched. Masks come from the layer's own
-    generator (``seed`` or ``rng``); while ``frozen`` the last mask is reused, so repeated forwards
-    compute one function (numerical gradients need that).
+    generator (``seed`` or ``rng``); while ``frozen`` the last mask is reused for input of its shape,
+    so repeated forwards compute one function (numerical gradients need that); input of another shape
+    still draws a new mask.
     """
 
     has_train_mode = True
@@ -28,10 +29,11 @@ class Dropout(Layer):
         self.rng = generator(seed, rng, "Dropout")
         self.mask: np.ndarray | None = None
         self.train_flg: bool | None = None
+        self.input_shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
         x = real_array(x, "Dropout")
-        self.train_flg = bool(train_flg)
+        self.train_flg, self.input_shape = bool(train_flg), x.shape
         if not train_flg:
             return x
         if not (self.frozen and self.mask is not None and self.mask.shape == x.shape):
@@ -39,7 +41,7 @@ class Dropout(Layer):
         return x * self.mask * (1.0 / (1.0 - self.dropout_ratio))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        self._require_forward(self.train_flg)
+        dout = gradient_like(dout, self.input_shape, "Dropout")
         if not self.train_flg:
-            return real_array(dout, "Dropout.backward", "dout")
-        return gradient_like(dout, self.mask.shape, "Dropout") * self.mask * (1.0 / (1.0 - self.dropout_ratio))
+            return np.array(dout)  # a new array, never the caller's dout
+        return dout * self.mask * (1.0 / (1.0 - self.dropout_ratio))

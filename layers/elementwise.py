@@ -101,7 +101,7 @@ class Scale(Layer):
 
     def __init__(self, c: Any) -> None:
         super().__init__()
-        self.c = c
+        self.c = self._check_real(c, "c", "__init__")  # a list would repeat x, not scale or shift it
         self.x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Any) -> Any:
@@ -142,7 +142,7 @@ class AddConstant(Layer):
 
     def __init__(self, c: Any) -> None:
         super().__init__()
-        self.c = c
+        self.c = self._check_real(c, "c", "__init__")  # a list would repeat x, not scale or shift it
         self.x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Any) -> Any:
@@ -177,6 +177,7 @@ class Max(Layer):
 
     def forward(self, x: Any, y: Any) -> Any:
         x, y = self._check_real(x, "x"), self._check_real(y, "y")
+        self._check_broadcast(x, y)
         self._dtype = np.result_type(x, y)
         self.mask = np.greater_equal(x, y)
         self.x_shape, self.y_shape = np.shape(x), np.shape(y)

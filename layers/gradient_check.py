@@ -29,10 +29,12 @@ def _centred_difference(f: Callable[[np.ndarray], float], x: np.ndarray, idx: tu
     """df/dx[idx] by the centred stencil of ``order``; x[idx] is perturbed and restored exactly."""
     original = x[idx]
     total = 0.0
-    for steps, weight in STENCILS[order]:
-        x[idx] = original + steps * h
-        total += weight * float(f(x))
-    x[idx] = original
+    try:
+        for steps, weight in STENCILS[order]:
+            x[idx] = original + steps * h
+            total += weight * float(f(x))
+    finally:  # also when f raises: a network's weight must not stay perturbed
+        x[idx] = original
     return total / h
 
 

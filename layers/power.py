@@ -13,8 +13,9 @@ from layers.base import Layer
 class Pow(Layer):
     """y = x^k for a constant real k;  dx = dout * k * x^(k-1). Caches x.
 
-    Works on Python numbers, NumPy scalars and arrays alike. Inputs where x^k is not a real number
-    (a negative x with a non-integer k) or not finite (x = 0 with k < 0) raise ValueError.
+    Works on Python numbers, NumPy scalars and arrays alike. NumPy integers and booleans are taken as
+    float64 (uint8 200 ** 2 would wrap round to 64); Python ints stay exact. Inputs where x^k is not a
+    real number (a negative x with a non-integer k) or not finite (x = 0 with k < 0) raise ValueError.
     """
 
     def __init__(self, k: float) -> None:
@@ -25,7 +26,7 @@ class Pow(Layer):
         self.x: Any = None
 
     def forward(self, x: Any) -> Any:
-        x = self._check_real(x)
+        x = self._check_real(x, floating=True)
         k = self.k
         if float(k) != int(k) and np.any(np.less(x, 0)):
             raise ValueError(f"Pow: x ** {k} needs x >= 0 for a non-integer exponent, got minimum {np.min(x)!r}")
@@ -46,10 +47,8 @@ class Pow(Layer):
 
 
 def _power(x: Any, k: float) -> Any:
-    """x ** k, with an integer-valued float k used as an int (so integer inputs stay exact and the
+    """x ** k, with an integer-valued float k used as an int (so that a Python int stays exact and the
     integer case never goes through log/exp)."""
     if float(k) == int(k):
         k = int(k)
-        if k < 0 and isinstance(x, np.ndarray | np.integer) and np.asarray(x).dtype.kind in "iub":
-            x = np.asarray(x, dtype=np.float64)  # NumPy refuses integers to negative integer powers
     return x ** k

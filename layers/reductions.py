@@ -28,6 +28,7 @@ class Sum(Layer):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
+        dout = self._check_real(dout, "dout", "backward")
         if np.ndim(dout) != 0:
             raise ValueError(f"{type(self).__name__}: expected a scalar upstream gradient, got shape {np.shape(dout)}")
         return np.full(self.x_shape, dout, dtype=np.result_type(self.x_dtype, dout))
@@ -43,4 +44,7 @@ class Mean(Sum):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
+        dout = self._check_real(dout, "dout", "backward")
+        if np.ndim(dout) != 0:  # refused here, before the division would broadcast it
+            return super().backward(dout)
         return super().backward(dout / max(int(np.prod(self.x_shape)), 1))

@@ -9,15 +9,17 @@ from layers.checks import batch_of, float_array, real_array
 from layers.functions import cross_entropy_of_log, log_softmax
 
 
-def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarray:
+def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str, rows_dtype: np.dtype | None = None) -> np.ndarray:
     """Validate labels for ``n`` scores over ``n_classes`` classes; return them as an array.
 
     Accepts integer labels of shape (n,) in [0, n_classes) (integral floats are accepted too)
-    or target rows of shape (n, n_classes) (one-hot or soft). Anything else raises ValueError.
+    or target rows of shape (n, n_classes) (one-hot or soft), returned in ``rows_dtype`` when given
+    (the scores' dtype: float64 one-hot rows must not make a float32 network's gradients float64).
+    Anything else raises ValueError.
     """
     t = real_array(t, owner, "labels")
     if t.shape == (n, n_classes):
-        return t
+        return t if rows_dtype is None else t.astype(rows_dtype, copy=False)
     if t.shape != (n,):
         raise ValueError(
             f"{owner}: expected labels of shape ({n},) or one-hot rows of shape ({n}, {n_classes}), "
@@ -27,7 +29,8 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str) -> np.ndarra
         if t.dtype.kind == "f" and not np.isfinite(t).all():
             raise ValueError(f"{owner}: expected integer class labels in [0, {n_classes - 1}], got non-finite values")
         if t.dtype.kind != "f" or not np.array_equal(t, np.round(t)):
-            raise ValueError(f"{owner}: expected integer class labels, got dtype {t.dtype} with non-integer values")
+            what = "with non-integer values" if t.dtype.kind == "f" else "(labels are class numbers 0, 1, ...)"
+            raise ValueError(f"{owner}: expected integer class labels, got dtype {t.dtype} {what}")
         t = t.astype(np.intp)
     # Viewed as unsigned, negative labels wrap round to huge values: one max checks both ends.
     if n and t.view(t.dtype.str.replace("i", "u")).max() >= n_classes:
@@ -52,7 +55,7 @@ class SoftmaxWithLoss(Layer):
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         x = batch_of(float_array(x, "SoftmaxWithLoss", "scores"), 2, "SoftmaxWithLoss", "(N, C)")
-        self.t = check_labels(t, x.shape[0], x.shape[1], "SoftmaxWithLoss")
+        self.t = check_labels(t, x.shape[0], x.shape[1], "SoftmaxWithLoss", rows_dtype=x.dtype)
         log_y = log_softmax(x)
         self.y = np.exp(log_y)
         self.loss = cross_entropy_of_log(log_y, self.t)
@@ -62,7 +65,7 @@ class SoftmaxWithLoss(Layer):
         self._require_forward(self.y)
         dout = self._check_dout(dout, ())  # the loss is one number, so is its gradient
         batch_size = self.t.shape[0]
-        if self.t.size == self.y.size:  # target rows
+        if self.t.shape == self.y.shape:  # target rows (the book compares sizes, which one class confuses)
             dx = self.y - self.t
         else:  # labels: y - one_hot(t)
             dx = self.y.copy(order="K")  # laid out as y is (column by column), which Affine's backward reads faster

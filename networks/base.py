@@ -50,13 +50,21 @@ class Network:
         """Append ``layer`` as ``name``; ``param_names`` maps the layer's keys to network keys (W="W1").
 
         Parameters whose layer key is in ``decay`` receive weight decay (the book decays weights only).
+        Everything is checked before the network changes: a refused layer leaves it as it was.
         """
+        owner = type(self).__name__
         if name in self.layers:
-            raise ValueError(f"{type(self).__name__}: duplicate layer name {name!r}")
+            raise ValueError(f"{owner}: duplicate layer name {name!r}")
+        unknown = [key for key in param_names if key not in layer.params]
+        if unknown:
+            raise ValueError(f"{owner}: layer {name!r} ({type(layer).__name__}) has no parameter(s) {unknown}; "
+                             f"it has {list(layer.params)}")
+        net_keys = list(param_names.values())
+        taken = [key for i, key in enumerate(net_keys) if key in self.params or key in net_keys[:i]]
+        if taken:
+            raise ValueError(f"{owner}: duplicate parameter name(s) {taken}")
         self.layers[name] = layer
         for layer_key, net_key in param_names.items():
-            if net_key in self.params:
-                raise ValueError(f"{type(self).__name__}: duplicate parameter name {net_key!r}")
             self.params[net_key] = layer.params[layer_key]
             self._param_owner[net_key] = (layer, layer_key)
             if layer_key in decay:

@@ -91,3 +91,32 @@ def test_accuracy_refuses_an_empty_batch_and_a_bad_batch_size(net):
 def test_a_list_of_samples_is_read_as_an_array(net):
     x = np.random.default_rng(0).random((3, 4))
     np.testing.assert_array_equal(net.predict(x.tolist()), net.predict(x))
+
+
+def test_a_float32_network_trains_on_float64_one_hot_labels():
+    """The book's load_mnist(one_hot_label=True) gives float64 rows; a float32 network's gradients stay
+    float32, so that the optimiser takes them."""
+    from optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    net = TwoLayerNet(4, 5, 3, seed=0)
+    x = rng.standard_normal((6, 4)).astype(np.float32)
+    t = np.eye(3)[rng.integers(0, 3, 6)]
+    grads = net.gradient(x, t)
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
+    SGD(lr=0.1).update(net.params, grads)
+
+
+def test_add_layer_checks_everything_before_it_changes_the_network():
+    from layers import Affine, Relu
+
+    net = TwoLayerNet(4, 5, 3, seed=0)
+    layers, params = list(net.layers), list(net.params)
+    affine = Affine(np.zeros((3, 2), np.float32), np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match=r"duplicate parameter name\(s\) \['b1'\]"):
+        net.add_layer("Affine3", affine, W="W3", b="b1")
+    with pytest.raises(ValueError, match=r"duplicate parameter name\(s\) \['P'\]"):
+        net.add_layer("Affine3", affine, W="P", b="P")
+    with pytest.raises(ValueError, match=r"layer 'Relu2' \(Relu\) has no parameter\(s\) \['W'\]"):
+        net.add_layer("Relu2", Relu(), W="W3")
+    assert list(net.layers) == layers and list(net.params) == params

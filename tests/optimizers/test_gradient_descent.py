@@ -26,3 +26,12 @@ def test_zero_steps_and_bad_arguments():
         gradient_descent(lambda x: x, np.ones(2), step_num=2.5)
     with pytest.raises(ValueError, match=r"shape \(3,\)"):
         gradient_descent(lambda x: np.ones(3), np.ones(2), step_num=1)
+
+
+@pytest.mark.parametrize(("option", "value", "error"), [
+    ("lr", "0.1", TypeError), ("lr", True, TypeError), ("step_num", "5", TypeError),
+    ("step_num", float("inf"), ValueError), ("step_num", float("nan"), ValueError),
+])
+def test_bad_arguments_are_named_not_raised_from_inside_numpy(option, value, error):
+    with pytest.raises(error, match=f"gradient_descent: {option}"):
+        gradient_descent(lambda x: x, np.ones(2), **{option: value})
