@@ -54,7 +54,8 @@ def _expected_shapes(n_train: int, n_test: int) -> dict[str, tuple[int, ...]]:
 
 
 def read_builtin_cache(path: Path, n_train: int, n_test: int) -> dict[str, np.ndarray]:
-    """The four arrays stored at ``path``; :class:`BuiltinCacheError` if unreadable or of the wrong shape.
+    """The four arrays stored at ``path``; :class:`BuiltinCacheError` if unreadable, of the wrong shape
+    or holding labels outside [0, NUM_CLASSES).
 
     Keys, shapes and dtypes are checked from the archive's directory before any data is read.
     """
@@ -69,9 +70,20 @@ def read_builtin_cache(path: Path, n_train: int, n_test: int) -> dict[str, np.nd
                 raise BuiltinCacheError(f"{path}: {key} is {describe(info)}, expected uint8{list(shape)}")
 
     try:
-        return read_npz(path, check)
+        arrays = read_npz(path, check)
     except (ArchiveError, OSError) as error:
         raise BuiltinCacheError(f"{path}: unreadable built-in digits cache ({error})") from error
+    for key in ("t_train", "t_test"):
+        _check_labels(path, key, arrays[key])
+    return arrays
+
+
+def _check_labels(path: Path, key: str, labels: np.ndarray) -> None:
+    """:class:`BuiltinCacheError` naming ``path`` unless every uint8 label lies in [0, NUM_CLASSES)."""
+    if labels.size and labels.max() >= NUM_CLASSES:
+        raise BuiltinCacheError(
+            f"{path}: {key} holds labels up to {labels.max()}, expected labels in [0, {NUM_CLASSES})"
+        )
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:

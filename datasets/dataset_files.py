@@ -2,10 +2,11 @@
 
 Every present file is checked against its known checksums on every call. A file that fails is
 never deleted (it may be the user's own): with downloading allowed it is renamed
-``<name>.rejected`` beside the good copy fetched in its place (and renamed back if no mirror
-delivers); without, the call fails saying what is wrong with it. Mirrors are tried in order; a
-mirror that cannot be reached at all is not asked again for the other files of the same call (so
-being offline costs one failed lookup per mirror).
+``<name>.rejected`` beside the good copy fetched in its place (and renamed back whenever no verified
+copy arrives, whether no mirror delivers or the download raises); without, the call fails saying
+what is wrong with it. Mirrors are tried in order; a mirror that cannot be reached at all is not
+asked again for the other files of the same call (so being offline costs one failed lookup per
+mirror).
 """
 
 from __future__ import annotations
@@ -78,13 +79,44 @@ def ensure_dataset_files(
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     set_aside: dict[str, Path] = {}
-    for name in corrupt:
-        path = directory / name
-        set_aside[name] = _aside_name(path)
-        _log.warning("%s fails verification (%s); keeping it as %s and downloading the good copy to %s",
-                     path, corrupt[name], set_aside[name].name, path)
-        path.rename(set_aside[name])
+    try:
+        for name in corrupt:
+            _set_aside(directory / name, corrupt[name], set_aside)
+        still_missing, failures = _fetch(spec, directory, missing, timeout)
+    finally:   # whatever happened, a file for which nothing better came goes back where it was
+        _put_back(directory, set_aside)
+    if still_missing:
+        if created and not any(directory.iterdir()):
+            directory.rmdir()  # leave no trace of a cache that never got a file
+        _raise_unavailable(spec, directory, still_missing, corrupt, failures, download=True)
+    return directory
 
+
+def _set_aside(path: Path, problem: str, set_aside: dict[str, Path]) -> None:
+    """Rename ``path`` to a free ``.rejected`` name, recorded in ``set_aside`` once the rename is done."""
+    aside = _aside_name(path)
+    _log.warning("%s fails verification (%s); keeping it as %s and downloading the good copy to %s",
+                 path, problem, aside.name, path)
+    path.rename(aside)
+    set_aside[path.name] = aside
+
+
+def _put_back(directory: Path, set_aside: dict[str, Path]) -> None:
+    """Rename each set-aside file back to its name unless a verified download now holds that name."""
+    for name, aside in set_aside.items():
+        path = directory / name
+        if path.exists():
+            continue   # download_file only ever puts a verified file there
+        try:
+            aside.rename(path)
+        except OSError as error:
+            _log.error("could not rename %s back to %s: %s", aside, path.name, error)
+
+
+def _fetch(
+    spec: DatasetSpec, directory: Path, missing: list[RemoteFile], timeout: float
+) -> tuple[list[RemoteFile], dict[str, list[tuple[str, str, bool]]]]:
+    """Download each of ``missing`` from the first mirror that delivers it; what no mirror gave, and why."""
     failures: dict[str, list[tuple[str, str, bool]]] = {mirror: [] for mirror in spec.mirrors}
     unreachable: dict[str, str] = {}
     still_missing = []
@@ -101,13 +133,7 @@ def ensure_dataset_files(
                     unreachable[mirror] = failure.reason
         else:
             still_missing.append(remote)
-            if remote.name in set_aside:   # nothing better came: the file goes back where it was
-                set_aside.pop(remote.name).rename(directory / remote.name)
-    if still_missing:
-        if created and not any(directory.iterdir()):
-            directory.rmdir()  # leave no trace of a cache that never got a file
-        _raise_unavailable(spec, directory, still_missing, corrupt, failures, download=True)
-    return directory
+    return still_missing, failures
 
 
 def _mirror_line(mirror: str, failures: list[tuple[str, str, bool]]) -> str:

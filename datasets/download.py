@@ -145,14 +145,26 @@ def _open(url: str, timeout: float, watchdog: _Watchdog) -> http.client.HTTPResp
         raise DownloadError(url, _connection_reason(error, timeout), unreachable=True) from None
 
 
+def _declared_length(url: str, response: http.client.HTTPResponse) -> int | None:
+    """The response's Content-Length; None when absent, :class:`DownloadError` unless ASCII digits."""
+    declared = response.headers.get("Content-Length")
+    if declared is None:
+        return None
+    declared = declared.strip()
+    if not (declared.isascii() and declared.isdigit()):
+        raise DownloadError(url, f"bad HTTP response (Content-Length {declared!r})")
+    return int(declared)
+
+
 def download_file(url: str, remote: RemoteFile, target: Path, *, timeout: float = DEFAULT_TIMEOUT,
                   deadline: float | None = None) -> Path:
     """Download ``url`` to ``target`` only if its content matches ``remote``'s checksums.
 
     ``timeout`` bounds each wait for data, ``deadline`` (default :func:`deadline_for`) the whole file,
     in seconds. Raises :class:`DownloadError` (and leaves no file behind) on any network error, an
-    HTTP error status, a transfer shorter than its Content-Length, more than ``remote.size_limit``
-    bytes, a missed deadline, or a checksum mismatch. Errors writing the local file propagate unchanged.
+    HTTP error status, a malformed Content-Length, a transfer shorter than its Content-Length, more
+    than ``remote.size_limit`` bytes, a missed deadline, or a checksum mismatch. Errors writing the
+    local file propagate unchanged.
     """
     timeout = check_timeout(timeout)
     limit = remote.size_limit
@@ -160,8 +172,7 @@ def download_file(url: str, remote: RemoteFile, target: Path, *, timeout: float 
     target = Path(target)
     _log.info("downloading %s", url)
     with _Watchdog(allowed) as watchdog, _open(url, timeout, watchdog) as response:
-        declared = response.headers.get("Content-Length")
-        expected = int(declared) if declared and declared.isdigit() else None
+        expected = _declared_length(url, response)
         if expected is not None and expected > limit:
             raise DownloadError(url, f"too large ({expected} bytes declared, at most {limit} expected)")
         with atomic_write(target) as out:

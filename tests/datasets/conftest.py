@@ -89,7 +89,8 @@ class LocalMirror:
     """An HTTP server on 127.0.0.1 serving ``files`` under ``/<mode>/<name>``.
 
     Modes: ``good`` (the file), ``corrupt`` (one byte flipped), ``short`` (a Content-Length of the
-    full size but only half the body, then the connection closes), ``missing`` (404).
+    full size but only half the body, then the connection closes), ``missing`` (404), ``badlength``
+    (the file under a Content-Length of "\u00b2", superscript two, which ``str.isdigit`` accepts).
     ``refused`` is a base URL on a port where nothing listens.
     """
 
@@ -115,7 +116,7 @@ def _handler_for(mirror: LocalMirror) -> type[http.server.BaseHTTPRequestHandler
                 body = body[:-20] + bytes([body[-20] ^ 0xFF]) + body[-19:]
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", "\u00b2" if mode == "badlength" else str(len(body)))
             self.end_headers()
             if mode == "short":
                 self.wfile.write(body[: len(body) // 2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,7 +14,8 @@ import numpy as np
 import pytest
 
 from datasets import builtin_cache_path, generate_builtin_digits, load_builtin_digits
-from datasets.builtin_digits import GENERATOR_VERSION
+from datasets.builtin_digits import GENERATOR_VERSION, read_builtin_cache
+from datasets.errors import BuiltinCacheError
 
 SMALL = {"n_train": 300, "n_test": 100}
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -167,3 +169,21 @@ def test_two_layer_net_learns_but_does_not_saturate(builtin_root: Path) -> None:
     assert accuracy[1] < 1.0
     assert accuracy[10] >= 0.85
     assert accuracy[10] > accuracy[1]
+
+
+@pytest.mark.parametrize("key", ["t_train", "t_test"])
+def test_cache_with_labels_out_of_range_is_refused_and_regenerated(tmp_path: Path, key: str) -> None:
+    expected = generate_builtin_digits(300, 100, seed=4)
+    path = builtin_cache_path(4, 300, 100, tmp_path)
+    bad = {**expected, key: expected[key].copy()}
+    bad[key][0] = 200
+    np.savez(path, **bad)
+    with pytest.raises(BuiltinCacheError, match=rf"{re.escape(str(path))}: {key} holds labels up to 200, "
+                                                r"expected labels in \[0, 10\)"):
+        read_builtin_cache(path, 300, 100)
+    (_, t), (_, t_test) = load_builtin_digits(one_hot_label=True, **SMALL, seed=4, data_dir=tmp_path)
+    assert np.array_equal(t.argmax(axis=1), expected["t_train"])
+    assert np.array_equal(t_test.argmax(axis=1), expected["t_test"])
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    with np.load(path, allow_pickle=False) as stored:
+        assert np.array_equal(stored[key], expected[key]), "the bad cache is replaced"

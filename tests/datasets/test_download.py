@@ -7,7 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets import DatasetUnavailableError, load_idx_dataset
+import datasets.dataset_files
+from datasets import DatasetUnavailableError, RemoteFile, load_idx_dataset
+from datasets.dataset_files import ensure_dataset_files
+from datasets.download import DownloadError, download_file
 
 
 def _serve(local_mirror, tiny_dataset) -> None:
@@ -33,7 +36,7 @@ def test_good_mirror(tmp_path: Path, local_mirror, tiny_dataset, directory_listi
     assert len(local_mirror.requests) == 4, "a verified cache must not be downloaded again"
 
 
-@pytest.mark.parametrize("bad_mode", ["corrupt", "short", "missing", "refused"])
+@pytest.mark.parametrize("bad_mode", ["corrupt", "short", "missing", "refused", "badlength"])
 def test_failing_mirror_then_good_one(
     tmp_path: Path, local_mirror, tiny_dataset, directory_listing, bad_mode
 ) -> None:
@@ -122,3 +125,55 @@ def test_environment_variable_names_the_cache_root(
     explicit = tmp_path / "explicit"
     load_idx_dataset(tiny_dataset.spec(mirrors=(local_mirror.url("good"),)), data_dir=explicit)
     assert sorted(p.name for p in explicit.iterdir()) == sorted(tiny_dataset.blobs)
+
+
+def test_malformed_content_length_is_a_bad_response(tmp_path: Path, local_mirror, tiny_dataset) -> None:
+    _serve(local_mirror, tiny_dataset)
+    name = tiny_dataset.names["test_labels"]
+    remote = tiny_dataset.spec().test_labels
+    with pytest.raises(DownloadError) as caught:
+        download_file(local_mirror.url("badlength") + name, remote, tmp_path / name)
+    assert caught.value.reason == "bad HTTP response (Content-Length '\u00b2')"
+    assert not caught.value.unreachable
+    assert list(tmp_path.iterdir()) == []
+
+
+def _damage_all(cache: Path, tiny_dataset) -> dict[str, bytes]:
+    """Flip a byte in each of the four cached files; their damaged bytes by name."""
+    damaged = {}
+    for name in tiny_dataset.blobs:
+        blob = bytearray((cache / name).read_bytes())
+        blob[len(blob) // 2] ^= 0x55
+        (cache / name).write_bytes(bytes(blob))
+        damaged[name] = bytes(blob)
+    return damaged
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("good_before_error", [0, 1])
+def test_set_aside_files_are_put_back_whatever_the_download_raises(
+    tmp_path: Path, tiny_dataset, directory_listing, monkeypatch, error, good_before_error
+) -> None:
+    cache = tiny_dataset.write(tmp_path / "c")
+    damaged = _damage_all(cache, tiny_dataset)
+    calls: list[str] = []
+
+    def fake_download(url: str, remote: RemoteFile, target: Path, **_: object) -> Path:
+        calls.append(remote.name)
+        if len(calls) > good_before_error:
+            raise error
+        target.write_bytes(tiny_dataset.blobs[remote.name])
+        return target
+
+    monkeypatch.setattr(datasets.dataset_files, "download_file", fake_download)
+    spec = tiny_dataset.spec(mirrors=("http://mirror.invalid/",))
+    with pytest.raises(type(error)):
+        ensure_dataset_files(spec, cache)
+    fetched = calls[:good_before_error]
+    expected = sorted([*damaged, *(name + ".rejected" for name in fetched)])
+    assert directory_listing(cache) == expected
+    for name, blob in damaged.items():
+        kept = cache / (name + ".rejected" if name in fetched else name)
+        assert kept.read_bytes() == blob, f"{kept.name} is the user's file, untouched"
+    for name in fetched:
+        assert (cache / name).read_bytes() == tiny_dataset.blobs[name]
