@@ -4,12 +4,12 @@ An ``.npz`` is a zip archive holding one ``.npy`` file per key. Each ``.npy`` st
 (magic string, version, then a dict giving ``descr``, ``fortran_order`` and ``shape``), followed by
 ``prod(shape) * itemsize`` bytes of data. :func:`read_npz` reads in two passes:
 
-1. the directory: the member count and directory size the zip's end record declares (refused when
-   implausibly large, before ``zipfile`` parses anything), then for every member its name, sizes and
-   compression from the zip's central directory,
-   and its ``.npy`` header (a few hundred bytes). The caller's ``check`` sees this as
-   ``{key: ArrayInfo}`` and refuses what it does not expect (keys, shapes, dtypes) before any data
-   is read, so a small file declaring a 1 GiB array costs nothing;
+1. the directory: the member count and directory size the zip's end record and any zip64 end record
+   declare (refused when implausibly large, before ``zipfile`` parses anything), then for every member
+   its name, sizes and compression from the zip's central directory, and its ``.npy`` header (a few
+   hundred bytes). The caller's ``check`` sees this as ``{key: ArrayInfo}`` and refuses what it does
+   not expect (keys, shapes, dtypes) before any data is read, so a small file declaring a 1 GiB array
+   costs nothing;
 2. the data, each member read exactly as declared, its CRC verified.
 
 Whatever goes wrong inside ``zipfile``, ``zlib`` or ``numpy.lib.format`` (a truncated file, a flipped
@@ -107,30 +107,67 @@ def _directory(archive: zipfile.ZipFile, where: str) -> dict[str, _Member]:
 
 
 _END_RECORD = b"PK\x05\x06"         # end of central directory: entries at +10 (2 bytes), size at +12 (4)
+_END_SIZE = 22                      # without its comment, whose length is the last 2 bytes
 _ZIP64_LOCATOR = b"PK\x06\x07"      # just before it in a zip64 file: the zip64 record's offset at +8 (8)
+_LOCATOR_SIZE = 20
 _ZIP64_RECORD = b"PK\x06\x06"       # entries at +32 (8 bytes), directory size at +40 (8)
+_ZIP64_SIZE = 56                    # without extensible data
 
 
-def _declared_directory(handle: BinaryIO) -> tuple[int, int] | None:
-    """(members, central directory bytes) as the archive's end records declare them, or None when the
-    records cannot be found (``zipfile`` then says what is wrong). zipfile parses the whole central
-    directory into objects when it opens an archive, so this is read first: a small file claiming
-    millions of members is refused before that costs time and memory."""
+def _end_record(handle: BinaryIO) -> tuple[int, bytes] | None:
+    """(offset, bytes) of the end record where ``zipfile`` finds it: the file's last 22 bytes when they
+    are one without a comment, else the last signature within 64 KiB of the end; None when neither."""
     size = handle.seek(0, os.SEEK_END)
-    start = max(0, size - (22 + 0xFFFF))  # the end record, after at most a 64 KiB comment
+    if size >= _END_SIZE:
+        handle.seek(size - _END_SIZE)
+        last = handle.read(_END_SIZE)
+        if last[:4] == _END_RECORD and last[-2:] == b"\0\0":
+            return size - _END_SIZE, last
+    start = max(0, size - (_END_SIZE + 0xFFFF))  # the end record, after at most a 64 KiB comment
     handle.seek(start)
     tail = handle.read()
     at = tail.rfind(_END_RECORD)
-    if at < 0 or len(tail) < at + 22:
+    if at < 0 or len(tail) < at + _END_SIZE:
         return None
-    members = int.from_bytes(tail[at + 10:at + 12], "little")
-    directory = int.from_bytes(tail[at + 12:at + 16], "little")
-    if (members == 0xFFFF or directory == 0xFFFFFFFF) and at >= 20 and tail[at - 20:at - 16] == _ZIP64_LOCATOR:
-        handle.seek(int.from_bytes(tail[at - 12:at - 4], "little"))
-        record = handle.read(56)
-        if len(record) == 56 and record[:4] == _ZIP64_RECORD:
-            members = int.from_bytes(record[32:40], "little")
-            directory = int.from_bytes(record[40:48], "little")
+    return start + at, tail[at:at + _END_SIZE]
+
+
+def _zip64_records(handle: BinaryIO, end_offset: int) -> list[bytes]:
+    """The zip64 end records that the locator before the end record at ``end_offset`` may lead a reader
+    to: the one just before the locator (where ``zipfile`` reads it) and the one the locator points to.
+    Empty without a locator."""
+    if end_offset < _LOCATOR_SIZE:
+        return []
+    handle.seek(end_offset - _LOCATOR_SIZE)
+    locator = handle.read(_LOCATOR_SIZE)
+    if locator[:4] != _ZIP64_LOCATOR:
+        return []
+    records = []
+    last = end_offset - _LOCATOR_SIZE - _ZIP64_SIZE   # where a record ending at the locator starts
+    for offset in {last, int.from_bytes(locator[8:16], "little")}:
+        if 0 <= offset <= last:
+            handle.seek(offset)
+            record = handle.read(_ZIP64_SIZE)
+            if record[:4] == _ZIP64_RECORD:
+                records.append(record)
+    return records
+
+
+def _declared_directory(handle: BinaryIO) -> tuple[int, int] | None:
+    """(members, central directory bytes) as the archive's end records declare them, the largest of the
+    32-bit fields and any zip64 record, or None when there is no end record (``zipfile`` then says what is
+    wrong). zipfile parses the whole central directory into objects when it opens an archive, taking the
+    zip64 record's numbers whenever a zip64 locator is present, so this is read first: a small file
+    claiming millions of members is refused before that costs time and memory."""
+    found = _end_record(handle)
+    if found is None:
+        return None
+    end_offset, end = found
+    members = int.from_bytes(end[10:12], "little")
+    directory = int.from_bytes(end[12:16], "little")
+    for record in _zip64_records(handle, end_offset):
+        members = max(members, int.from_bytes(record[32:40], "little"))
+        directory = max(directory, int.from_bytes(record[40:48], "little"))
     return members, directory
 
 

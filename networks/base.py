@@ -166,11 +166,10 @@ class Network:
 
     # -- saving -----------------------------------------------------------------------------------
     def save_params(self, path: str | os.PathLike) -> Path:
-        """Write ``params`` (and ``buffers``) to an ``.npz`` file: a temporary file first, renamed over
-        ``path`` when complete."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        """Write ``params`` (and ``buffers``) to an ``.npz`` file: a temporary file first, renamed over the
+        target when complete. ``.npz`` is appended to a path without it (``"dir/wts"`` writes
+        ``dir/wts.npz``), as :meth:`load_params` does when reading; returns the path written."""
+        path = Path(_npz_path(path))
         with atomic_write(path) as f:
             np.savez(f, **self.params, **self.buffers)
         return path
@@ -178,12 +177,16 @@ class Network:
     def load_params(self, path: str | os.PathLike) -> None:
         """Read what :meth:`save_params` wrote into ``params`` and ``buffers`` (in place, so layers see it).
 
+        ``path`` is resolved as :meth:`save_params` resolves it: ``.npz`` is appended when missing.
         All or nothing: every key, shape and dtype is checked from the archive's directory before any
-        array data is read, and everything is read before anything is changed. A mismatch, a dtype that
-        is not real floating point, or a corrupt file raises ValueError naming the file and key, and
-        leaves the network as it was. A missing file raises FileNotFoundError.
+        array data is read, and every array is converted to the network's dtype and checked before
+        anything is changed. A mismatch, a dtype that is not real floating point, a value that is not
+        finite (NaN or inf in the file, or too large for the network's dtype), or a corrupt file raises
+        ValueError naming the file and key, and leaves the network as it was. A missing file raises
+        FileNotFoundError.
         """
         name = type(self).__name__
+        path = _npz_path(path)
         where = repr(os.fspath(path))
         expected = {**self.params, **self.buffers}
 
@@ -206,10 +209,41 @@ class Network:
             loaded = read_npz(path, check)
         except ArchiveError as err:
             raise ValueError(f"{name}.load_params: {err}") from err
+        stored = {key: _converted(loaded[key], current.dtype) for key, current in expected.items()}
         for layer_name, layer in self.layers.items():  # values a layer refuses (a negative variance, say)
-            for key, current in layer.buffers.items():
-                with np.errstate(over="ignore"):  # checked as it will be stored: too large for it is inf
-                    stored = loaded[f"{layer_name}.{key}"].astype(current.dtype)
-                layer.check_buffer(key, stored, f"{name}.load_params: {where} {layer_name}")
-        for key, value in loaded.items():
+            for key in layer.buffers:
+                layer.check_buffer(key, stored[f"{layer_name}.{key}"], f"{name}.load_params: {where} {layer_name}")
+        for key, value in stored.items():
+            _check_finite(loaded[key], value, f"{name}.load_params: {where} key {key!r}")
+        for key, value in stored.items():
             expected[key][...] = value
+
+
+def _npz_path(path: str | os.PathLike) -> str | os.PathLike:
+    """``path`` as given when it ends in ``.npz``, else as a Path with ``.npz`` appended (``wts.1`` ->
+    ``wts.1.npz``): the one rule by which save_params and load_params name a weights file."""
+    given = Path(path)
+    return path if given.suffix == ".npz" else given.with_name(given.name + ".npz")
+
+
+def _converted(value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``value`` as ``dtype``, whatever ``np.errstate`` says: a value too large for it becomes inf (for
+    :func:`_check_finite` to refuse), one too small becomes 0 (precision lost, as float32 weights lose it)."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        return value.astype(dtype, copy=False)
+
+
+def _check_finite(original: np.ndarray, converted: np.ndarray, where: str) -> None:
+    """ValueError naming ``where`` unless every value of ``converted`` (``original`` as stored) is finite:
+    NaN or inf in the file, or a finite value too large for the stored dtype."""
+    finite = np.isfinite(converted)
+    if finite.all():
+        return
+    first = int(np.argmin(finite.ravel()))
+    index = tuple(int(i) for i in np.unravel_index(first, original.shape))
+    value = original.ravel()[first]
+    count = f"{np.count_nonzero(~finite)} of {original.size} values"
+    if np.isfinite(value):
+        raise ValueError(f"{where} holds {value} at index {index}, which does not fit {converted.dtype} "
+                         f"(largest {np.finfo(converted.dtype).max}; {count} do not); expected finite values")
+    raise ValueError(f"{where} holds {value} at index {index} ({count} not finite); expected finite values")

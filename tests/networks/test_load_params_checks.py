@@ -1,0 +1,102 @@
+"""load_params converts every saved array to the network's dtype and checks the result before it copies
+anything; save_params and load_params resolve a path without ``.npz`` to the same file."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from networks import MultiLayerNet, TwoLayerNet
+
+
+def net() -> TwoLayerNet:
+    return TwoLayerNet(6, 4, 3, seed=0)   # float32
+
+
+def snapshot(network) -> dict[str, np.ndarray]:
+    return {key: value.copy() for key, value in {**network.params, **network.buffers}.items()}
+
+
+def assert_unchanged(network, before: dict[str, np.ndarray]) -> None:
+    for key, value in {**network.params, **network.buffers}.items():
+        assert np.array_equal(value, before[key]), f"{key} was changed by a refused file"
+
+
+def float64_file(tmp_path, network, name: str, key: str, index: tuple[int, ...], value: float) -> str:
+    """``network``'s values + 1 as float64, with ``key[index] = value``; ``key`` is written last, so a
+    loader copying key by key would already have changed the others."""
+    values = {k: v.astype(np.float64) + 1.0 for k, v in {**network.params, **network.buffers}.items()}
+    bad = values.pop(key)
+    bad[index] = value
+    path = tmp_path / name
+    np.savez(path, **values, **{key: bad})
+    return str(path)
+
+
+def test_a_finite_value_too_large_for_the_networks_dtype_is_refused_and_nothing_changes(tmp_path):
+    network = net()
+    before = snapshot(network)
+    path = float64_file(tmp_path, network, "big.npz", "W2", (1, 2), 1e300)
+    with pytest.raises(ValueError, match=rf"load_params: {re.escape(repr(path))} key 'W2' holds 1e\+300 at "
+                                         r"index \(1, 2\).*does not fit float32") as info:
+        network.load_params(path)
+    assert "expected finite values" in str(info.value)
+    assert_unchanged(network, before)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_nan_and_inf_in_the_file_are_refused_and_nothing_changes(tmp_path, value):
+    network = net()
+    before = snapshot(network)
+    path = float64_file(tmp_path, network, "nonfinite.npz", "b2", (2,), value)
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(path))} key 'b2' holds {value} at index \(2,\) "
+                                         r"\(1 of 3 values not finite\); expected finite values"):
+        network.load_params(path)
+    assert_unchanged(network, before)
+
+
+def test_an_overflow_raising_errstate_gives_the_same_refusal_and_changes_nothing(tmp_path):
+    """Under over='raise' the old copy loop raised FloatingPointError at W2 after writing W1, b1, b2."""
+    network = net()
+    before = snapshot(network)
+    path = float64_file(tmp_path, network, "big.npz", "W2", (0, 0), -1e300)
+    with np.errstate(all="raise"), pytest.raises(ValueError, match="key 'W2' holds -1e\\+300"):
+        network.load_params(path)
+    assert_unchanged(network, before)
+
+
+def test_a_good_float64_file_loads_into_float32_under_a_strict_errstate(tmp_path):
+    network = net()
+    path = float64_file(tmp_path, network, "good.npz", "W1", (0, 0), 1e-300)   # underflows to 0: accepted
+    with np.errstate(all="raise"):
+        network.load_params(path)
+    assert network.params["W1"][0, 0] == 0 and network.params["W1"].dtype == np.float32
+    np.testing.assert_array_equal(network.params["b2"], (net().params["b2"].astype(np.float64) + 1).astype(np.float32))
+
+
+def test_a_parameter_that_overflows_beside_a_good_buffer_leaves_the_buffers_as_they_were(tmp_path):
+    network = MultiLayerNet(5, [4], 3, use_batchnorm=True, seed=0)
+    before = snapshot(network)
+    path = float64_file(tmp_path, network, "bn.npz", "gamma1", (0,), 1e39)
+    with pytest.raises(ValueError, match="key 'gamma1' holds 1e\\+39 at index \\(0,\\).*does not fit float32"):
+        network.load_params(path)
+    assert_unchanged(network, before)
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_save_and_load_agree_on_a_path_without_npz(tmp_path, as_text):
+    source = TwoLayerNet(6, 4, 3, seed=5)
+    given = tmp_path / "wts"
+    written = source.save_params(str(given) if as_text else given)
+    assert written == tmp_path / "wts.npz" and written.is_file() and not given.exists()
+    target = net()
+    target.load_params(str(given) if as_text else given)
+    for key, value in source.params.items():
+        np.testing.assert_array_equal(target.params[key], value)
+
+
+def test_load_params_names_the_resolved_file_when_it_is_missing(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "absent.npz"))):
+        net().load_params(tmp_path / "absent")
