@@ -44,11 +44,40 @@ def network_state(network: Any) -> dict[str, LayerState]:
     return state
 
 
+def check_generator_state(kind: type[np.random.BitGenerator], state: Any, what: str) -> None:
+    """ValueError naming ``what`` unless ``state`` is a state a ``kind`` bit generator takes and gives back
+    unchanged (NumPy raises OverflowError for a negative or oversized integer, and truncates a float)."""
+    probe = kind()
+    try:
+        probe.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
+        raise ValueError(f"{what} is not a valid {kind.__name__} generator state "
+                         f"({type(err).__name__}: {err})") from err
+    if probe.state != state:
+        raise ValueError(f"{what} is not a valid {kind.__name__} generator state (it does not read back "
+                         f"as written: {state!r:.120})")
+
+
+def _check_layout(state: Any, where: str) -> None:
+    """ValueError unless ``state`` is ``{layer: {"buffers": dict, "generators": dict}}``, as written."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{where}: the layer state must be a dict keyed by layer name, got {type(state).__name__}")
+    for name, entries in state.items():
+        if not isinstance(entries, dict) or set(entries) != {"buffers", "generators"}:
+            raise ValueError(f"{where}: layer state {name!r} must be a dict with the keys 'buffers' and "
+                             f"'generators', got {type(entries).__name__} {entries!r:.60}")
+        for part in ("buffers", "generators"):
+            if not isinstance(entries[part], dict):
+                raise ValueError(f"{where}: layer state {name}.{part} must be a dict, "
+                                 f"got {type(entries[part]).__name__} {entries[part]!r:.60}")
+
+
 def check_network_state(network: Any, state: dict[str, LayerState], where: str = "network state") -> None:
     """Raise ValueError, naming layer and entry, unless ``state`` fits ``network`` exactly."""
     def names(s: dict[str, LayerState]) -> dict[str, list[str]]:
-        return {layer: sorted(s[layer].get("buffers", {})) + sorted(s[layer].get("generators", {})) for layer in s}
+        return {layer: sorted(s[layer]["buffers"]) + sorted(s[layer]["generators"]) for layer in s}
 
+    _check_layout(state, where)
     expected = network_state(network)
     if names(expected) != names(state):
         raise ValueError(f"{where}: the network's layer state {names(expected)} "
@@ -63,11 +92,8 @@ def check_network_state(network: Any, state: dict[str, LayerState], where: str =
                                  f"the network's is {current.dtype}{list(current.shape)}")
             layers[name].check_buffer(key, value, f"{where}: {name}")
         for attr, value in entries["generators"].items():
-            probe = type(getattr(layers[name], attr).bit_generator)()
-            try:
-                probe.state = value
-            except (TypeError, ValueError, KeyError) as err:
-                raise ValueError(f"{where}: {name}.{attr} is not a valid generator state ({err})") from err
+            kind = type(getattr(layers[name], attr).bit_generator)
+            check_generator_state(kind, value, f"{where}: {name}.{attr}")
 
 
 def load_network_state(network: Any, state: dict[str, LayerState], where: str = "network state") -> None:

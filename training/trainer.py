@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import os
 import signal
 import threading
@@ -54,7 +55,7 @@ from layers.checks import seed_value
 from optimizers import Optimizer
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
-from training.network_state import check_network_state, load_network_state, network_state
+from training.network_state import check_generator_state, check_network_state, load_network_state, network_state
 from training.progress import ProgressBar
 from training.schedules import Schedule, schedule_from_config
 
@@ -129,6 +130,11 @@ def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None
     return int(value)
 
 
+def _epochs_or_iterations(epochs: int | None, max_iterations: int | None) -> None:
+    if epochs is None and max_iterations is None:
+        raise ValueError("Trainer: give epochs or max_iterations (or both); both are None")
+
+
 _SAVED_CONFIG: dict[str, tuple[type, ...]] = {
     "epochs": (int, type(None)), "mini_batch_size": (int,), "optimizer": (str,), "optimizer_param": (dict,),
     "evaluate_sample_num_per_epoch": (int, type(None)), "seed": (int,), "max_iterations": (int, type(None)),
@@ -149,6 +155,61 @@ def _check_saved_config(config: Mapping[str, Any], where: str) -> None:
     if not isinstance(config.get("optimizer_given_as_instance", False), bool):
         raise CheckpointError(f"checkpoint {where!r}: metadata key 'config.optimizer_given_as_instance' "
                               "must be a boolean")
+
+
+def _check_optimizer_state_fits(state: Any, params: Mapping[str, np.ndarray], where: str) -> None:
+    """CheckpointError naming the key unless every per-parameter optimiser state array that must fit its
+    parameter does: one that is floating point or not 0-d needs the parameter's shape and dtype (a 0-d
+    integer is a step count); the rule of ``Optimizer._check_state_fits``, which ``load_state_dict``
+    leaves to the next update, after a forward pass. Other malformations are left to ``load_state_dict``."""
+    per_parameter = state.get("state") if isinstance(state, Mapping) else None
+    if not isinstance(per_parameter, Mapping):
+        return
+    for key, entries in per_parameter.items():
+        param = params.get(key)
+        if param is None or not isinstance(entries, Mapping):
+            continue
+        for name, value in entries.items():
+            try:
+                array = np.asarray(value)
+            except (TypeError, ValueError) as err:
+                raise CheckpointError(f"checkpoint {where!r}: optimizer/state/{key}/{name} is not an array "
+                                      f"({err})") from err
+            if (array.dtype.kind == "f" or array.ndim) and (array.shape != param.shape or array.dtype != param.dtype):
+                raise CheckpointError(f"checkpoint {where!r}: optimizer/state/{key}/{name} is "
+                                      f"{array.dtype}{list(array.shape)}, expected {param.dtype}{list(param.shape)} "
+                                      f"(the shape and dtype of parameter {key!r})")
+
+
+def _schedule_name(schedule: Callable[[float], Any]) -> str:
+    """A schedule as messages name it: its repr for a :class:`Schedule`, else its function or class name."""
+    if isinstance(schedule, Schedule):
+        return repr(schedule)
+    return getattr(schedule, "__qualname__", None) or type(schedule).__name__
+
+
+def _check_stored_settings(settings: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -> None:
+    """CheckpointError naming the file and the key when a setting stored in it (one not overridden) is one
+    the Trainer refuses, with the Trainer's own message; a bad override stays a plain ValueError."""
+    stored = {key: value for key, value in settings.items() if key not in overrides}
+    checks: list[tuple[str, Callable[[], Any]]] = [
+        (key, lambda key=key: _positive_int(key, stored[key], allow_none=key != "mini_batch_size"))
+        for key in ("epochs", "mini_batch_size", "max_iterations", "evaluate_sample_num_per_epoch") if key in stored
+    ]
+    if "seed" in stored:
+        checks.append(("seed", lambda: seed_value(stored["seed"], "Trainer")))
+    if "optimizer" in stored:
+        checks.append(("optimizer", lambda: make_optimizer(stored["optimizer"])))
+        if "optimizer_param" in stored:
+            checks.append(("optimizer_param", lambda: make_optimizer(stored["optimizer"], stored["optimizer_param"])))
+    if {"epochs", "max_iterations"} <= stored.keys():
+        checks.append(("epochs", lambda: _epochs_or_iterations(stored["epochs"], stored["max_iterations"])))
+    for key, check in checks:
+        try:
+            check()
+        except (ValueError, TypeError) as err:
+            raise CheckpointError(f"checkpoint {where!r}: metadata key 'config.{key}' holds a setting the Trainer "
+                                  f"refuses ({err})") from err
 
 
 def _plain(value: Any) -> Any:
@@ -215,8 +276,7 @@ class Trainer:
         self.epochs = _positive_int("epochs", epochs, allow_none=True)
         self.batch_size = _positive_int("mini_batch_size", mini_batch_size)
         self.max_iterations = _positive_int("max_iterations", max_iterations, allow_none=True)
-        if self.epochs is None and self.max_iterations is None:
-            raise ValueError("Trainer: give epochs or max_iterations (or both); both are None")
+        _epochs_or_iterations(self.epochs, self.max_iterations)
         self.evaluate_sample_num_per_epoch = _positive_int(
             "evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch, allow_none=True)
         self.optimizer = make_optimizer(optimizer, optimizer_param)
@@ -364,9 +424,21 @@ class Trainer:
         """Loss and gradients on the current batch (``x[idx]`` copies the batch only), after setting the lr."""
         idx = self._perm[self._batch * self.batch_size:(self._batch + 1) * self.batch_size]
         if self.schedule is not None:
-            self.optimizer.lr = float(self.schedule(self.current_epoch + self._batch / self.iter_per_epoch))
+            self.optimizer.lr = self._scheduled_lr()
         loss, grads = self.network.loss_and_gradient(self.x_train[idx], self.t_train[idx])
         return float(loss), grads
+
+    def _scheduled_lr(self) -> float:
+        """The schedule's learning rate for the next update; ValueError naming the schedule, the position
+        and the value unless it is a finite real number >= 0 (checked before anything changes; 0 is a
+        schedule's own choice: a warm-up's first step, a cosine decay's end)."""
+        position = self.current_epoch + self._batch / self.iter_per_epoch
+        lr = self.schedule(position)
+        if isinstance(lr, numbers.Real) and not isinstance(lr, bool) and math.isfinite(lr) and lr >= 0:
+            return float(lr)
+        raise ValueError(f"Trainer: the schedule {_schedule_name(self.schedule)} returned {lr!r:.60} at position "
+                         f"{position:g} (epoch {self.current_epoch + 1}, batch {self._batch + 1} of "
+                         f"{self.iter_per_epoch}); expected a learning rate, a finite real number >= 0")
 
     def _apply(self, grads: Mapping[str, np.ndarray]) -> None:
         self.optimizer.update(self.network.params, grads)
@@ -461,6 +533,8 @@ class Trainer:
                 raise RuntimeError(f"Trainer: replaying update {self.current_iter + 1} gave a loss of {loss}, "
                                    "unlike the first time: the training step is not deterministic")
             self._apply(grads)
+            if self.history.iterations < self.current_iter:  # interrupted between its update and its record
+                self.history.record_loss(loss)
         if self.history.iterations > target:
             self.history.truncate(target)
         return True
@@ -611,11 +685,27 @@ class Trainer:
                 settings["schedule"] = schedule_from_config(schedule)
             except (ValueError, TypeError) as err:
                 raise CheckpointError(f"checkpoint {where!r}: the stored schedule is malformed ({err})") from err
+        _check_stored_settings(settings, overrides, where)
         settings["checkpoint_dir"] = Path(path).parent
         settings.update(overrides)
         trainer = cls(network, x_train, t_train, x_test, t_test, **settings)
         trainer._restore(checkpoint, where)
         return trainer
+
+    def _check_position(self, checkpoint: Checkpoint, where: str) -> None:
+        """CheckpointError unless the position is one this Trainer writes: ``iteration == epoch * batches
+        per epoch + batch``, with batch 0 between epochs (no permutation stored) and 0..batches per epoch
+        inside one (batches per epoch: the epoch's updates are done, its evaluation is not)."""
+        n, batch = self.iter_per_epoch, checkpoint.batch_in_epoch
+        inside = checkpoint.permutation is not None
+        if not 0 <= batch <= (n if inside else 0):
+            expected = f"0 to {n}, the epoch's permutation being stored" if inside else "0, no permutation being stored"
+            raise CheckpointError(f"checkpoint {where!r}: position.batch_in_epoch is {batch}, expected {expected} "
+                                  f"(an epoch has {n} batches)")
+        if checkpoint.iteration != checkpoint.epoch * n + batch:
+            raise CheckpointError(f"checkpoint {where!r}: position.iteration is {checkpoint.iteration}, but epoch "
+                                  f"{checkpoint.epoch} and batch {batch} of an epoch of {n} batches make "
+                                  f"{checkpoint.epoch * n + batch} updates")
 
     def _restore(self, checkpoint: Checkpoint, where: str) -> None:
         saved, mine = checkpoint.config, self.config
@@ -638,19 +728,17 @@ class Trainer:
         if perm is not None and not np.array_equal(np.sort(perm), np.arange(self.train_size)):
             raise CheckpointError(f"checkpoint {where!r}: the stored sample order is not a permutation of "
                                   f"{self.train_size} samples")
-        if not 0 <= checkpoint.batch_in_epoch <= self.iter_per_epoch:
-            raise CheckpointError(f"checkpoint {where!r}: batch {checkpoint.batch_in_epoch} is outside an epoch "
-                                  f"of {self.iter_per_epoch} batches")
+        self._check_position(checkpoint, where)
         try:
             history = History.from_dict(checkpoint.history)
-            probe = np.random.default_rng()
-            probe.bit_generator.state = checkpoint.rng_state
+            check_generator_state(type(self.rng.bit_generator), checkpoint.rng_state, "rng_state")
             check_network_state(self.network, checkpoint.network_state, f"checkpoint {where!r}")
-        except (ValueError, TypeError, KeyError) as err:
+        except (ValueError, TypeError, KeyError, OverflowError) as err:
             raise CheckpointError(f"checkpoint {where!r}: malformed history, generator or layer state ({err})") from err
         if history.iterations != checkpoint.iteration:
             raise CheckpointError(f"checkpoint {where!r}: {history.iterations} losses recorded for "
                                   f"{checkpoint.iteration} updates")
+        _check_optimizer_state_fits(checkpoint.optimizer_state, params, where)
         try:
             self.optimizer.load_state_dict(checkpoint.optimizer_state)
         except (KeyError, TypeError, ValueError) as err:

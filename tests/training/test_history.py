@@ -46,3 +46,17 @@ def test_from_dict_rejects_malformed_input():
         History.from_dict({**data, "extra": []})
     with pytest.raises(ValueError, match="non-finite"):
         History.from_dict({**data, "train_loss_list": [1.0, float("nan")]})
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("train_loss_list", "1234567", r"train_loss_list must be a list of numbers, got str"),
+    ("train_loss_list", [1.0, "2"], r"train_loss_list\[1\] must be a real number, got str"),
+    ("lr_list", [0.1, 0.1, False], r"lr_list\[2\] must be a real number, got bool"),
+    ("iteration_list", [3, 6.5, 7], r"iteration_list\[1\] must be an integer, got float"),
+    ("iteration_list", [3, 7, 6], r"iteration_list must rise"),
+    ("iteration_list", [3, 6, 8], r"iteration_list must rise .* at most 7"),
+])
+def test_from_dict_rejects_entries_that_are_not_numbers_in_order(name, value, message):
+    data = filled().to_dict()
+    with pytest.raises(ValueError, match=message):
+        History.from_dict({**data, name: value})

@@ -219,3 +219,42 @@ def test_resume_refuses_running_statistics_that_make_inference_nan(data, tmp_pat
     for key, value in {**net.params, **net.buffers}.items():   # nothing changed by a refused checkpoint
         assert np.array_equal(value, before[key], equal_nan=True), key
     assert resumed.current_iter == 0
+
+
+@pytest.mark.parametrize("interrupt_at", [3, 12])
+def test_ctrl_c_between_an_update_and_its_recorded_loss_resumes_to_the_uninterrupted_run(data, tmp_path,
+                                                                                        interrupt_at):
+    """A KeyboardInterrupt not deferred may land after an update and before its loss is recorded: the
+    replay back to a batch boundary records that loss, so the checkpoint is whole and resumes."""
+    expected, expected_history = reference_run(data)
+    net = TwoLayerNet(8, 6, 3, seed=1)
+    trainer = make_trainer(net, data, checkpoint_dir=tmp_path)
+    record = trainer.history.record_loss
+    calls = 0
+
+    def record_then_interrupt(loss):
+        nonlocal calls
+        calls += 1
+        if calls == interrupt_at:
+            raise KeyboardInterrupt
+        record(loss)
+
+    trainer.history.record_loss = record_then_interrupt
+    with pytest.raises(TrainingInterrupted) as info:
+        trainer.train()
+    assert info.value.iteration == interrupt_at               # the update itself was applied
+    saved = load_checkpoint(info.value.checkpoint_path)
+    assert saved.iteration == interrupt_at and len(saved.history["train_loss_list"]) == interrupt_at
+    resumed_net = TwoLayerNet(8, 6, 3, seed=5)
+    history = Trainer.from_checkpoint(info.value.checkpoint_path, resumed_net, *data, verbose=False,
+                                      progress=False).train()
+    assert_same_params(resumed_net, expected)
+    assert history.to_dict() == expected_history.to_dict()
+
+
+def test_a_schedule_may_return_zero(data):
+    """0 is a schedule's own choice (a warm-up's first step, a cosine decay past its end): no update moves."""
+    net = TwoLayerNet(8, 6, 3, seed=1)
+    before = {k: v.copy() for k, v in net.params.items()}
+    make_trainer(net, data, epochs=1, optimizer="sgd", schedule=lambda epoch: 0.0).train()
+    assert_same_params(net, type("Net", (), {"params": before})())
