@@ -70,6 +70,8 @@ class FastAffine(Layer):
         return dx.reshape(self._x_shape)
 
     def _column_sums(self, dout: np.ndarray) -> np.ndarray:
+        if dout.dtype.kind != "f":  # a product of booleans is a logical or, of integers may wrap: NumPy's sum
+            return dout.sum(axis=0)
         ones = self._ones
         if ones is None or ones.shape[0] != dout.shape[0] or ones.dtype != dout.dtype:
             ones = self._ones = np.ones(dout.shape[0], dout.dtype)

@@ -106,7 +106,11 @@ class FastConvolution(Layer):
 
     Stride-1 3x3 convolutions with enough channels are computed by Winograd's minimal filtering instead
     (:mod:`engine.winograd`), where it was measured faster (:func:`engine.winograd.prefer_winograd`).
-    ``algorithm`` chooses: "auto" (that rule), "im2col" or "winograd" (where supported).
+    ``algorithm`` chooses: "auto" (that rule), "im2col" or "winograd" (where supported). Two ways in
+    which Winograd's results differ from the book's beyond rounding: an infinite input value makes its
+    whole 4x4 output tile NaN (the transforms multiply it by zeros), where the book gives inf only in
+    the windows that hold it; and a dout wider than the forward's dtype (float64 after a float32
+    forward) gives gradients of the forward dtype's precision, in the book's dtype.
     """
 
     needs_input_grad: bool = True
@@ -145,9 +149,10 @@ class FastConvolution(Layer):
         W = self.params["W"]
         x = image_batch(x, W.shape[1], "FastConvolution")
         N, FN, out_h, out_w = self.output_shape(x.shape)
+        winograd = self._uses_winograd(x.shape)  # may refuse a bad ``algorithm``: before any state changes
         self._winograd = None
         self._x_dtype = x.dtype
-        if self._uses_winograd(x.shape):
+        if winograd:
             with single_blas_thread():  # many small products: waking BLAS threads for each costs more than it gains
                 out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace,
                                                        workers=batch_parts(x.shape[0]))

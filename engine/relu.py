@@ -28,10 +28,11 @@ class FastRelu(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = real_array(x, "FastRelu")
-        if x.size < SMALL:
+        if x.size < SMALL or x.dtype.kind != "f":  # integers and booleans as the book has them (bool -> int)
             self._positive = ~(x <= 0)  # not x <= 0, the book's mask: NaN passes its gradient on, as there
             return np.maximum(x, 0)
-        positive = self._positive = self._memory.empty_like("positive", x, dtype=bool)
+        self._positive = None  # the workspace is refilled below: the last forward's mask is gone either way
+        positive = self._memory.empty_like("positive", x, dtype=bool)
         out = np.empty_like(x)
 
         def relu(xs: np.ndarray, positives: np.ndarray, outs: np.ndarray) -> None:
@@ -40,6 +41,7 @@ class FastRelu(Layer):
 
         if not split_pass(relu, [x, positive, out]):  # halves on the workers, else whole
             relu(x, positive, out)
+        self._positive = positive
         return out
 
     def backward(self, dout: np.ndarray = 1.0) -> np.ndarray:

@@ -27,9 +27,10 @@ chunks (one tile row, a few tile columns, all images), so that a chunk's D, V, M
 core's cache from one product to the next; only V is kept whole, for dW. Memory is batch-last like
 the book layers' fast path: the input is read as (C, H, W, N), the output is an (N, FN, OH, OW) view
 of a contiguous (FN, OH, OW, N) array and dx an (N, C, H, W) view of a (C, H', W', N) array (H' >= H).
-Arithmetic is done in the inputs' floating dtype (float32 or float64); float32 results differ from
-a direct convolution by a few 1e-6 of the largest value (the transforms' 4, 5, 8 and 1/24 amplify
-rounding), against ~2e-7 for im2col.
+Arithmetic is done in the inputs' floating dtype (float32 or float64), the backward's too (a wider
+dout is cast to it); float32 results differ from a direct convolution by a few 1e-6 of the largest
+value (the transforms' 4, 5, 8 and 1/24 amplify rounding), against ~2e-7 for im2col. An infinite
+input value meets the transforms' zeros: inf * 0 makes its whole output tile NaN.
 
 Threads: the products are small and many, so a multi-threaded BLAS spends more waking its threads
 than it gains (on a busy machine many times more); call these functions with BLAS on one thread
