@@ -122,6 +122,7 @@ class Graph:
         del self._by_name[handle.name]
         handle.name, handle.auto_named = name, False
         self._by_name[name] = handle
+        self._structure_changed()  # nodes find their inputs by name: the cached order and values are stale
 
     def op(self, kind: str, *inputs: Value | str, name: str | None = None, constants: tuple[Any, ...] = ()) -> Value:
         """A node of ``kind`` (a name or symbol of :data:`graphs.ops.OPS`) reading ``inputs``."""

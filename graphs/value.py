@@ -59,7 +59,7 @@ class Value:
     def __sub__(self, other: Any) -> Value:
         if isinstance(other, Value):
             return self.graph.add(self, self.graph.negate(other))
-        return self.graph.addconstant(self, -constant(other, "-"))
+        return self.graph.addconstant(self, negated(constant(other, "-")))
 
     def __rsub__(self, other: Any) -> Value:
         return self.graph.addconstant(self.graph.negate(self), constant(other, "-"))
@@ -105,6 +105,16 @@ def constant(c: Any, operator: str) -> Any:
         return c
     raise TypeError(f"unsupported operand for {operator!r} with a graph value: {type(c).__name__} "
                     f"(expected a graph value, a real number or a numeric array)")
+
+
+def negated(c: Any) -> Any:
+    """-c without wrapping round: an unsigned NumPy integer (or the most negative signed one) has no
+    negative of its own type, so a NumPy integer becomes a Python int and an integer array float64."""
+    if isinstance(c, np.integer):
+        return -int(c)
+    if isinstance(c, np.ndarray) and c.dtype.kind in "iu":
+        return -c.astype(np.float64)
+    return -c
 
 
 def exponent(k: Any) -> float:

@@ -245,3 +245,30 @@ def test_operation_table_symbols_and_aliases():
     g.forward()
     expected = [5.0, 6.0, 6.0, 3.0, 0.5, 1 / (1 + math.exp(-2.0)), math.exp(2.0), math.log(2.0)]
     assert [g.value(v) for v in by_symbol] == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("constant", [np.uint8(3), np.uint64(3), np.int64(3), np.array([3, 3], np.uint8)])
+def test_subtracting_an_unsigned_or_integer_numpy_constant_does_not_wrap_round(constant):
+    g = Graph()
+    x = g.input("x", np.array([10.0, 20.0]))
+    y = x - constant
+    g.forward()
+    np.testing.assert_array_equal(y.value, [7.0, 17.0])
+    g2 = Graph()
+    z = g2.input("z", 0.0) - np.int64(np.iinfo(np.int64).min)  # the most negative int64 has no negative of its own
+    g2.forward()
+    assert z.value == 2.0**63
+
+
+def test_renaming_values_that_nodes_read_by_name_takes_effect_at_the_next_forward():
+    g = Graph()
+    x = g.input("x", 2.0)
+    f = g.mul("q", x, name="f")  # reads whatever value is called "q"
+    old = (x + 1).named("q")
+    assert g.forward() == 6.0
+    ten_x = (x * 10).named("b")
+    g.forward()
+    old.named("old")
+    ten_x.named("q")
+    g.forward()
+    assert f.value == 40.0
