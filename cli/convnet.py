@@ -30,9 +30,9 @@ NETWORK_NAMES: tuple[str, ...] = tuple(BOOK_NETWORKS)  # "simple" (chapter 7), "
 BOOK_RUN = {"epochs": 20, "train_size": None, "eval_samples": BOOK_EVAL_SAMPLES}  # all 60,000 images
 
 
-def load_images(parser: ScriptParser, dataset: str | None, seed: int) -> tuple[Split, Split, str]:
+def load_images(parser: ScriptParser, dataset: str | None) -> tuple[Split, Split, str]:
     """Train and test splits of --dataset as (N, 1, 28, 28) images, and their title."""
-    (train, test), info = load_script_data(parser, dataset, flatten=False, seed=seed)
+    (train, test), info = load_script_data(parser, dataset, flatten=False)
     return train, test, info.title
 
 
@@ -122,7 +122,7 @@ def images_for(parser: ScriptParser, args: argparse.Namespace, *, test_size: int
     mnist_test_dir = getattr(args, "mnist_test_dir", None)
     train = test = title = None
     if args.weights is None or (need_test and mnist_test_dir is None):
-        train, test, title = load_images(parser, args.dataset, args.seed)
+        train, test, title = load_images(parser, args.dataset)
         train = first(train, args.train_size)
     if mnist_test_dir is not None:
         test, title = load_mnist_test_images(parser, mnist_test_dir)
@@ -172,7 +172,7 @@ def train_and_report(parser: ScriptParser, network_class: type[Network], args: a
     loss_and_accuracy.png and its weights as ``weights_file`` in --out/<script>, and print the results."""
     prog = parser.prog
     out = parser.require_writable_dir(args.out / prog)
-    train, test, title = load_images(parser, args.dataset, args.seed)
+    train, test, title = load_images(parser, args.dataset)
     train, test = first(train, args.train_size), first(test, args.test_size)
     print(f"data: {title}, {len(train[0])} training and {len(test[0])} test images, {args.epochs} epoch(s)")
 

@@ -19,16 +19,18 @@ Split = tuple[np.ndarray, np.ndarray]
 
 
 def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bool = True,
-                     one_hot_label: bool = False, seed: int = 0) -> tuple[tuple[Split, Split], DatasetInfo]:
+                     one_hot_label: bool = False) -> tuple[tuple[Split, Split], DatasetInfo]:
     """``((x_train, t_train), (x_test, t_test)), info`` for --dataset ``requested`` (None: the default).
 
     A fallback prints its notice; an explicit data set that cannot be had ends the script (status 2) with
-    the loader's message: which files are missing, where they were looked for, how to get them.
+    the loader's message: which files are missing, where they were looked for, how to get them. The data
+    never depends on a script's --seed (which seeds weights and batches): the built-in digits are always
+    the loader's default draw, the same train and test sets and one cache file for every run.
     """
     name = DEFAULT_DATASET if requested is None else requested
     try:
         data, info = load_dataset(name, flatten=flatten, one_hot_label=one_hot_label,
-                                  fallback_to_builtin=requested is None, seed=seed)
+                                  fallback_to_builtin=requested is None)
     except DatasetUnavailableError as error:
         parser.fail(f"--dataset {name}: {error}")
     if info.fell_back:
@@ -42,10 +44,11 @@ def first(split: Split, n: int | None) -> Split:
     return (x, t) if n is None else (x[:n], t[:n])
 
 
-def load_mnist_test_images(parser: ScriptParser, data_dir: str | os.PathLike) -> tuple[Split, str]:
-    """The real MNIST test set (t10k-*.gz in ``data_dir``) as (N, 1, 28, 28) images, and its title;
-    unreadable files end the script naming --mnist-test-dir."""
+def load_mnist_test_images(parser: ScriptParser, data_dir: str | os.PathLike, *,
+                           flatten: bool = False) -> tuple[Split, str]:
+    """The real MNIST test set (t10k-*.gz in ``data_dir``) as (N, 1, 28, 28) images (``flatten``: N x 784
+    rows), and its title; missing or unreadable files end the script naming --mnist-test-dir."""
     try:
-        return load_mnist_split("test", data_dir, flatten=False), f"MNIST test set in {data_dir}"
+        return load_mnist_split("test", data_dir, flatten=flatten), f"MNIST test set in {data_dir}"
     except (OSError, ValueError, DatasetUnavailableError) as error:
         parser.fail(f"argument --mnist-test-dir: {error}")

@@ -25,6 +25,11 @@ WARNING = ("warning: a pickle can run code while it is read. This script reads i
            "accepts NumPy arrays alone, but open only files from a source you trust.")
 
 
+def npz_path(path: Path) -> Path:
+    """``path`` as the network's save_params writes it: with ``.npz`` appended when it has another suffix."""
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = script_parser(__doc__, __file__)
     parser.add_argument("--network", required=True, choices=sorted(BOOK_NETWORKS),
@@ -37,20 +42,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("input", metavar="INPUT.pkl", type=existing_file, help="the book's parameter pickle")
     parser.add_argument("output", metavar="OUTPUT.npz", type=Path, help="where to write the parameters")
     args = parser.parse_args(argv)
-    if args.output.is_dir():
-        parser.error(f"argument OUTPUT.npz: {str(args.output)!r} is a directory; give a file name")
-    parser.require_writable_dir(args.output.parent, "OUTPUT.npz")
+    output = npz_path(args.output)  # the file save_params will write: ".npz" appended when missing
+    if output.is_dir():
+        parser.error(f"argument OUTPUT.npz: {str(output)!r} is a directory; give a file name")
+    parser.require_writable_dir(output.parent, "OUTPUT.npz")
 
     print(WARNING, file=sys.stderr)
     if not args.trust_pickle:
         print("refusing to read the pickle: pass --trust-pickle to confirm you trust its source", file=sys.stderr)
         return 2
     try:
-        net = load_book_network(args.input, args.network, np.dtype(args.dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # a value too large for --dtype becomes inf: refused below
+            net = load_book_network(args.input, args.network, np.dtype(args.dtype))
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, MemoryError) as error:
         reason = error if str(error) else f"{type(error).__name__} (a corrupt length field in the pickle?)"
         parser.fail(f"cannot convert {str(args.input)!r} as the book's {args.network} network: {reason}")
-    path = net.save_params(args.output)
+    for key, value in net.params.items():
+        bad = np.count_nonzero(~np.isfinite(value))
+        if bad:
+            parser.fail(f"cannot convert {str(args.input)!r}: {key} has {bad} of {value.size} values that are not "
+                        f"finite as {args.dtype} (NaN or inf in the pickle, or too large for {args.dtype}); "
+                        "nothing written")
+    path = net.save_params(output)
     print(path)
     return 0
 

@@ -16,7 +16,9 @@ from cli import add_out_option, float_in_range, script_parser
 from layers import numerical_diff
 from training.plots import save_figure
 
-AT_LIMIT = 1e150  # f(x) stays finite to |x| ~ 1.3e154, where x**2 overflows; beyond it there is nothing to draw
+# The book's h = 1e-4 must still move x: at |x| = 1e10 the spacing of float64 is ~2e-6, so x +- h resolves
+# (to about 1%); from ~1e12 on x + h rounds to x or a neighbour and the numerical slope comes out 0.
+AT_LIMIT = 1e10
 
 
 def function_1(x: np.ndarray | float) -> np.ndarray | float:
@@ -44,11 +46,13 @@ def tangent_figure(points: dict[float, float]):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--at", type=float_in_range(-AT_LIMIT, AT_LIMIT, "where f and its slope are finite"),
+    at_range = float_in_range(-AT_LIMIT, AT_LIMIT, "where the book's h = 1e-4 still resolves x + h")
+    parser.add_argument("--at", type=at_range,
                         nargs="+", default=[5.0, 10.0],
-                        help=f"points where to differentiate, each in [{-AT_LIMIT:g}, {AT_LIMIT:g}] "
-                             "(default 5 10, as the book)")
+                        help=f"points where to differentiate, each in [{-AT_LIMIT:g}, {AT_LIMIT:g}], where the "
+                             "book's h = 1e-4 still resolves x + h (default 5 10, as the book)")
     args = parser.parse_args(argv)
+    parser.require_writable_dir(args.out / "gradient_1d")  # a file there would fail only after the work
 
     slopes = {}
     for a in args.at:

@@ -2,10 +2,15 @@
 
 Top: built from the elementary nodes x, +, x-1, exp, +1 and 1/x; the gradient is multiplied by each
 node's local gradient on its way back. Bottom: the same neuron with one sigma node, whose local gradient
-is simply y (1 - y). Both give the same value and the same gradients, which is why the Sigmoid layer
-can collapse the chain into one node and cache only its output y.
+is simply y (1 - y). Both give the same value and the same gradients (to the printed digits), which is why
+the Sigmoid layer can collapse the chain into one node and cache only its output y.
+
+That holds while z = w0 x0 + w1 x1 + w2 stays in [-20, 20], the range the script accepts: beyond it y
+rounds so close to 0 or 1 that y (1 - y) loses digits, and far beyond (z < -354) the chain's 1/x node
+squares an overflowing exp(-z) and its gradients become 0 or nan.
 """
 
+import math
 import sys
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from graphs import Graph, Value, format_value
 from graphs.draw import draw_graphs
 
 INPUTS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+MAX_ABS_Z = 20  # beyond, the two graphs' gradients part (see the docstring)
 
 
 def _weighted_sum(g: Graph, inputs: dict[str, float]) -> Value:
@@ -43,10 +49,17 @@ def build_sigmoid(inputs: dict[str, float] = INPUTS) -> Graph:
 def main(argv: list[str] | None = None) -> tuple[Graph, Graph]:
     parser = script_parser(__doc__, __file__)
     for name, default in INPUTS.items():
-        parser.add_argument(f"--{name}", type=finite_float, default=default, help=f"{name} (default {default:g})")
+        parser.add_argument(f"--{name}", type=finite_float, default=default,
+                            help=f"{name} (default {default:g}); z = w0 x0 + w1 x1 + w2 must lie in "
+                                 f"[-{MAX_ABS_Z}, {MAX_ABS_Z}]")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
     inputs = {name: getattr(args, name) for name in INPUTS}
+    z = inputs["w0"] * inputs["x0"] + inputs["w1"] * inputs["x1"] + inputs["w2"]
+    if not (math.isfinite(z) and abs(z) <= MAX_ABS_Z):
+        parser.error(f"arguments --w0 --x0 --w1 --x1 --w2: z = w0 x0 + w1 x1 + w2 = {z:g}, expected a number "
+                     f"in [-{MAX_ABS_Z}, {MAX_ABS_Z}] (beyond, sigma rounds to 0 or 1 and the chain's gradients "
+                     "differ from the sigma node's)")
 
     chain, single = build_chain(inputs), build_sigmoid(inputs)
     for g in (chain, single):

@@ -59,7 +59,7 @@ def mini_batch(parser: ScriptParser, args: argparse.Namespace) -> tuple[np.ndarr
     if args.quick:
         x = rng.random((args.batch_size, 784), dtype=np.float32)
         return x, rng.integers(0, 10, args.batch_size), "random numbers"
-    ((x_train, t_train), _), info = load_script_data(parser, args.dataset, seed=args.seed)
+    ((x_train, t_train), _), info = load_script_data(parser, args.dataset)
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
     batch = rng.choice(len(x_train), args.batch_size, replace=False)
     return x_train[batch], t_train[batch], info.title

@@ -16,8 +16,9 @@ if __package__ in (None, ""):  # run as `python scripts/neuralnet_mnist.py`: mak
 
 import numpy as np
 
-from cli import positive_int, script_parser
-from datasets import dataset_dir, load_mnist_split
+from cli import existing_dir, positive_int, script_parser
+from cli.data import load_mnist_test_images
+from datasets import dataset_dir
 from networks import SampleNetwork
 
 HOW_TO_GET_WEIGHTS = """neuralnet_mnist: no --weights given. This script runs the book's trained chapter-3
@@ -33,7 +34,7 @@ then run: python -m scripts.neuralnet_mnist --weights sample.npz [--mnist-test-d
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     parser.add_argument("--weights", type=Path, help="the network's parameters, an .npz (W1, b1, W2, b2, W3, b3)")
-    parser.add_argument("--mnist-test-dir", type=Path, default=None,
+    parser.add_argument("--mnist-test-dir", type=existing_dir, default=None,
                         help="folder holding t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
                              "(default: the MNIST cache, ~/.cache/zeroprop/mnist or $ZEROPROP_DATA_DIR/mnist)")
     parser.add_argument("--batch-size", type=positive_int, default=100,
@@ -50,11 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
     except ValueError as err:
         parser.error(f"--weights: {err}")
     directory = dataset_dir("mnist", args.mnist_test_dir)
-    try:
-        x, t = load_mnist_split("test", directory, normalize=True, flatten=True)
-    except FileNotFoundError as err:
-        parser.error(f"--mnist-test-dir: the MNIST test set is not in {directory} ({err}); put "
-                     "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz there")
+    (x, t), _ = load_mnist_test_images(parser, directory, flatten=True)
 
     predicted = network.predict_labels(x, batch_size=args.batch_size)
     correct = int(np.count_nonzero(predicted == t))

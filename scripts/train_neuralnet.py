@@ -67,7 +67,7 @@ def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, 
         set_num_threads(args.threads)
     except ValueError as error:  # a bad ZEROPROP_NUM_THREADS
         parser.fail(str(error))
-    (train_split, test_split), info = load_script_data(parser, args.dataset, seed=args.seed)
+    (train_split, test_split), info = load_script_data(parser, args.dataset)
     (x_train, t_train), (x_test, t_test) = train_split, test_split
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")
 

@@ -155,6 +155,25 @@ def test_neuralnet_mnist_names_a_missing_test_set(tmp_path, capsys):
     assert "t10k-images-idx3-ubyte.gz" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("kind", ["a file", "corrupt files"])
+def test_neuralnet_mnist_refuses_an_unreadable_test_dir_in_one_line(kind, tmp_path, capsys):
+    weights = SampleNetwork(seed=0).save_params(tmp_path / "w.npz")
+    if kind == "a file":
+        test_dir = tmp_path / "not-a-dir"
+        test_dir.write_text("a file")
+    else:
+        test_dir = tmp_path / "corrupt"
+        test_dir.mkdir()
+        for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+            (test_dir / name).write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(SystemExit) as exit_info:
+        neuralnet_mnist.main(["--weights", str(weights), "--mnist-test-dir", str(test_dir)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert err.startswith("neuralnet_mnist: error: argument --mnist-test-dir")
+
+
 def test_neuralnet_mnist_accuracy_against_numpy(tmp_path, mnist_dir, capsys):
     from datasets import load_mnist_split
 

@@ -62,18 +62,22 @@ BEYOND_LIMITS = [
     ("gradient_2d", ["--grid-step", "1e-6", "--out", "{out}"], "--grid-step", "at most 1000 x 1000 arrows"),
     ("show_builtin_digits", ["--scale", "1000000", "--out", "{out}"], "--scale", "at most 25000000 pixels"),
     ("show_builtin_digits", ["--per-class", "100000000", "--out", "{out}"], "--per-class", "expected at most 3188"),
-    ("gradient_1d", ["--at", "1e308", "--out", "{out}"], "--at", "[-1e+150, 1e+150]"),
-    ("gradient_1d", ["--at=-1e151", "--out", "{out}"], "--at", "[-1e+150, 1e+150]"),
+    ("gradient_1d", ["--at", "1e308", "--out", "{out}"], "--at", "[-1e+10, 1e+10]"),
+    ("gradient_1d", ["--at=-1e151", "--out", "{out}"], "--at", "[-1e+10, 1e+10]"),
+    ("gradient_1d", ["--at", "1e20", "--out", "{out}"], "--at", "h = 1e-4 still resolves"),
     ("gradient_method", ["--steps", "1000000000000", "--out", "{out}"], "--steps", "[0, 1000000]"),
     ("graph_logistic_regression", ["-m", "1000000000000", "--out", "{out}"], "-m", "[1, 1000000]"),
     ("graph_two_layer_net", ["--quick", "--batch-size", "100000", "--out", "{out}"], "--batch-size",
      "expected at most 60000"),
     ("graph_two_layer_net", ["--quick", "--hidden", "1000000000", "--out", "{out}"], "--hidden", "[1, 10000]"),
     ("batch_norm_gradient_check", ["--samples", "1"], "--samples", "needs two samples"),
-    ("batch_norm_gradient_check", ["--hidden", "100", "1000000000"], "--hidden", "[1, 10000]"),
+    ("batch_norm_gradient_check", ["--hidden", "100", "1000000000"], "--hidden", "[1, 100]"),
+    ("batch_norm_gradient_check", ["--hidden", "101"], "--hidden", "[1, 100]"),
+    ("batch_norm_gradient_check", ["--hidden", "100", "100", "1"], "--hidden", "expected at most 200"),
     ("train_neuralnet", ["--hidden", "1000000000", "--out", "{out}"], "--hidden", "[1, 10000]"),
     ("train_neuralnet_numerical", ["--hidden", "100000000", "--out", "{out}"], "--hidden", "[1, 10000]"),
-    ("gradient_check", ["--hidden", "100000000"], "--hidden", "[1, 10000]"),
+    ("gradient_check", ["--hidden", "100000000"], "--hidden", "[1, 100]"),
+    ("gradient_check", ["--hidden", "101"], "--hidden", "[1, 100]"),
     ("backprop_vs_numerical", ["--input-size", "10000000000", "--out", "{out}"], "--input-size", "[1, 10000]"),
     ("backprop_vs_numerical", ["--batch", "10000000000", "--out", "{out}"], "--batch", "[1, 10000]"),
     ("gradient_check_convnet", ["--size", "100000"], "--size", "[4, 64]"),
@@ -220,6 +224,49 @@ def test_the_script_folder_under_out_is_checked_too(script, tmp_path, capsys, no
     assert "argument --out" in one_error_line(capsys, script)
 
 
+@pytest.mark.parametrize("script", ["activation_functions", "gradient_1d", "gradient_2d", "gradient_method",
+                                    "apply_filter", "train_neuralnet_numerical"])
+def test_a_file_where_the_figure_folder_goes_is_refused_before_any_work(script, tmp_path, capsys,
+                                                                      no_data_loading):
+    (tmp_path / script).write_text("a file where the script's folder goes")
+    assert run_main(script, ["--out", str(tmp_path)]).code == 2
+    line = one_error_line(capsys, script)
+    assert "argument --out" in line and "exists and is not a directory" in line
+    assert capsys.readouterr().out == ""                                # refused before any work was printed
+    assert (tmp_path / script).read_text() == "a file where the script's folder goes"
+
+
+class DataAskedError(Exception):
+    pass
+
+
+@pytest.mark.parametrize("script", ["train_neuralnet", "graph_two_layer_net", "train_convnet", "train_deepnet",
+                                    "half_float_network", "visualize_filter", "misclassified_mnist"])
+def test_seed_does_not_choose_the_data(script, tmp_path, monkeypatch):
+    """--seed seeds the weights and batches; the built-in digits are always the default draw."""
+    asked = []
+
+    def record(name, **options):
+        asked.append(options)
+        raise DataAskedError
+
+    monkeypatch.setattr(cli.data, "load_dataset", record)
+    main = importlib.import_module(f"scripts.{script}").main
+    with pytest.raises(DataAskedError):
+        quick = [] if script in ("visualize_filter", "graph_two_layer_net") else ["--quick"]
+        main(["--seed", "7", "--out", str(tmp_path), *quick])
+    assert len(asked) == 1 and asked[0].get("seed", 0) == 0
+
+
+@pytest.mark.parametrize("argv", [["--w2=-1000"], ["--w2", "1000"], ["--w0", "1e308", "--x0", "1e308"]])
+def test_the_sigmoid_neuron_refuses_a_z_where_the_two_graphs_differ(argv, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_main("graph_sigmoid_neuron", [*argv, "--out", str(out)]).code == 2
+    line = one_error_line(capsys, "graph_sigmoid_neuron")
+    assert "--w2" in line and "z = w0 x0 + w1 x1 + w2" in line and "[-20, 20]" in line
+    assert not out.exists()
+
+
 def test_resume_without_a_checkpoint_or_from_a_corrupt_one(tmp_path, capsys):
     argv = ["--quick", "--dataset", "builtin", "--out", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ck"),
             "--resume"]
@@ -324,6 +371,38 @@ def test_the_converter_refuses_pickles_that_are_not_the_books_network(tmp_path, 
         assert code == 2
         assert expected in one_error_line(capsys, "convert_book_weights")
     assert not (tmp_path / "out.npz").exists()
+
+
+def book_sample_pickle(path: Path, **overrides: float) -> Path:
+    """A pickle shaped like the book's sample_weight.pkl (float64), with ``overrides`` put in W*[0, 0] / b*[0]."""
+    from networks import SampleNetwork
+
+    params = {k: v.astype(np.float64) for k, v in SampleNetwork(seed=0).params.items()}
+    for key, value in overrides.items():
+        params[key].flat[0] = value
+    with open(path, "wb") as f:
+        pickle.dump(params, f)
+    return path
+
+
+def test_the_converter_checks_the_npz_path_it_will_write(tmp_path, capsys):
+    pkl = book_sample_pickle(tmp_path / "sample.pkl")
+    (tmp_path / "out.npz").mkdir()                                      # OUTPUT "out" is written as out.npz
+    assert run_main("convert_book_weights", ["--network", "sample", "--trust-pickle", str(pkl),
+                                             str(tmp_path / "out")]).code == 2
+    line = one_error_line(capsys, "convert_book_weights")
+    assert "argument OUTPUT.npz" in line and "out.npz" in line and "is a directory" in line
+
+
+@pytest.mark.parametrize("value", [1e300, float("nan"), float("inf")])
+def test_the_converter_refuses_weights_that_are_not_finite_once_converted(value, tmp_path, capsys):
+    pkl = book_sample_pickle(tmp_path / "sample.pkl", W2=value)
+    out = tmp_path / "sample.npz"
+    assert run_main("convert_book_weights", ["--network", "sample", "--trust-pickle", str(pkl),
+                                             str(out)]).code == 2
+    line = one_error_line(capsys, "convert_book_weights")
+    assert "W2" in line and "not finite" in line and "float32" in line
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("argv", [["-m", "scripts.train_neuralnet", "--iters", "-1"],
