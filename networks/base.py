@@ -169,7 +169,7 @@ class Network:
         """Write ``params`` (and ``buffers``) to an ``.npz`` file: a temporary file first, renamed over the
         target when complete. ``.npz`` is appended to a path without it (``"dir/wts"`` writes
         ``dir/wts.npz``), as :meth:`load_params` does when reading; returns the path written."""
-        path = Path(_npz_path(path))
+        path = Path(npz_path(path))
         with atomic_write(path) as f:
             np.savez(f, **self.params, **self.buffers)
         return path
@@ -186,7 +186,7 @@ class Network:
         FileNotFoundError.
         """
         name = type(self).__name__
-        path = _npz_path(path)
+        path = npz_path(path)
         where = repr(os.fspath(path))
         expected = {**self.params, **self.buffers}
 
@@ -219,7 +219,7 @@ class Network:
             expected[key][...] = value
 
 
-def _npz_path(path: str | os.PathLike) -> str | os.PathLike:
+def npz_path(path: str | os.PathLike) -> str | os.PathLike:
     """``path`` as given when it ends in ``.npz``, else as a Path with ``.npz`` appended (``wts.1`` ->
     ``wts.1.npz``): the one rule by which save_params and load_params name a weights file."""
     given = Path(path)

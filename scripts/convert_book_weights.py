@@ -19,15 +19,11 @@ if __package__ in (None, ""):  # run as `python scripts/convert_book_weights.py`
 import numpy as np
 
 from cli import existing_file, script_parser
+from networks.base import npz_path
 from networks.book_weights import BOOK_NETWORKS, load_book_network
 
 WARNING = ("warning: a pickle can run code while it is read. This script reads it with an unpickler that "
            "accepts NumPy arrays alone, but open only files from a source you trust.")
-
-
-def npz_path(path: Path) -> Path:
-    """``path`` as the network's save_params writes it: with ``.npz`` appended when it has another suffix."""
-    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("input", metavar="INPUT.pkl", type=existing_file, help="the book's parameter pickle")
     parser.add_argument("output", metavar="OUTPUT.npz", type=Path, help="where to write the parameters")
     args = parser.parse_args(argv)
-    output = npz_path(args.output)  # the file save_params will write: ".npz" appended when missing
+    output = Path(npz_path(args.output))  # the file save_params will write: ".npz" appended when missing
     if output.is_dir():
         parser.error(f"argument OUTPUT.npz: {str(output)!r} is a directory; give a file name")
     parser.require_writable_dir(output.parent, "OUTPUT.npz")
