@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 
 from layers.checks import generator
@@ -25,6 +28,18 @@ def check_sizes(owner: str, **sizes: object) -> None:
             raise ValueError(f"{owner}: {name} must be a positive integer, got {size!r}")
 
 
+def layer_sizes(owner: str, input_size: Any, hidden_size_list: Any, output_size: Any) -> list[int]:
+    """[input_size, *hidden_size_list, output_size], each a positive integer (TypeError for a hidden list
+    that is no list, a string say; ValueError for a size that is a float, a bool or below 1), naming ``owner``."""
+    if isinstance(hidden_size_list, str) or not isinstance(hidden_size_list, Iterable):
+        raise TypeError(f"{owner}: hidden_size_list must be a list of the hidden layers' sizes, "
+                        f"got {hidden_size_list!r}")
+    sizes = [input_size, *hidden_size_list, output_size]
+    if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
+        raise ValueError(f"{owner}: layer sizes must be positive integers, got {sizes}")
+    return sizes
+
+
 def weight_std(weight_init: WeightInit, fan_in: int) -> float:
     """Standard deviation for a weight with ``fan_in`` inputs per unit.
 
@@ -36,7 +51,7 @@ def weight_std(weight_init: WeightInit, fan_in: int) -> float:
         if key not in _NAMED_GAINS:
             raise ValueError(f"weight_init: expected a number or one of {sorted(_NAMED_GAINS)}, got {weight_init!r}")
         return float(np.sqrt(_NAMED_GAINS[key] / fan_in))
-    if isinstance(weight_init, bool) or not isinstance(weight_init, int | float | np.floating) \
+    if isinstance(weight_init, bool) or not isinstance(weight_init, int | float | np.integer | np.floating) \
             or not 0 <= weight_init < np.inf:
         raise ValueError(f"weight_init_std: expected a finite number >= 0 or one of {sorted(_NAMED_GAINS)}, "
                          f"got {weight_init!r}")

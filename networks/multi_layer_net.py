@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from layers import Affine, BatchNormalization, Dropout, Layer, ReLU, Sigmoid, Tanh
 from networks.base import Network
-from networks.init import WeightInit, init_weight, make_rng
+from networks.init import WeightInit, init_weight, layer_sizes, make_rng
 
 ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
@@ -45,13 +45,8 @@ class MultiLayerNet(Network):
         super().__init__(dtype, weight_decay_lambda)
         if activation not in ACTIVATIONS:
             raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        if isinstance(hidden_size_list, str) or not isinstance(hidden_size_list, Iterable):
-            raise TypeError(f"MultiLayerNet: hidden_size_list must be a list of the hidden layers' sizes, "
-                            f"got {hidden_size_list!r}")
-        hidden_size_list = list(hidden_size_list)
-        sizes = [input_size, *hidden_size_list, output_size]
-        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
-            raise ValueError(f"MultiLayerNet: layer sizes must be positive integers, got {sizes}")
+        sizes = layer_sizes("MultiLayerNet", input_size, hidden_size_list, output_size)
+        hidden_size_list = sizes[1:-1]
         rng = make_rng(seed, rng, type(self).__name__)
         self.input_size = input_size
         self.hidden_size_list = list(hidden_size_list)

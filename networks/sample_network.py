@@ -8,7 +8,7 @@ import numpy as np
 
 from layers import Affine, Sigmoid, softmax
 from networks.base import Network
-from networks.init import WeightInit, init_weight, make_rng
+from networks.init import WeightInit, init_weight, layer_sizes, make_rng
 
 
 class SampleNetwork(Network):
@@ -34,9 +34,7 @@ class SampleNetwork(Network):
         dtype: np.dtype | type = np.float32,
     ) -> None:
         super().__init__(dtype)
-        sizes = [input_size, *hidden_size_list, output_size]
-        if not all(isinstance(n, int | np.integer) and n > 0 for n in sizes):
-            raise ValueError(f"SampleNetwork: layer sizes must be positive integers, got {sizes}")
+        sizes = layer_sizes("SampleNetwork", input_size, hidden_size_list, output_size)
         rng = make_rng(seed, rng, type(self).__name__)
         for i in range(1, len(sizes)):
             W = init_weight(rng, (sizes[i - 1], sizes[i]), weight_init_std, sizes[i - 1], self.dtype)

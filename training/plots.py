@@ -62,7 +62,8 @@ def history_figure(history: History, *, smoothing_window: int | None = None, tit
 
 def plot_history(history: History, path: str | os.PathLike, *, smoothing_window: int | None = None,
                  title: str | None = None, dpi: int = 100) -> Path:
-    """Save :func:`history_figure` as a PNG at ``path``; return the path written."""
+    """Save :func:`history_figure` at ``path``, as PNG, SVG or PDF by its suffix (none: ``.png`` is
+    appended; see :func:`fileio.figure_path`); return the path written."""
     return save_figure(history_figure(history, smoothing_window=smoothing_window, title=title), path, dpi)
 
 

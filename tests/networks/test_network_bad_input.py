@@ -120,3 +120,21 @@ def test_add_layer_checks_everything_before_it_changes_the_network():
     with pytest.raises(ValueError, match=r"layer 'Relu2' \(Relu\) has no parameter\(s\) \['W'\]"):
         net.add_layer("Relu2", Relu(), W="W3")
     assert list(net.layers) == layers and list(net.params) == params
+
+
+@pytest.mark.parametrize(("hidden", "error"), [("12", TypeError), (5, TypeError), ([True], ValueError),
+                                              ([2.5], ValueError)])
+def test_sample_network_checks_its_sizes_as_multi_layer_net_does(hidden, error):
+    from networks import SampleNetwork
+
+    with pytest.raises(error, match="SampleNetwork: (hidden_size_list|layer sizes)"):
+        SampleNetwork(hidden_size_list=hidden, seed=0)
+    with pytest.raises(ValueError, match="SampleNetwork: layer sizes"):
+        SampleNetwork(input_size=True, seed=0)
+
+
+def test_a_numpy_integer_weight_std_is_a_number_like_any_other():
+    a = MultiLayerNet(6, [4], 3, weight_init_std=np.int64(1), seed=0)
+    b = MultiLayerNet(6, [4], 3, weight_init_std=1, seed=0)
+    for key in a.params:
+        np.testing.assert_array_equal(a.params[key], b.params[key])
