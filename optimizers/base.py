@@ -49,6 +49,23 @@ def fraction(owner: str, name: str, value: Any) -> float:
     return number
 
 
+def state_misfit(state: Mapping[str, Any], params: Mapping[str, np.ndarray]) -> tuple[str, str, np.ndarray,
+                                                                                     np.ndarray] | None:
+    """The first per-parameter state array that does not fit its parameter, as (key, entry, the array, the
+    parameter); None when all fit. A floating-point state array (a velocity, a moment; 0-d included) and
+    any other array but a 0-d integer (Adam's step count) must have its parameter's shape and dtype.
+    State of a name ``params`` lacks, and entries that are no dict, are left alone."""
+    for key, entries in state.items():
+        p = params.get(key)
+        if p is None or not isinstance(entries, Mapping):
+            continue
+        for entry, value in entries.items():
+            array = value if isinstance(value, np.ndarray) else np.asarray(value)
+            if (array.dtype.kind == "f" or array.ndim) and (array.shape != p.shape or array.dtype != p.dtype):
+                return key, entry, array, p
+    return None
+
+
 class Optimizer:
     """Base class. Per-parameter state (velocities, moments) is keyed by parameter name and created
     lazily on the first ``update``; ``state_dict``/``load_state_dict`` save and restore it exactly."""
@@ -118,16 +135,12 @@ class Optimizer:
         Run on every update, not only after ``load_state_dict``: a parameter whose shape changes under
         the same name would otherwise meet its old state half-way through an update.
         """
-        for key, entries in self.state.items():
-            p = params.get(key)
-            if p is None:
-                continue
-            for entry, value in entries.items():
-                if (value.dtype.kind == "f" or value.ndim) and (value.shape != p.shape or value.dtype != p.dtype):
-                    what = "loaded state" if self._state_unchecked else "state"
-                    raise ValueError(f"{type(self).__name__}.update: {what} {key}.{entry} is "
-                                     f"{value.dtype}{list(value.shape)}, the parameter is "
-                                     f"{p.dtype}{list(p.shape)}")
+        misfit = state_misfit(self.state, params)
+        if misfit is not None:
+            key, entry, value, p = misfit
+            what = "loaded state" if self._state_unchecked else "state"
+            raise ValueError(f"{type(self).__name__}.update: {what} {key}.{entry} is "
+                             f"{value.dtype}{list(value.shape)}, the parameter is {p.dtype}{list(p.shape)}")
         self._state_unchecked = False
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:

@@ -53,6 +53,7 @@ from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
 from layers.checks import seed_value
 from optimizers import Optimizer
+from optimizers.base import state_misfit
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from training.history import History
 from training.network_state import check_generator_state, check_network_state, load_network_state, network_state
@@ -158,27 +159,22 @@ def _check_saved_config(config: Mapping[str, Any], where: str) -> None:
 
 
 def _check_optimizer_state_fits(state: Any, params: Mapping[str, np.ndarray], where: str) -> None:
-    """CheckpointError naming the key unless every per-parameter optimiser state array that must fit its
-    parameter does: one that is floating point or not 0-d needs the parameter's shape and dtype (a 0-d
-    integer is a step count); the rule of ``Optimizer._check_state_fits``, which ``load_state_dict``
-    leaves to the next update, after a forward pass. Other malformations are left to ``load_state_dict``."""
+    """CheckpointError naming the key unless every per-parameter optimiser state array fits its parameter
+    by the optimisers' own rule (:func:`optimizers.base.state_misfit`), which ``load_state_dict`` leaves
+    to the next update, after a forward pass. Other malformations are left to ``load_state_dict``."""
     per_parameter = state.get("state") if isinstance(state, Mapping) else None
     if not isinstance(per_parameter, Mapping):
         return
-    for key, entries in per_parameter.items():
-        param = params.get(key)
-        if param is None or not isinstance(entries, Mapping):
-            continue
-        for name, value in entries.items():
-            try:
-                array = np.asarray(value)
-            except (TypeError, ValueError) as err:
-                raise CheckpointError(f"checkpoint {where!r}: optimizer/state/{key}/{name} is not an array "
-                                      f"({err})") from err
-            if (array.dtype.kind == "f" or array.ndim) and (array.shape != param.shape or array.dtype != param.dtype):
-                raise CheckpointError(f"checkpoint {where!r}: optimizer/state/{key}/{name} is "
-                                      f"{array.dtype}{list(array.shape)}, expected {param.dtype}{list(param.shape)} "
-                                      f"(the shape and dtype of parameter {key!r})")
+    try:
+        misfit = state_misfit(per_parameter, params)
+    except (TypeError, ValueError) as err:  # a value NumPy cannot take as an array
+        raise CheckpointError(f"checkpoint {where!r}: optimizer/state holds a value that is not an array "
+                              f"({err})") from err
+    if misfit is not None:
+        key, name, array, param = misfit
+        raise CheckpointError(f"checkpoint {where!r}: optimizer/state/{key}/{name} is "
+                              f"{array.dtype}{list(array.shape)}, expected {param.dtype}{list(param.shape)} "
+                              f"(the shape and dtype of parameter {key!r})")
 
 
 def _schedule_name(schedule: Callable[[float], Any]) -> str:
