@@ -24,27 +24,32 @@ class Sum(Layer):
     def forward(self, x: Any) -> Any:
         x = real_array(x, type(self).__name__)
         self.x_shape, self.x_dtype = x.shape, x.dtype
-        return np.sum(x)
+        return self._reduce(x)
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
         dout = self._check_real(dout, "dout", "backward")
         if np.ndim(dout) != 0:
             raise ValueError(f"{type(self).__name__}: expected a scalar upstream gradient, got shape {np.shape(dout)}")
+        dout = self._per_element(dout)
         return np.full(self.x_shape, dout, dtype=np.result_type(self.x_dtype, dout))
+
+    @staticmethod
+    def _reduce(x: np.ndarray) -> Any:
+        return np.sum(x)
+
+    def _per_element(self, dout: Any) -> Any:
+        """The gradient each element receives: dout itself for a sum."""
+        return dout
 
 
 class Mean(Sum):
     """y = (1/N) sum_i x_i over all N elements;  dx_i = dout / N."""
 
-    def forward(self, x: Any) -> Any:
-        x = real_array(x, type(self).__name__)
-        self.x_shape, self.x_dtype = x.shape, x.dtype
+    @staticmethod
+    def _reduce(x: np.ndarray) -> Any:
         return np.mean(x)
 
-    def backward(self, dout: Any = 1.0) -> Any:
-        self._require_forward(self.x_shape)
-        dout = self._check_real(dout, "dout", "backward")
-        if np.ndim(dout) != 0:  # refused here, before the division would broadcast it
-            return super().backward(dout)
-        return super().backward(dout / max(int(np.prod(self.x_shape)), 1))
+    def _per_element(self, dout: Any) -> Any:
+        """dout / N for a mean over N elements."""
+        return dout / max(int(np.prod(self.x_shape)), 1)
