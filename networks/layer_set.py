@@ -1,4 +1,4 @@
-"""Which classes a ConvNet is built from: the book's layers, or their fast twins from the engine."""
+"""Which classes a network is built from: the book's layers, or their fast twins from the engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from layers import Affine, Convolution, Layer, Pooling, Relu
 
 @dataclass(frozen=True)
 class LayerSet:
-    """The four layer classes a ConvNet needs; each fast class takes the same arguments as its book twin."""
+    """The four layer classes the networks need; each fast class takes the same arguments as its book twin."""
 
     Affine: type[Layer]
     Convolution: type[Layer]

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from layers import Affine, BatchNormalization, Dropout, Layer, ReLU, Sigmoid, Tanh
+from layers import BatchNormalization, Dropout, Layer, ReLU, Sigmoid, Tanh
 from networks.base import Network
 from networks.init import WeightInit, init_weight, layer_sizes, make_rng
+from networks.layer_set import layer_set
 
 ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
@@ -24,6 +25,8 @@ class MultiLayerNet(Network):
     or a number); b{i} zeros; with batch norm gamma{i} ones and beta{i} zeros, shaped (n_i,).
     ``weight_decay_lambda`` adds lambda/2 * sum_i ||W{i}||^2 to the loss (weights only, not b, gamma
     or beta). Dropout layers draw from their own generators, spawned from the network's ``seed``/``rng``.
+    ``fast=True`` takes the engine's twins of Affine and ReLU (the same function, large products split
+    over the engine's threads); BatchNormalization, Dropout, Sigmoid and Tanh stay the book's.
     """
 
     def __init__(
@@ -41,6 +44,7 @@ class MultiLayerNet(Network):
         seed: int | None = None,
         rng: np.random.Generator | None = None,
         dtype: np.dtype | type = np.float32,
+        fast: bool = False,
     ) -> None:
         super().__init__(dtype, weight_decay_lambda)
         if activation not in ACTIVATIONS:
@@ -57,18 +61,20 @@ class MultiLayerNet(Network):
         self.dropout_ratio = dropout_ratio
         self.use_batchnorm = use_batchnorm
 
+        L = layer_set(fast)
+        activations = {**ACTIVATIONS, "relu": L.Relu}
         dropout_rngs = rng.spawn(self.hidden_layer_num) if use_dropout else []
         for i in range(1, len(sizes)):
             fan_in, fan_out = sizes[i - 1], sizes[i]
             W = init_weight(rng, (fan_in, fan_out), weight_init_std, fan_in, self.dtype)
-            affine = self.add_layer(f"Affine{i}", Affine(W, np.zeros(fan_out, self.dtype)), W=f"W{i}", b=f"b{i}")
+            affine = self.add_layer(f"Affine{i}", L.Affine(W, np.zeros(fan_out, self.dtype)), W=f"W{i}", b=f"b{i}")
             affine.needs_input_grad = i > 1  # Affine1's input is data: its dx would be wasted work
             if i == len(sizes) - 1:
                 break
             if use_batchnorm:
                 bn = BatchNormalization(np.ones(fan_out, self.dtype), np.zeros(fan_out, self.dtype))
                 self.add_layer(f"BatchNorm{i}", bn, gamma=f"gamma{i}", beta=f"beta{i}")
-            self.add_layer(f"Activation_function{i}", ACTIVATIONS[activation]())
+            self.add_layer(f"Activation_function{i}", activations[activation]())
             if use_dropout:
                 self.add_layer(f"Dropout{i}", Dropout(dropout_ratio, rng=dropout_rngs[i - 1]))
 

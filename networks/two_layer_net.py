@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers import Affine, Layer, Relu
+from layers import Layer
 from networks.base import Network
 from networks.init import WeightInit, check_sizes, init_weight, make_rng
+from networks.layer_set import layer_set
 
 
 class TwoLayerNet(Network):
@@ -26,6 +27,9 @@ class TwoLayerNet(Network):
     std ``weight_init_std`` (or "he"/"xavier"), biases zero. ``seed`` or ``rng`` makes it reproducible.
     Affine1's input is data, so its backward skips dx (``needs_input_grad = False``): a third of the
     network's matrix work that no gradient needs. Set it back to True to read dL/dx.
+    ``fast=True`` builds it from the engine's twins of Affine and Relu instead (the same function; their
+    large products are split over the engine's threads, which pays from a hidden layer of about a
+    hundred units); the default is the book's layers.
     """
 
     def __init__(
@@ -39,16 +43,18 @@ class TwoLayerNet(Network):
         rng: np.random.Generator | None = None,
         dtype: np.dtype | type = np.float32,
         weight_decay_lambda: float = 0.0,
+        fast: bool = False,
     ) -> None:
         super().__init__(dtype, weight_decay_lambda)
         check_sizes("TwoLayerNet", input_size=input_size, hidden_size=hidden_size, output_size=output_size)
         rng = make_rng(seed, rng, type(self).__name__)
         W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
         W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
-        affine1 = self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
+        L = layer_set(fast)  # the book's layers, or the engine's fast twins with fast=True
+        affine1 = self.add_layer("Affine1", L.Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
         affine1.needs_input_grad = False  # its input is data
-        self.add_layer("Relu1", Relu())
-        self.add_layer("Affine2", Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")
+        self.add_layer("Relu1", L.Relu())
+        self.add_layer("Affine2", L.Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")
 
     @property
     def lastLayer(self) -> Layer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import bench_convnet, common
+from benchmarks import bench_convnet, bench_mlp, common
 
 
 def test_time_interleaved_pauses_at_every_switch_between_thread_pools(monkeypatch):
@@ -74,3 +74,14 @@ def test_convnet_benchmark_rejects_bad_options(argv, capsys):
     with pytest.raises(SystemExit):
         bench_convnet.parse_args(argv)
     assert "error" in capsys.readouterr().err
+
+
+def test_mlp_benchmark_times_both_builds_and_prints_a_verdict_for_each(capsys):
+    args = bench_mlp.parse_args(["--quick", "--no-torch", "--batch", "8", "--repeat", "4", "--calls-per-round", "2",
+                                 "--warmup", "0", "--pause", "0"])
+    timings = bench_mlp.bench_network(50, args, None)
+    assert {"ours", "fast", "plain", "float64", "floor"} <= set(timings)
+    assert all(timing.median > 0 for timing in timings.values())
+    out = capsys.readouterr().out
+    assert "zeroprop TwoLayerNet(fast=True) + SGD" in out
+    assert "first losses agree" in out

@@ -93,10 +93,11 @@ CONFIGS = [
 
 
 @pytest.mark.parametrize(("hidden", "activation", "init", "use_batchnorm", "use_dropout", "decay"), CONFIGS)
-def test_backprop_matches_numerical_gradient(hidden, activation, init, use_batchnorm, use_dropout, decay):
+@pytest.mark.parametrize("fast", [False, True], ids=["book", "engine"])
+def test_backprop_matches_numerical_gradient(hidden, activation, init, use_batchnorm, use_dropout, decay, fast):
     net = MultiLayerNet(5, hidden, 3, activation=activation, weight_init_std=init, weight_decay_lambda=decay,
                         use_dropout=use_dropout, dropout_ratio=0.3, use_batchnorm=use_batchnorm,
-                        seed=len(hidden), dtype=np.float64)
+                        seed=len(hidden), dtype=np.float64, fast=fast)
     randomise_offsets(net)
     x, t = make_batch(7, 5, 3, seed=len(hidden))
     grads = net.gradient(x, t)  # a training pass: draws the dropout masks the check then keeps

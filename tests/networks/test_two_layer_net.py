@@ -47,9 +47,10 @@ def test_seed_makes_initialisation_reproducible():
 
 @pytest.mark.parametrize(("d", "h", "c", "n"), [(4, 3, 2, 2), (12, 6, 4, 5), (30, 10, 10, 8)])
 @pytest.mark.parametrize("one_hot", [False, True])
-def test_backprop_matches_numerical_gradient(d, h, c, n, one_hot):
+@pytest.mark.parametrize("fast", [False, True], ids=["book", "engine"])
+def test_backprop_matches_numerical_gradient(d, h, c, n, one_hot, fast):
     # Xavier scale keeps the scores O(1): a saturated softmax would make every gradient ~0 and the check vacuous
-    net = TwoLayerNet(d, h, c, weight_init_std="xavier", seed=d, dtype=np.float64)
+    net = TwoLayerNet(d, h, c, weight_init_std="xavier", seed=d, dtype=np.float64, fast=fast)
     for p in ("b1", "b2"):
         net.params[p][...] = 0.1 * np.random.default_rng(1).standard_normal(net.params[p].shape)
     x, labels = make_batch(n, d, c, seed=h)
