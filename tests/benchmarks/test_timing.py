@@ -85,3 +85,25 @@ def test_mlp_benchmark_times_both_builds_and_prints_a_verdict_for_each(capsys):
     out = capsys.readouterr().out
     assert "zeroprop TwoLayerNet(fast=True) + SGD" in out
     assert "first losses agree" in out
+
+
+ZEN3 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 25
+model\t\t: 1
+model name\t: AMD EPYC
+flags\t\t: fpu sse2 avx avx2 fma
+
+processor\t: 1
+model name\t: something else
+"""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (ZEN3, "AMD EPYC (family 25, model 1, AVX2 only)"),
+    (ZEN3.replace("fma", "fma avx512f avx512bw"), "AMD EPYC (family 25, model 1, AVX-512)"),
+    ("model name\t: Some CPU\nflags\t: sse2\n", "Some CPU (no AVX2)"),
+    ("processor\t: 0\nflags\t: avx2\n", None),
+])
+def test_the_benchmarks_name_the_processor_and_its_vector_units(text, expected):
+    assert common.describe_cpu(text) == expected
