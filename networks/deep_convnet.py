@@ -61,7 +61,7 @@ class DeepConvNet(Network):
             raise ValueError(f"DeepConvNet: input_dim must be (C, H, W), got {input_dim!r}")
         check_sizes("DeepConvNet", channels=input_dim[0], height=input_dim[1], width=input_dim[2],
                     hidden_size=hidden_size, output_size=output_size)
-        L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
+        L = layer_set(fast, type(self).__name__)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
         rng = make_rng(seed, rng, name)
         self.input_dim = tuple(input_dim)

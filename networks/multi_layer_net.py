@@ -61,7 +61,7 @@ class MultiLayerNet(Network):
         self.dropout_ratio = dropout_ratio
         self.use_batchnorm = use_batchnorm
 
-        L = layer_set(fast)
+        L = layer_set(fast, type(self).__name__)
         activations = {**ACTIVATIONS, "relu": L.Relu}
         dropout_rngs = rng.spawn(self.hidden_layer_num) if use_dropout else []
         for i in range(1, len(sizes)):

@@ -67,7 +67,7 @@ class SimpleConvNet(Network):
             raise ValueError(f"SimpleConvNet: input_dim must be (C, H, W), got {input_dim!r}")
         check_sizes("SimpleConvNet", channels=input_dim[0], height=input_dim[1], width=input_dim[2],
                     hidden_size=hidden_size, output_size=output_size)
-        L = layer_set(fast)  # the engine's fast layers, or the book's with fast=False
+        L = layer_set(fast, type(self).__name__)  # the engine's fast layers, or the book's with fast=False
         name = type(self).__name__
         conv = conv_param_dict(conv_param, SIMPLE_CONV_PARAM, name)
         C, H, W = input_dim

@@ -138,3 +138,15 @@ def test_a_numpy_integer_weight_std_is_a_number_like_any_other():
     b = MultiLayerNet(6, [4], 3, weight_init_std=1, seed=0)
     for key in a.params:
         np.testing.assert_array_equal(a.params[key], b.params[key])
+
+
+@pytest.mark.parametrize("build", [
+    lambda fast: TwoLayerNet(4, 3, 2, fast=fast),
+    lambda fast: MultiLayerNet(4, [3], 2, fast=fast),
+    lambda fast: SimpleConvNet((1, 6, 6), {"filter_num": 2, "filter_size": 3, "pad": 0, "stride": 1}, 3, 2, fast=fast),
+    lambda fast: DeepConvNet(fast=fast),
+])
+@pytest.mark.parametrize("fast", ["no", 0, None])
+def test_fast_must_be_a_boolean_and_is_named(build, fast):
+    with pytest.raises(TypeError, match=r"Net: fast must be True or False"):
+        build(fast)
