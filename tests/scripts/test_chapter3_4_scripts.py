@@ -204,3 +204,16 @@ def test_the_main_jobs_quick_run_draws_no_progress_bar(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "it/s" not in captured.err and "%|" not in captured.err, captured.err
     assert Path(result["figure"]).parent == tmp_path / "train_neuralnet" and str(result["figure"]) in captured.out
+
+
+def test_the_main_job_trains_the_engine_build_with_fast(tmp_path, capsys):
+    from engine import FastAffine
+    from layers import Affine
+
+    book = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path / "book")])
+    fast = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path / "fast"), "--fast"])
+    assert type(book["network"].layers["Affine1"]) is Affine
+    assert isinstance(fast["network"].layers["Affine1"], FastAffine)
+    # the same network and batches: accuracies agree but for float32 rounding's effect on a few samples
+    assert abs(fast["history"].test_acc_list[-1] - book["history"].test_acc_list[-1]) < 0.01
+    assert fast["history"].test_acc_list[-1] > 0.8
