@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_mlp                 # 784-50-10 and 784-1000-10 at batch 100
     python -m benchmarks.bench_mlp --quick         # a fast smoke run
+    python -m benchmarks.bench_mlp --contention    # also each step alone and beside one busy process
     python -m benchmarks.bench_mlp --rss-of "python -m scripts.train_neuralnet --quick" --rss-dataset 70000x784
 
 An iteration is forward, backward and an SGD update on a float32 batch. All implementations run in
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import time
 from collections.abc import Callable
 from types import ModuleType
 
@@ -52,6 +54,7 @@ OUTPUT_SIZE = 10
 LEARNING_RATE = 0.1
 BATCH_POOL = 8  # distinct batches cycled through, so no run trains on one batch forever
 TARGETS = {50: 0.5, 1000: 1.0}  # the most zeroprop / torch may be, per hidden size
+CONTENTION_CALL_SECONDS = 0.1  # one timed call of --contention: enough steps for a busy process to matter
 
 Step = Callable[[], object]
 
@@ -221,6 +224,46 @@ def print_verdict(hidden: int, timings: dict[str, Timing], ours_computes_dx: boo
     print("  " + "; ".join(parts), flush=True)
 
 
+def bench_contention(hidden: int, args: argparse.Namespace, torch: ModuleType | None) -> dict[str, object]:
+    """The training step of both zeroprop builds and of torch, alone and beside one busy process, paired
+    per round. A step is short, so each timed call runs as many steps as take about 0.1 s alone."""
+    from benchmarks.contention import time_contention
+
+    batches = make_batches(args.batch)
+    net = TwoLayerNet(INPUT_SIZE, hidden, OUTPUT_SIZE, seed=0)
+    params = {key: value.copy() for key, value in net.params.items()}
+    cases: dict[str, Step] = {
+        "zeroprop": zeroprop_step(net, batches),
+        "zeroprop fast=True": zeroprop_step(TwoLayerNet(INPUT_SIZE, hidden, OUTPUT_SIZE, seed=0, fast=True), batches),
+    }
+    if torch is not None:
+        cases["torch"] = torch_step(torch, params, batches)
+    timings, rows = {}, []
+    for case, step in cases.items():
+        steps = steps_for(step, CONTENTION_CALL_SECONDS)
+
+        def repeated(step: Step = step, steps: int = steps) -> None:
+            for _ in range(steps):
+                step()
+
+        timing = timings[case] = time_contention(repeated, rounds=args.contention_rounds, calls=3, warmup=1)
+        rows.append([case, str(steps), format_seconds(timing.alone_median / steps),
+                     format_seconds(timing.beside_median / steps), f"{timing.ratio:.2f}x"])
+    print(f"\nTwoLayerNet {INPUT_SIZE}-{hidden}-{OUTPUT_SIZE}, batch {args.batch}, beside one busy process "
+          f"({args.contention_rounds} paired rounds of 3 timed calls):")
+    print_table(["implementation", "steps a call", "step alone", "step beside a busy process", "ratio"], rows)
+    return timings
+
+
+def steps_for(step: Step, seconds: float) -> int:
+    """How many calls of ``step`` take about ``seconds`` alone, from the time of a few."""
+    step()
+    start = time.perf_counter()
+    for _ in range(5):
+        step()
+    return max(1, round(seconds * 5 / max(time.perf_counter() - start, 1e-9)))
+
+
 def report_rss(command: str, dataset: list[int] | None) -> int:
     """Print the peak RSS of ``command`` (and of a bare interpreter with NumPy, for scale)."""
     baseline = peak_rss_of([sys.executable, "-c", "import numpy"])
@@ -266,6 +309,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="hidden sizes, comma-separated (default %(default)s)")
     parser.add_argument("--batch", type=int, default=100, help="batch size (default %(default)s)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
+    parser.add_argument("--contention", action="store_true",
+                        help="also time each step alone and beside one busy process, zeroprop and torch")
+    parser.add_argument("--contention-rounds", type=int, default=5,
+                        help="paired rounds of --contention (default %(default)s)")
     parser.add_argument("--rss-of", metavar="COMMAND",
                         help="instead of timing, run COMMAND and print its peak resident memory")
     parser.add_argument("--rss-dataset", metavar="NxD", type=lambda text: positive_sizes(text, "x"),
@@ -276,9 +323,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.repeat = 100 if args.quick else 1000
     if args.warmup is None:
         args.warmup = 5 if args.quick else 20
-    if min(args.threads, args.repeat, args.calls_per_round, args.batch) < 1 or args.warmup < 0 or args.pause < 0:
-        parser.error("--threads, --repeat, --calls-per-round and --batch must be positive, --warmup and --pause "
-                     "not negative")
+    if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.contention_rounds) < 1 \
+            or args.warmup < 0 or args.pause < 0:
+        parser.error("--threads, --repeat, --calls-per-round, --batch and --contention-rounds must be positive, "
+                     "--warmup and --pause not negative")
     return args
 
 
@@ -299,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(describe_environment(args.threads, torch)))
     for hidden in args.hidden:
         bench_network(hidden, args, torch)
+        if args.contention:
+            bench_contention(hidden, args, torch)
     print(f"\ncommand: python -m benchmarks.bench_mlp {shlex.join(sys.argv[1:])}".rstrip())
     return 0
 

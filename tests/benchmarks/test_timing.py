@@ -107,3 +107,18 @@ model name\t: something else
 ])
 def test_the_benchmarks_name_the_processor_and_its_vector_units(text, expected):
     assert common.describe_cpu(text) == expected
+
+
+def test_mlp_benchmark_times_both_builds_beside_a_busy_process(capsys):
+    args = bench_mlp.parse_args(["--no-torch", "--batch", "8", "--contention", "--contention-rounds", "1"])
+    timings = bench_mlp.bench_contention(50, args, None)
+    assert set(timings) == {"zeroprop", "zeroprop fast=True"}
+    assert all(len(timing.alone) == len(timing.beside) == 1 for timing in timings.values())
+    assert "beside one busy process (1 paired rounds" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--contention-rounds", "0"], ["--batch", "0"]])
+def test_mlp_benchmark_rejects_bad_options(argv, capsys):
+    with pytest.raises(SystemExit):
+        bench_mlp.parse_args(argv)
+    assert "error" in capsys.readouterr().err
