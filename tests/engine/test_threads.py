@@ -241,20 +241,23 @@ def test_split_products_do_not_depend_on_the_worker_count():
 
 # -- determinism ---------------------------------------------------------------------------------
 
-def train_small(n: int | None) -> dict[str, np.ndarray]:
-    """A few SGD epochs of a small TwoLayerNet, under ``n`` threads; the final parameters."""
+def train_small(n: int | None, fast: bool = False) -> dict[str, np.ndarray]:
+    """A few SGD epochs of a small TwoLayerNet, under ``n`` threads; the final parameters. The engine
+    build's products (100 x 784 x 200 and 784 x 100 x 200) are large enough to be split."""
     rng = np.random.default_rng(1)
-    x, t = rng.random((300, 64), dtype=np.float32), rng.integers(0, 10, 300)
-    net = TwoLayerNet(64, 100, 10, seed=0)
+    d, hidden, batch = (784, 200, 100) if fast else (64, 100, 50)
+    x, t = rng.random((300, d), dtype=np.float32), rng.integers(0, 10, 300)
+    net = TwoLayerNet(d, hidden, 10, seed=0, fast=fast)
     with threads.num_threads(n):
-        Trainer(net, x, t, x[:50], t[:50], epochs=3, mini_batch_size=50, optimizer="sgd",
+        Trainer(net, x, t, x[:50], t[:50], epochs=3, mini_batch_size=batch, optimizer="sgd",
                 optimizer_param={"lr": 0.1}, verbose=False, progress=False, seed=2).train()
     return {key: value.copy() for key, value in net.params.items()}
 
 
-def test_training_is_bit_identical_for_the_same_setting_and_across_settings():
-    first, again, one = train_small(2), train_small(2), train_small(1)
-    start = TwoLayerNet(64, 100, 10, seed=0).params
+@pytest.mark.parametrize("fast", [False, True], ids=["book", "engine"])
+def test_training_is_bit_identical_for_the_same_setting_and_across_settings(fast):
+    first, again, one = train_small(2, fast), train_small(2, fast), train_small(1, fast)
+    start = TwoLayerNet(784 if fast else 64, 200 if fast else 100, 10, seed=0).params
     for key in first:
         assert not np.array_equal(first[key], start[key])   # it did train
         assert np.array_equal(first[key], again[key])
