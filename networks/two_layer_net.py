@@ -47,10 +47,10 @@ class TwoLayerNet(Network):
     ) -> None:
         super().__init__(dtype, weight_decay_lambda)
         check_sizes("TwoLayerNet", input_size=input_size, hidden_size=hidden_size, output_size=output_size)
+        L = layer_set(fast, type(self).__name__)  # the book's layers, or the engine's fast twins with fast=True
         rng = make_rng(seed, rng, type(self).__name__)
         W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
         W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
-        L = layer_set(fast, type(self).__name__)  # the book's layers, or the engine's fast twins with fast=True
         affine1 = self.add_layer("Affine1", L.Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
         affine1.needs_input_grad = False  # its input is data
         self.add_layer("Relu1", L.Relu())
