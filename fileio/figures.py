@@ -21,8 +21,11 @@ DEFAULT_FORMAT = "png"
 
 def figure_path(path: str | os.PathLike) -> Path:
     """``path`` with a figure suffix: ``.png`` appended when it has none; any suffix but .png, .svg, .pdf
-    raises ValueError naming the path."""
+    raises ValueError naming the path, and so does a name that is only a suffix (``.png``, which pathlib
+    reads as a name without suffix: it would become ``.png.png``)."""
     path = Path(path)
+    if path.name.startswith(".") and path.name[1:].lower() in FIGURE_FORMATS:
+        raise ValueError(f"save_figure: the file name {path.name!r} is a suffix without a name, in {os.fspath(path)!r}")
     suffix = path.suffix.lstrip(".").lower()
     if not suffix:
         return path.with_name(path.name + "." + DEFAULT_FORMAT)

@@ -55,7 +55,11 @@ def test_same_rules_for_every_figure(tmp_path, make):
     assert fileio.save_figure(fig, tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
     with pytest.raises(ValueError, match=r"expected a \.png, \.svg or \.pdf path.*a\.jpeg"):
         fileio.save_figure(fig, tmp_path / "a.jpeg")
-    assert sorted(os.listdir(tmp_path)) == ["a.SVG", "a.pdf", "a.png"]
+    for only_a_suffix in (".png", ".PDF"):
+        with pytest.raises(ValueError, match=r"is a suffix without a name"):
+            fileio.save_figure(fig, tmp_path / only_a_suffix)
+    assert fileio.save_figure(fig, tmp_path / ".hidden").name == ".hidden.png"  # a dot-file name of its own
+    assert sorted(os.listdir(tmp_path)) == [".hidden.png", "a.SVG", "a.pdf", "a.png"]
 
 
 def test_a_failed_write_keeps_the_old_file_for_both(tmp_path, monkeypatch):
