@@ -285,3 +285,17 @@ def test_pooling_twins_hand_back_dx_in_the_book_layers_dtype(x_dtype, dout_dtype
     dx_book, dx_fast = book.backward(dout), fast.backward(dout)
     assert dx_fast.dtype == dx_book.dtype
     np.testing.assert_array_equal(dx_fast, dx_book)
+
+
+@pytest.mark.parametrize("cls", [TwoLayerNet, MultiLayerNet])
+def test_weights_saved_by_either_mlp_build_load_into_the_other(cls, tmp_path):
+    sizes = (30, 12, 5) if cls is TwoLayerNet else (30, [12, 8], 5)
+    x = np.random.default_rng(11).random((7, 30)).astype(np.float32)
+    for source_fast in (False, True):
+        source = cls(*sizes, weight_init_std=0.3, seed=1, fast=source_fast)
+        path = source.save_params(tmp_path / f"from_{source_fast}.npz")
+        target = cls(*sizes, seed=2, fast=not source_fast)
+        target.load_params(path)
+        for key in source.params:
+            np.testing.assert_array_equal(target.params[key], source.params[key])
+        np.testing.assert_allclose(target.predict(x), source.predict(x), rtol=1e-5, atol=1e-6)
