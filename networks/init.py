@@ -21,10 +21,15 @@ def make_rng(seed: int | None = None, rng: np.random.Generator | None = None,
     return generator(seed, rng, owner)
 
 
+def is_layer_size(size: object) -> bool:
+    """Whether ``size`` can be a layer's size: a positive integer (not a float, a bool or zero)."""
+    return isinstance(size, int | np.integer) and not isinstance(size, bool) and size > 0
+
+
 def check_sizes(owner: str, **sizes: object) -> None:
     """Each layer size must be a positive integer (not a float, a bool or zero): ValueError naming it."""
     for name, size in sizes.items():
-        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+        if not is_layer_size(size):
             raise ValueError(f"{owner}: {name} must be a positive integer, got {size!r}")
 
 
@@ -35,7 +40,7 @@ def layer_sizes(owner: str, input_size: Any, hidden_size_list: Any, output_size:
         raise TypeError(f"{owner}: hidden_size_list must be a list of the hidden layers' sizes, "
                         f"got {hidden_size_list!r}")
     sizes = [input_size, *hidden_size_list, output_size]
-    if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in sizes):
+    if not all(is_layer_size(n) for n in sizes):
         raise ValueError(f"{owner}: layer sizes must be positive integers, got {sizes}")
     return sizes
 
