@@ -14,6 +14,7 @@ from cli.parser import (
 )
 from cli.runs import EXIT_INTERRUPTED, check_resume_options, resume_if_asked, until_stopped
 from cli.validators import (
+    MAX_CHECK_SAMPLES,
     MAX_LAYER_WIDTH,
     directory_problem,
     existing_dir,
@@ -32,6 +33,7 @@ from cli.validators import (
 __all__ = [
     "DEFAULT_DATASET",
     "EXIT_INTERRUPTED",
+    "MAX_CHECK_SAMPLES",
     "MAX_LAYER_WIDTH",
     "ScriptParser",
     "add_checkpoint_options",

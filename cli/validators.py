@@ -90,6 +90,9 @@ def _because(why: str | None) -> str:
 
 
 MAX_LAYER_WIDTH = 10_000  # 784 x 10,000 float64 weights are 63 MB: far wider layers only exhaust the memory
+# Samples in a gradient check's batch (the three gradient-check scripts): every numerical derivative runs the
+# whole batch forward twice, so the check's time grows with it as well as with the weights.
+MAX_CHECK_SAMPLES = 100
 
 
 def layer_width(text: str) -> int:

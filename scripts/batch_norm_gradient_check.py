@@ -20,6 +20,7 @@ if __package__ in (None, ""):  # run as `python scripts/batch_norm_gradient_chec
 import numpy as np
 
 from cli import (
+    MAX_CHECK_SAMPLES,
     add_dataset_option,
     int_in_range,
     load_script_data,
@@ -33,15 +34,15 @@ from networks.gradient_report import check_network_gradients
 # square of the hidden units (100 100, the book's: ~35 s on a CPU; 200 200: over 2 minutes).
 MAX_WIDTH = 100
 MAX_TOTAL_HIDDEN = 200
-MAX_SAMPLES = 100  # every numerical derivative runs the batch forward twice: its time grows with it too
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_dataset_option(parser)
-    parser.add_argument("--samples", type=int_in_range(2, MAX_SAMPLES, "batch norm needs two samples to normalise "
-                                                       "over, and every numerical derivative runs them all"),
-                        default=4, help=f"batch size of the check, 2 to {MAX_SAMPLES} (default 4)")
+    samples = int_in_range(2, MAX_CHECK_SAMPLES, "batch norm needs two samples to normalise over, and every "
+                                                 "numerical derivative runs them all")
+    parser.add_argument("--samples", type=samples,
+                        default=4, help=f"batch size of the check, 2 to {MAX_CHECK_SAMPLES} (default 4)")
     parser.add_argument("--hidden", nargs="+", default=[100, 100],
                         type=int_in_range(1, MAX_WIDTH, "the numerical gradient's time grows with the square "
                                                         "of the hidden units"),

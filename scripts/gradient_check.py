@@ -15,6 +15,7 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check.py`: make
 import numpy as np
 
 from cli import (
+    MAX_CHECK_SAMPLES,
     add_dataset_option,
     add_seed_option,
     int_in_range,
@@ -27,14 +28,14 @@ from networks.gradient_report import check_network_gradients
 # Every one of the ~795 x hidden weights is differentiated numerically by forward passes that each cost
 # ~795 x hidden: the time grows with hidden^2 (20: ~3 s, 50: ~6 s, 100: ~16 s on a CPU, 10,000: hours).
 MAX_HIDDEN = 100
-MAX_SAMPLES = 100  # every one of those derivatives runs the batch forward twice: its time grows with it too
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_dataset_option(parser)
-    parser.add_argument("--samples", type=int_in_range(1, MAX_SAMPLES, "every numerical derivative runs them all"),
-                        default=3, help=f"batch size of the check, 1 to {MAX_SAMPLES} (default 3, as the book)")
+    samples = int_in_range(1, MAX_CHECK_SAMPLES, "every numerical derivative runs them all")
+    parser.add_argument("--samples", type=samples,
+                        default=3, help=f"batch size of the check, 1 to {MAX_CHECK_SAMPLES} (default 3, as the book)")
     parser.add_argument("--hidden", default=50,
                         type=int_in_range(1, MAX_HIDDEN, "the numerical gradient's time grows with hidden^2"),
                         help=f"hidden units, 1 to {MAX_HIDDEN}: the numerical gradient's time grows with "

@@ -17,12 +17,11 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check_convnet.p
 
 import numpy as np
 
-from cli import int_in_range, nonnegative_int, script_parser
+from cli import MAX_CHECK_SAMPLES, int_in_range, nonnegative_int, script_parser
 from networks import SimpleConvNet
 from networks.gradient_report import check_network_gradients
 
 MAX_SIZE = 64      # a 64x64 image gives W2 96,100 weights, each differentiated numerically: minutes on a CPU
-MAX_SAMPLES = 100  # and each of those differences runs forward on every sample
 
 
 def weight_init(text: str) -> float | str:
@@ -40,8 +39,8 @@ def weight_init(text: str) -> float | str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--samples", type=int_in_range(1, MAX_SAMPLES), default=1,
-                        help=f"random images checked, at most {MAX_SAMPLES} (default 1)")
+    parser.add_argument("--samples", type=int_in_range(1, MAX_CHECK_SAMPLES), default=1,
+                        help=f"random images checked, at most {MAX_CHECK_SAMPLES} (default 1)")
     size_limits = f"a 3x3 filter then 2x2 pooling need 4; above {MAX_SIZE} the numerical gradient takes too long"
     parser.add_argument("--size", type=int_in_range(4, MAX_SIZE, size_limits), default=10,
                         help=f"image height and width, 4 to {MAX_SIZE} (default 10)")
