@@ -155,6 +155,41 @@ def describe_cpu(cpuinfo: str) -> str | None:
     return f"{name} ({where}{vectors})"
 
 
+def blas_kernels(pools: Sequence[Mapping[str, object]] | None = None) -> str:
+    """NumPy's BLAS library, version and, for OpenBLAS, the kernels it runs (e.g. 'openblas 0.3.31,
+    Haswell kernels'), from threadpoolctl's ``threadpool_info()`` (or ``pools``, a list in its format).
+
+    OpenBLAS picks its kernels when it loads, from the processor, or from ``OPENBLAS_CORETYPE`` where
+    the environment sets it (some machines force the Haswell kernels, AVX2, for older OpenBLAS builds'
+    sake). On an AMD Zen 5 its own choice, the SkylakeX kernels (AVX-512), ran the benchmarks' matmul
+    floors 1.4-1.8x faster than the Haswell kernels, and float32 results differ in their last bits
+    between the two: every figure depends on it, so the benchmarks name it.
+    """
+    if pools is None:
+        from threadpoolctl import threadpool_info
+
+        pools = threadpool_info()
+    for pool in pools:
+        if pool.get("user_api") == "blas":
+            version = f" {pool['version']}" if pool.get("version") else ""
+            kernels = f", {pool['architecture']} kernels" if pool.get("architecture") else ""
+            return f"{pool.get('internal_api')}{version}{kernels}"
+    return "no BLAS found"
+
+
+def openblas_settings(environ: Mapping[str, str] | None = None) -> str | None:
+    """The OPENBLAS_* variables set in ``environ`` (default: this process's), sorted, e.g.
+    'OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512'; None when there are none."""
+    environ = os.environ if environ is None else environ
+    found = sorted(f"{name}={value}" for name, value in environ.items() if name.startswith("OPENBLAS_"))
+    return " ".join(found) or None
+
+
+def describe_blas() -> str:
+    """'BLAS: <blas_kernels()>; OpenBLAS settings in the environment: <openblas_settings() or none>'."""
+    return f"BLAS: {blas_kernels()}; OpenBLAS settings in the environment: {openblas_settings() or 'none'}"
+
+
 def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
     """Lines naming the machine, the libraries, the thread counts and the allocator settings in force."""
     import numpy as np
@@ -166,6 +201,7 @@ def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
         f"machine: {cpu_model()}, {available_cores()} cores available, load average {os.getloadavg()[0]:.2f}",
         f"python {platform.python_version()}, numpy {np.__version__} "
         f"(BLAS threads: {blas if blas is not None else 'unknown'}, requested {threads})",
+        describe_blas(),
     ]
     if torch is not None:
         lines.append(f"torch {torch.__version__} (threads: {torch.get_num_threads()})")

@@ -42,7 +42,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from benchmarks.common import OthersCpuShare, available_cores, format_ratio, format_seconds, print_table
+from benchmarks.common import (
+    OthersCpuShare,
+    available_cores,
+    cpu_model,
+    describe_blas,
+    format_ratio,
+    format_seconds,
+    print_table,
+)
 
 BUSY_LIMIT = 600.0   # seconds a busy process may live, at most
 TARGETS = {"job": 1.3, "mlp": 1.3, "deep": 1.5}
@@ -319,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, ContentionTiming]:
     args = parse_args(argv)
     from engine import threads
 
+    print(f"machine: {cpu_model()}; {describe_blas()}")
     print(f"{available_cores()} cores available, load average {os.getloadavg()[0]:.2f}; "
           f"engine policy: {threads.policy()}; {_autogroup()}", flush=True)
     cases: dict[str, Callable[[], object]] = {}

@@ -109,6 +109,31 @@ def test_the_benchmarks_name_the_processor_and_its_vector_units(text, expected):
     assert common.describe_cpu(text) == expected
 
 
+OPENBLAS_POOL = {"user_api": "blas", "internal_api": "openblas", "version": "0.3.31", "architecture": "Haswell"}
+
+
+@pytest.mark.parametrize(("pools", "expected"), [
+    ([OPENBLAS_POOL], "openblas 0.3.31, Haswell kernels"),
+    ([{"user_api": "openmp", "internal_api": "openmp", "version": None}, {**OPENBLAS_POOL, "architecture": "SkylakeX"}],
+     "openblas 0.3.31, SkylakeX kernels"),
+    ([{"user_api": "blas", "internal_api": "mkl", "version": "2025.1"}], "mkl 2025.1"),
+    ([], "no BLAS found"),
+])
+def test_the_benchmarks_name_the_blas_kernels_their_figures_depend_on(pools, expected):
+    assert common.blas_kernels(pools) == expected
+
+
+def test_the_blas_kernels_of_this_process_are_named():
+    # threadpoolctl sees NumPy's BLAS once NumPy is loaded (it is: the benchmarks import it)
+    assert common.blas_kernels() != "no BLAS found"
+
+
+def test_the_benchmarks_show_the_openblas_variables_set_in_the_environment():
+    environ = {"PATH": "/bin", "OPENBLAS_L2_SIZE": "512", "OPENBLAS_CORETYPE": "Haswell", "OMP_NUM_THREADS": "1"}
+    assert common.openblas_settings(environ) == "OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512"
+    assert common.openblas_settings({"PATH": "/bin"}) is None
+
+
 def test_mlp_benchmark_times_both_builds_beside_a_busy_process(capsys):
     args = bench_mlp.parse_args(["--no-torch", "--batch", "8", "--contention", "--contention-rounds", "1"])
     timings = bench_mlp.bench_contention(50, args, None)
