@@ -7,17 +7,19 @@ Each case is one forward and one backward pass of a layer on float32 data, the i
 batch-last layout a previous fast layer hands over (the first layer's input is data, in the usual
 (N, C, H, W) layout, and its input gradient is skipped, as the networks do). The cases are
 
-- winograd: :mod:`engine.winograd` with its workspace kept between calls, NumPy's BLAS threads as they are;
-- winograd 1 thread: the same with OpenBLAS limited to one thread (threadpoolctl), to see what the
-  36 small batched products lose or gain from threading;
-- winograd 2 workers: the batch split between two threads (``workers=2``), BLAS on one thread each;
+- winograd: :mod:`engine.winograd` as FastConvolution runs it: its workspace kept between calls, BLAS
+  at one thread, the batch in :func:`engine.convolution.batch_parts` parts on the engine's workers;
+- winograd 1 thread: the same on one thread (one part, ``engine.threads.num_threads(1)``);
+- winograd, BLAS threads: one part with NumPy's BLAS threads as they are, to see what the 36 small
+  batched products gain or lose from OpenBLAS's own threading;
 - im2col: a written-out reference (9 window copies into a (C*9, OH*OW*N) matrix, three products,
   9 strided additions for dx);
 - layers.Convolution: the book layer of this project, as it stands;
 - torch: ``torch.nn.functional.conv2d`` forward and backward (torch's default thread count).
 
-The cases take turns in rounds; a ratio is the median over rounds of the two cases' per-round
-medians. Timings on a shared machine are rough.
+The cases take turns in rounds, those on the same threads next to each other (:func:`thread_pool`);
+a ratio is the median over rounds of the two cases' per-round medians. Timings on a shared machine
+are rough.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from benchmarks.common import (
     print_table,
     time_interleaved,
 )
+from engine import threads
+from engine.convolution import batch_parts
+from engine.threads import single_blas_thread
 from engine.winograd import WinogradWorkspace, prefer_winograd, winograd_backward, winograd_forward
 from layers import Convolution
 
@@ -97,8 +102,6 @@ class Im2colConvolution:
 def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType | None,
                 seed: int = 0) -> dict[str, Step]:
     """Forward + backward closures for one layer shape, all on the same float32 data."""
-    from threadpoolctl import ThreadpoolController
-
     rng = np.random.default_rng(seed)
     first = C == 1
     x_data = rng.standard_normal((batch, C, H, H), dtype=np.float32)
@@ -108,23 +111,24 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
     OH = H + 2 * pad - 2
     dout = np.ascontiguousarray(rng.standard_normal((FN, OH, OH, batch), dtype=np.float32)).transpose(3, 0, 1, 2)
     need_dx = not first
-    ws = WinogradWorkspace()
-    controller = ThreadpoolController()
+    parts = batch_parts(batch)
 
-    def winograd() -> object:
-        out, cache = winograd_forward(x, W, b, pad, workspace=ws)
+    def winograd_on(workspace: WinogradWorkspace, workers: int) -> object:
+        out, cache = winograd_forward(x, W, b, pad, workspace=workspace, workers=workers)
         return winograd_backward(dout, cache, needs_input_grad=need_dx)
 
+    ws, ws_one, ws_blas = WinogradWorkspace(), WinogradWorkspace(), WinogradWorkspace()
+
+    def winograd() -> object:  # as FastConvolution runs it
+        with single_blas_thread():
+            return winograd_on(ws, parts)
+
     def winograd_one_thread() -> object:
-        with controller.limit(limits=1, user_api="blas"):
-            return winograd()
+        with threads.num_threads(1), single_blas_thread():
+            return winograd_on(ws_one, 1)
 
-    ws2 = WinogradWorkspace()
-
-    def winograd_two_workers() -> object:
-        with controller.limit(limits=1, user_api="blas"):
-            out, cache = winograd_forward(x, W, b, pad, workspace=ws2, workers=2)
-            return winograd_backward(dout, cache, needs_input_grad=need_dx)
+    def winograd_blas_threads() -> object:
+        return winograd_on(ws_blas, 1)
 
     ref = Im2colConvolution(W, b, pad)
 
@@ -140,7 +144,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
         return layer.backward(dout)
 
     cases: dict[str, Step] = {"winograd": winograd, "winograd 1 thread": winograd_one_thread,
-                              "winograd 2 workers": winograd_two_workers,
+                              "winograd, BLAS threads": winograd_blas_threads,
                               "im2col": im2col, "layers.Convolution": book_layer}
     if torch is not None:
         xt = torch.from_numpy(np.ascontiguousarray(x_data)).requires_grad_(need_dx)
@@ -156,6 +160,17 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
 
         cases["torch"] = torch_step
     return cases
+
+
+def thread_pool(case: str) -> str:
+    """The threads a case runs on. The cases of one pool take turns next to each other, with a pause
+    between pools: OpenBLAS's threads spin for a while after a product and would take the core that
+    the engine's second worker needs (measured on a Zen 5: the engine's two parts took 1.1-1.5x the
+    time of one part on one thread right after the BLAS-threaded cases, 0.70-0.88x with BLAS at one
+    thread throughout)."""
+    if case == "torch":
+        return "torch"
+    return "one BLAS thread" if case in ("winograd", "winograd 1 thread") else "BLAS threads"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -212,7 +227,7 @@ def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
         if name not in args.layers:
             continue
         cases = layer_cases(C, FN, H, pad, args.batch, torch)
-        groups = {case: "torch" if case == "torch" else "numpy" for case in cases}
+        groups = {case: thread_pool(case) for case in cases}
         with OthersCpuShare() as others:
             timings = time_interleaved(cases, rounds=args.rounds, calls_per_round=args.calls_per_round,
                                        warmup=2, groups=groups, pause=0.2)

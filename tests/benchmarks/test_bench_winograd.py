@@ -28,10 +28,10 @@ def test_im2col_reference_matches_the_book_layer(pad):
 
 def test_every_case_runs_and_the_winograd_cases_agree():
     cases = bench_winograd.layer_cases(C=4, FN=3, H=6, pad=1, batch=3, torch=None)
-    assert set(cases) == {"winograd", "winograd 1 thread", "winograd 2 workers", "im2col", "layers.Convolution"}
+    assert set(cases) == {"winograd", "winograd 1 thread", "winograd, BLAS threads", "im2col", "layers.Convolution"}
     results = {name: case() for name, case in cases.items()}
-    dx, dW, db = results["winograd"]
-    dx2, dW2, db2 = results["winograd 2 workers"]
+    dx, dW, db = results["winograd 1 thread"]
+    dx2, dW2, db2 = results["winograd"]
     np.testing.assert_allclose(dx2, dx, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dW2, dW, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(results["im2col"], dx, rtol=1e-4, atol=1e-4)
@@ -41,7 +41,15 @@ def test_main_prints_a_table(capsys):
     assert bench_winograd.main(["--batch", "2", "--rounds", "1", "--calls-per-round", "1", "--no-torch",
                                 "--layers", "conv5", "--threads", "1"]) == 0
     printed = capsys.readouterr().out
-    assert "conv5" in printed and "winograd 2 workers" in printed
+    assert "conv5" in printed and "winograd, BLAS threads" in printed
+
+
+def test_the_cases_on_openblas_threads_take_their_turns_apart_from_the_engine_threads():
+    pools = {case: bench_winograd.thread_pool(case) for case in
+             bench_winograd.layer_cases(C=2, FN=2, H=4, pad=1, batch=2, torch=None)}
+    assert pools["winograd"] == pools["winograd 1 thread"]
+    assert len({pools["winograd"], pools["winograd, BLAS threads"], bench_winograd.thread_pool("torch")}) == 3
+    assert pools["im2col"] == pools["layers.Convolution"] == pools["winograd, BLAS threads"]
 
 
 @pytest.mark.parametrize("argv", [["--rounds", "0"], ["--layers", "conv7"], ["--threads", "0"]])
