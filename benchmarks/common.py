@@ -160,8 +160,8 @@ def blas_kernels(pools: Sequence[Mapping[str, object]] | None = None) -> str:
     Haswell kernels'), from threadpoolctl's ``threadpool_info()`` (or ``pools``, a list in its format).
 
     OpenBLAS picks its kernels when it loads, from the processor, or from ``OPENBLAS_CORETYPE`` where
-    the environment sets it (some machines force the Haswell kernels, AVX2, for older OpenBLAS builds'
-    sake). On an AMD Zen 5 its own choice, the SkylakeX kernels (AVX-512), ran the benchmarks' matmul
+    the environment sets it (some machines' environments set it to Haswell, the AVX2 kernels). On an
+    AMD Zen 5 its own choice, the SkylakeX kernels (AVX-512), ran the benchmarks' matmul
     floors 1.4-1.8x faster than the Haswell kernels, and float32 results differ in their last bits
     between the two: every figure depends on it, so the benchmarks name it.
     """
