@@ -165,7 +165,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
 def thread_pool(case: str) -> str:
     """The threads a case runs on. The cases of one pool take turns next to each other, with a pause
     between pools: OpenBLAS's threads spin for a while after a product and would take the core that
-    the engine's second worker needs (measured on a Zen 5: the engine's two parts took 1.1-1.5x the
+    the engine's second worker needs (measured on a Zen 5: the engine's two parts took 1.0-1.3x the
     time of one part on one thread right after the BLAS-threaded cases, 0.70-0.88x with BLAS at one
     thread throughout)."""
     if case == "torch":
