@@ -98,10 +98,10 @@ def profile_step(net: Network, optimizer: object, batches: Sequence[tuple[np.nda
     return statistics.median(whole[warmup:]), {name: (median(f), median(b)) for name, (f, b) in records.items()}
 
 
-def report(parts: dict[str, tuple[float, float | None]], whole: float, net: Network) -> None:
+def report(parts: dict[str, tuple[float, float | None]], whole: float, net: Network, optimizer: object) -> None:
     """Print the parts with their classes and shares, then the time per class."""
     kinds = {name: type(net.last_layer if name == LOSS_ROW else net.layers[name]).__name__
-             for name in parts if name != UPDATE_ROW} | {UPDATE_ROW: "optimiser"}
+             for name in parts if name != UPDATE_ROW} | {UPDATE_ROW: type(optimizer).__name__}
     both = {name: forward + (backward or 0.0) for name, (forward, backward) in parts.items()}
     total = sum(both.values())
     rows = [[name, kinds[name], format_seconds(forward), "-" if backward is None else format_seconds(backward),
@@ -137,6 +137,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name} must be at least 1, got {getattr(args, name)}")
     if args.warmup < 0:
         parser.error(f"--warmup must be at least 0, got {args.warmup}")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     return args
 
 
@@ -149,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, tuple[float, float | No
     print(f"{args.network} ({build_name}), batch {args.batch}, float32, {threads.get_num_threads()} thread(s); "
           f"medians of {args.steps} steps after {args.warmup} untimed", flush=True)
     whole, parts = profile_step(net, optimizer, batches, args.steps, args.warmup)
-    report(parts, whole, net)
+    report(parts, whole, net, optimizer)
     return parts
 
 

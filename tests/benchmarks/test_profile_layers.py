@@ -23,6 +23,7 @@ def test_every_layer_the_loss_layer_and_the_update_get_a_time(argv, capsys):
     assert parts[profile_layers.UPDATE_ROW][1] is None
     out = capsys.readouterr().out
     assert "the parts add up to" in out and "by class:" in out and "BLAS:" in out
+    assert ("SGD" if argv[1] == "TwoLayerNet" else "Adam") in out  # the update's row names the optimiser
 
 
 def test_the_profiled_steps_train_exactly_as_plain_steps_and_leave_no_clock_behind():
@@ -43,7 +44,7 @@ def test_the_profiled_steps_train_exactly_as_plain_steps_and_leave_no_clock_behi
     assert "update" not in vars(optimizer)
 
 
-@pytest.mark.parametrize("argv", [("--steps", "0"), ("--warmup", "-1"), ("--fast", "--book")])
+@pytest.mark.parametrize("argv", [("--steps", "0"), ("--warmup", "-1"), ("--threads", "0"), ("--fast", "--book")])
 def test_bad_options_are_refused(argv, capsys):
     with pytest.raises(SystemExit) as stopped:
         profile_layers.parse_args(list(argv))
