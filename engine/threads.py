@@ -42,7 +42,8 @@ Results do not depend on the worker count, as long as every caller of :func:`par
 its work into pieces fixed by the shapes alone, never by ``n``, and never splits a batch where that
 would change the maths (BatchNorm must see the whole batch; Dropout draws its masks from its own
 generator, in one piece). A run resumed from a checkpoint is therefore bit-for-bit the run never
-stopped, for the same BLAS library, whatever the thread setting.
+stopped, for the same BLAS library and kernels (OpenBLAS picks them per processor, or as
+``OPENBLAS_CORETYPE`` says), whatever the thread setting.
 
 The setting is process-wide, like ``torch.set_num_threads``; change it between steps, not while work
 runs in other threads.
