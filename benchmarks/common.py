@@ -162,7 +162,7 @@ def blas_kernels(pools: Sequence[Mapping[str, object]] | None = None) -> str:
     OpenBLAS picks its kernels when it loads, from the processor, or from ``OPENBLAS_CORETYPE`` where
     the environment sets it (some machines' environments set it to Haswell, the AVX2 kernels). On an
     AMD Zen 5 its own choice, the SkylakeX kernels (AVX-512), ran the benchmarks' matmul
-    floors 1.4-1.8x faster than the Haswell kernels, and float32 results differ in their last bits
+    floors 1.4-1.6x faster than the Haswell kernels, and float32 results differ in their last bits
     between the two: every figure depends on it, so the benchmarks name it.
     """
     if pools is None:
