@@ -27,7 +27,9 @@ def test_im2col_reference_matches_the_book_layer(pad):
 
 
 def test_every_case_runs_and_the_winograd_cases_agree():
-    cases = bench_winograd.layer_cases(C=4, FN=3, H=6, pad=1, batch=3, torch=None)
+    batch = 32  # enough images for the engine's path to split them into two parts
+    assert bench_winograd.batch_parts(batch) == 2
+    cases = bench_winograd.layer_cases(C=4, FN=3, H=6, pad=1, batch=batch, torch=None)
     assert set(cases) == {"winograd", "winograd 1 thread", "winograd, BLAS threads", "im2col", "layers.Convolution"}
     results = {name: case() for name, case in cases.items()}
     dx, dW, db = results["winograd 1 thread"]
