@@ -43,7 +43,6 @@ from benchmarks.common import (
 )
 from engine import threads
 from engine.convolution import batch_parts
-from engine.threads import single_blas_thread
 from engine.winograd import WinogradWorkspace, prefer_winograd, winograd_backward, winograd_forward
 from layers import Convolution
 
@@ -120,11 +119,11 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
     ws, ws_one, ws_blas = WinogradWorkspace(), WinogradWorkspace(), WinogradWorkspace()
 
     def winograd() -> object:  # as FastConvolution runs it
-        with single_blas_thread():
+        with threads.single_blas_thread():
             return winograd_on(ws, parts)
 
     def winograd_one_thread() -> object:
-        with threads.num_threads(1), single_blas_thread():
+        with threads.num_threads(1), threads.single_blas_thread():
             return winograd_on(ws_one, 1)
 
     def winograd_blas_threads() -> object:
