@@ -33,8 +33,7 @@ import numpy as np
 
 from benchmarks.common import (
     OthersCpuShare,
-    cpu_model,
-    describe_blas,
+    describe_machine,
     format_ratio,
     format_seconds,
     paired_ratio,
@@ -217,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
-    print(f"machine: {cpu_model()}; {describe_blas()}")
+    print(describe_machine())
     print(f"float32, batch {args.batch}, forward + backward per layer; {args.rounds} rounds of "
           f"{args.calls_per_round} calls; torch threads: {torch.get_num_threads() if torch else 'not used'}")
     headers = ["layer", "C", "FN", "H", "pad", "case", "median", "/ torch", "/ winograd", "prefer_winograd"]

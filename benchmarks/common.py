@@ -190,6 +190,12 @@ def describe_blas() -> str:
     return f"BLAS: {blas_kernels()}; OpenBLAS settings in the environment: {openblas_settings() or 'none'}"
 
 
+def describe_machine() -> str:
+    """'machine: <cpu_model()>; <describe_blas()>': the first line of the reports that print no
+    :func:`describe_environment`."""
+    return f"machine: {cpu_model()}; {describe_blas()}"
+
+
 def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
     """Lines naming the machine, the libraries, the thread counts and the allocator settings in force."""
     import numpy as np

@@ -45,8 +45,7 @@ from dataclasses import dataclass
 from benchmarks.common import (
     OthersCpuShare,
     available_cores,
-    cpu_model,
-    describe_blas,
+    describe_machine,
     format_ratio,
     format_seconds,
     print_table,
@@ -327,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, ContentionTiming]:
     args = parse_args(argv)
     from engine import threads
 
-    print(f"machine: {cpu_model()}; {describe_blas()}")
+    print(describe_machine())
     print(f"{available_cores()} cores available, load average {os.getloadavg()[0]:.2f}; "
           f"engine policy: {threads.policy()}; {_autogroup()}", flush=True)
     cases: dict[str, Callable[[], object]] = {}

@@ -21,9 +21,10 @@ from functools import wraps
 
 import numpy as np
 
-from benchmarks.common import cpu_model, describe_blas, format_seconds, print_table
+from benchmarks import bench_convnet, bench_mlp
+from benchmarks.common import describe_machine, format_seconds, print_table, zeroprop_training_step
 from engine import threads
-from networks import DeepConvNet, SimpleConvNet, TwoLayerNet
+from networks import TwoLayerNet
 from networks.base import Network
 from optimizers import SGD, Adam
 
@@ -32,19 +33,13 @@ UPDATE_ROW = "update"
 
 
 def build(args: argparse.Namespace) -> tuple[Network, object, list[tuple[np.ndarray, np.ndarray]]]:
-    """The network (seed 0), its optimiser as the speed benchmarks use it, and four float32 batches."""
-    rng = np.random.default_rng(1)
+    """The network (seed 0), its optimiser and pool of float32 batches as the speed benchmarks make them
+    (bench_mlp for TwoLayerNet, bench_convnet for the ConvNets)."""
     if args.network == "TwoLayerNet":
-        net = TwoLayerNet(784, args.hidden, 10, seed=0, fast=args.fast)
-        shape: tuple[int, ...] = (784,)
-        optimizer: object = SGD(0.1)
-    else:
-        net = {"SimpleConvNet": SimpleConvNet, "DeepConvNet": DeepConvNet}[args.network](seed=0, fast=args.fast)
-        shape = (1, 28, 28)
-        optimizer = Adam(0.001)
-    batches = [(rng.random((args.batch, *shape), dtype=np.float32), rng.integers(0, 10, args.batch))
-               for _ in range(4)]
-    return net, optimizer, batches
+        net = TwoLayerNet(bench_mlp.INPUT_SIZE, args.hidden, bench_mlp.OUTPUT_SIZE, seed=0, fast=args.fast)
+        return net, SGD(bench_mlp.LEARNING_RATE), bench_mlp.make_batches(args.batch)
+    net = bench_convnet.NETWORKS[args.network](seed=0, fast=args.fast)
+    return net, Adam(bench_convnet.LEARNING_RATE), bench_convnet.make_batches(args.batch)
 
 
 def _timed(method: Callable[..., object], record: list[float]) -> Callable[..., object]:
@@ -64,16 +59,12 @@ def profile_step(net: Network, optimizer: object, batches: Sequence[tuple[np.nda
     """(the median whole step, {part: (median forward or call, median backward or None)}) in seconds,
     parts in the order they run: the layers, the loss layer, the update."""
 
-    def step(i: int) -> None:
-        x, t = batches[i % len(batches)]
-        _, grads = net.loss_and_gradient(x, t)
-        optimizer.update(net.params, grads)
-
     with threads.in_force():
         whole = []
-        for i in range(warmup + steps):  # the same batches as the pass with clocks below
+        step = zeroprop_training_step(net, optimizer, batches)
+        for _ in range(warmup + steps):
             start = time.perf_counter()
-            step(i)
+            step()
             whole.append(time.perf_counter() - start)
 
         records: dict[str, tuple[list[float], list[float]]] = {}
@@ -85,8 +76,9 @@ def profile_step(net: Network, optimizer: object, batches: Sequence[tuple[np.nda
         records[UPDATE_ROW] = ([], [])
         optimizer.update = _timed(optimizer.update, records[UPDATE_ROW][0])
         try:
-            for i in range(warmup + steps):
-                step(i)
+            step = zeroprop_training_step(net, optimizer, batches)  # the same batches again, from the first
+            for _ in range(warmup + steps):
+                step()
         finally:
             for layer in instances.values():
                 del layer.forward, layer.backward
@@ -147,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, tuple[float, float | No
     threads.set_num_threads(args.threads)
     net, optimizer, batches = build(args)
     build_name = "engine layers" if args.fast else "book layers"
-    print(f"machine: {cpu_model()}; {describe_blas()}")
+    print(describe_machine())
     print(f"{args.network} ({build_name}), batch {args.batch}, float32, {threads.get_num_threads()} thread(s); "
           f"medians of {args.steps} steps after {args.warmup} untimed", flush=True)
     whole, parts = profile_step(net, optimizer, batches, args.steps, args.warmup)
