@@ -109,15 +109,19 @@ def test_relu_twins_agree(shape, dtype):
     run_pair(Relu(), FastRelu(), x, rng.standard_normal(shape).astype(dtype), dtype)
 
 
-@pytest.mark.parametrize("shape", [(3, 5), (4, 8, 40, 40)])  # the plain and the split pass
-def test_relu_twins_agree_on_nan(shape):
-    """The book masks x <= 0, which NaN is not: its gradient passes, in both twins."""
-    x = np.random.default_rng(8).standard_normal(shape)
-    x.flat[::5] = np.nan
-    dout = np.ones(shape)
-    book, fast = Relu(), FastRelu()
-    np.testing.assert_array_equal(book.forward(x), fast.forward(x))
-    np.testing.assert_array_equal(book.backward(dout), fast.backward(dout))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(3, 5), (4, 8, 40, 40), (3, 5, 71, 73), (8, 16, 96, 96)])  # plain, whole, split
+def test_relu_twins_agree_on_nan_infinities_and_signed_zeros(shape, dtype):
+    """The book masks x <= 0, which NaN is not: its gradient passes, in both twins; -inf, -0 and 0 are
+    switched off, inf passes. Sizes not a multiple of the fast path's zero row check its tail."""
+    x = np.random.default_rng(8).standard_normal(shape).astype(dtype)
+    for start, value in enumerate([np.nan, -np.inf, np.inf, -0.0, 0.0]):
+        x.flat[start::11] = value
+    dout = np.random.default_rng(9).standard_normal(shape).astype(dtype)
+    for _, given in layouts(x):
+        book, fast = Relu(), FastRelu()
+        np.testing.assert_array_equal(fast.forward(given), book.forward(given))
+        np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
