@@ -26,3 +26,24 @@ def test_a_negative_step_count_is_refused():
     result = subprocess.run([sys.executable, "-m", "benchmarks.compare_trees", str(ROOT), "--alternate", "-1"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "--alternate not negative" in result.stderr
+
+
+def test_rounds_mode_runs_a_checkout_with_a_thread_policy_under_its_own_policy():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.compare_trees", str(ROOT), "--quick",
+                             "--networks", "TwoLayerNet-50"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, check=True)
+    assert "the other checkout runs under its own engine's thread policy" in result.stdout
+    assert any(line.strip().startswith("TwoLayerNet-50") for line in result.stdout.splitlines())
+
+
+def test_a_checkout_without_a_thread_policy_is_loaded_without_one(tmp_path):
+    """A checkout from before the engine (no engine/threads.py) runs at OpenBLAS's default threads."""
+    for package in ("networks", "optimizers"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text(f"NAME = {str(tmp_path / package)!r}\n")
+    probe = ("import sys; from pathlib import Path; from benchmarks.compare_trees import load_checkout; "
+             f"m = load_checkout(Path({str(tmp_path)!r})); print(m['networks'].NAME, m['threads']); "
+             "print(load_checkout(Path('.'))['threads'].__name__)")
+    lines = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                           check=True).stdout.splitlines()
+    assert lines == [f"{tmp_path / 'networks'} None", "engine.threads"]
