@@ -12,7 +12,8 @@ from layers.functions import cross_entropy_of_log, log_softmax
 def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str, rows_dtype: np.dtype | None = None) -> np.ndarray:
     """Validate labels for ``n`` scores over ``n_classes`` classes; return them as an array.
 
-    Accepts integer labels of shape (n,) in [0, n_classes) (integral floats are accepted too)
+    Accepts integer labels of shape (n,) in [0, n_classes) (integral floats are accepted too; so is
+    a column of them, (n, 1), as the book's chapter-7 gradient check passes, returned as (n,))
     or target rows of shape (n, n_classes) (one-hot or soft), returned in ``rows_dtype`` when given
     (the scores' dtype: float64 one-hot rows must not make a float32 network's gradients float64).
     Anything else raises ValueError.
@@ -20,9 +21,11 @@ def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str, rows_dtype: 
     t = real_array(t, owner, "labels")
     if t.shape == (n, n_classes):
         return t if rows_dtype is None else t.astype(rows_dtype, copy=False)
+    if t.shape == (n, 1):  # a column of labels (with one class it was taken as rows above)
+        t = t.reshape(n)
     if t.shape != (n,):
         raise ValueError(
-            f"{owner}: expected labels of shape ({n},) or one-hot rows of shape ({n}, {n_classes}), "
+            f"{owner}: expected labels of shape ({n},) or ({n}, 1), or one-hot rows of shape ({n}, {n_classes}), "
             f"got shape {t.shape}"
         )
     if t.dtype.kind not in "iu":

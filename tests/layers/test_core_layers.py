@@ -214,7 +214,10 @@ def test_softmax_with_loss_backward_takes_one_number_as_dout(dout):
     [
         (np.array([0, 1, 3]), r"labels must lie in \[0, 2\], got values from 0 to 3"),
         (np.array([-1, 1, 2]), r"labels must lie in \[0, 2\]"),
-        (np.array([0, 1]), r"expected labels of shape \(3,\) or one-hot rows of shape \(3, 3\), got shape \(2,\)"),
+        (np.array([0, 1]), r"expected labels of shape \(3,\) or \(3, 1\), or one-hot rows of shape \(3, 3\), "
+                           r"got shape \(2,\)"),
+        (np.array([[0], [1]]), r"expected labels .* got shape \(2, 1\)"),
+        (np.array([[0], [1], [3]]), r"labels must lie in \[0, 2\]"),
         (np.array([0.5, 1.0, 2.0]), r"expected integer class labels, got dtype float64"),
         (np.array([0.0, np.inf, 1.0]), r"expected integer class labels in \[0, 2\], got non-finite values"),
         (np.zeros((3, 4)), r"expected labels .* got shape \(3, 4\)"),
@@ -223,6 +226,16 @@ def test_softmax_with_loss_backward_takes_one_number_as_dout(dout):
 def test_softmax_with_loss_rejects_bad_labels(t, message):
     with pytest.raises(ValueError, match="SoftmaxWithLoss: " + message):
         SoftmaxWithLoss().forward(np.zeros((3, 3)), t)
+
+
+def test_softmax_with_loss_takes_a_column_of_labels_as_the_labels():
+    """The book's chapter-7 gradient check passes t = np.array([1]).reshape((1, 1))."""
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    by_column, by_row = SoftmaxWithLoss(), SoftmaxWithLoss()
+    assert by_column.forward(x, np.array([[0], [3], [1]])) == by_row.forward(x, np.array([0, 3, 1]))
+    np.testing.assert_array_equal(by_column.backward(), by_row.backward())
+    one = SoftmaxWithLoss()
+    assert one.forward(x[:1], np.array([1]).reshape((1, 1))) == SoftmaxWithLoss().forward(x[:1], np.array([1]))
 
 
 def test_softmax_with_loss_accepts_integral_float_labels():
