@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer, grad, param
-from layers.checks import batch_of, float_array, gradient_like, parameter, positive_int
+from layers.checks import batch_of, float_array, gradient_like, parameter, positive_int, real_number
 from layers.im2col import col2im, im2col, output_shape
 
 
@@ -66,8 +66,12 @@ class Convolution(Layer):
 
 
 def check_filters(W: np.ndarray, b: np.ndarray, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    """Filters W (FN, C, FH, FW) and biases b (FN,) as given to a convolution's constructor."""
+    """Filters W (FN, C, FH, FW) and biases b (FN,) as given to a convolution's constructor. A single
+    number as b (the book's chapter-7 ``Convolution(w, 0)``) is every filter's bias: a new (FN,) array."""
     W = parameter(W, 4, owner, "W", "(FN, C, FH, FW)")
+    if isinstance(b, int | float | np.integer | np.floating) and not isinstance(b, bool) or \
+            isinstance(b, np.ndarray) and b.ndim == 0 and b.dtype.kind in "iuf":
+        b = np.full(W.shape[0], real_number(b, owner, "b"), dtype=W.dtype)
     b = parameter(b, 1, owner, "b", f"({W.shape[0]},)")
     if b.shape != (W.shape[0],) or 0 in W.shape:
         raise ValueError(f"{owner}: expected W of shape (FN, C, FH, FW) with no empty axis and b of shape (FN,), "

@@ -176,6 +176,20 @@ def test_bad_parameters_are_rejected(Conv):
         Conv(np.zeros((3, 1, 3, 3)), np.zeros(3), pad=-1)
 
 
+@pytest.mark.parametrize("b", [0, 0.5, np.float32(-1.0), np.array(2.0)])
+def test_one_number_as_b_is_every_filters_bias(Conv, b):
+    """The book's chapter-7 apply_filter builds ``Convolution(w, 0)``."""
+    rng = np.random.default_rng(3)
+    W, x = rng.standard_normal((2, 1, 3, 3)).astype(np.float32), rng.standard_normal((2, 1, 5, 5)).astype(np.float32)
+    given, full = Conv(W, b), Conv(W, np.full(2, float(b), np.float32))
+    assert given.b.shape == (2,) and given.b.dtype == np.float32
+    np.testing.assert_array_equal(given.forward(x), full.forward(x))
+    with pytest.raises(TypeError, match="Convolution: expected a floating-point b"):
+        Conv(W, np.array("0"))
+    with pytest.raises(TypeError, match="Convolution: expected b as a NumPy array"):
+        Conv(W, True)
+
+
 def test_backward_needs_a_forward_and_the_right_shape(Conv):
     x, W, b, stride, pad = make(CASES[0])
     layer = Conv(W, b, stride, pad)
