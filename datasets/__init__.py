@@ -19,6 +19,7 @@ from datasets.mnist import (
     load_mnist_split,
 )
 from datasets.registry import BUILTIN, DATASET_NAMES, DatasetInfo, load_dataset
+from datasets.shuffle import shuffle_dataset
 from datasets.specs import FASHION_MNIST, IDX_DATASETS, KMNIST, MNIST, DatasetSpec, RemoteFile
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "load_mnist",
     "load_mnist_split",
     "read_idx",
+    "shuffle_dataset",
 ]

@@ -8,7 +8,20 @@ from layers.batch_normalization import BatchNormalization
 from layers.convolution import Convolution
 from layers.dropout import Dropout
 from layers.elementwise import AddConstant, Exp, Log, Max, Negate, Reciprocal, Scale
-from layers.functions import cross_entropy_error, log_softmax, relu, sigmoid, softmax, step_function, sum_to
+from layers.functions import (
+    cross_entropy_error,
+    identity_function,
+    log_softmax,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    softmax_loss,
+    step_function,
+    sum_squared_error,
+    sum_to,
+)
 from layers.gradient_check import (
     GradientReport,
     check_gradients,
@@ -17,7 +30,7 @@ from layers.gradient_check import (
     numerical_diff,
     numerical_gradient,
 )
-from layers.im2col import col2im, im2col
+from layers.im2col import col2im, conv_output_size, im2col
 from layers.pooling import Pooling
 from layers.power import Pow
 from layers.reductions import Mean, Sum
@@ -51,6 +64,7 @@ __all__ = [
     "Sum",
     "Tanh",
     "col2im",
+    "conv_output_size",
     "cross_entropy_error",
     "check_gradients",
     "compare_gradients",
@@ -58,14 +72,19 @@ __all__ = [
     "grad",
     "gradient_check",
     "GradientReport",
+    "identity_function",
     "im2col",
     "log_softmax",
     "numerical_diff",
     "numerical_gradient",
     "param",
     "relu",
+    "relu_grad",
     "sigmoid",
+    "sigmoid_grad",
     "softmax",
+    "softmax_loss",
     "step_function",
+    "sum_squared_error",
     "sum_to",
 ]

@@ -92,3 +92,36 @@ def step_function(x: np.ndarray | float) -> np.ndarray:
 def relu(x: np.ndarray | float) -> np.ndarray:
     """max(0, x) elementwise (chapter 3.2.7); the layer with a backward is :class:`layers.ReLU`."""
     return np.maximum(0, np.asarray(x))
+
+
+# -- the rest of the book's common/functions.py ----------------------------------------------------
+def identity_function(x: np.ndarray) -> np.ndarray:
+    """The output layer's activation for regression (chapter 3.4.3): sigma(x) = x, returned as given."""
+    return x
+
+
+def sigmoid_grad(x: np.ndarray | float) -> np.ndarray:
+    """d sigmoid(x) / dx = (1 - sigmoid(x)) sigmoid(x), elementwise (the chapter-4 TwoLayerNet's backprop)."""
+    y = sigmoid(x)
+    return (1.0 - y) * y
+
+
+def relu_grad(x: np.ndarray | float) -> np.ndarray:
+    """d relu(x) / dx as the book's common/functions.py has it: 1 where x >= 0, else 0, in x's dtype.
+
+    At x = 0 exactly, where ReLU has no derivative, this says 1; the Relu layer (chapter 5.5.1) passes
+    no gradient there (its mask is x <= 0). Both are the book's.
+    """
+    x = np.asarray(x)
+    return (x >= 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
+    """E = 1/2 sum_k (y_k - t_k)^2 (chapter 4.2.1), summed over every entry (the batch too, as in the book)."""
+    diff = np.asarray(y) - np.asarray(t)
+    return 0.5 * float(np.sum(diff * diff))
+
+
+def softmax_loss(x: np.ndarray, t: np.ndarray) -> float:
+    """cross_entropy_error(softmax(x), t): the loss of scores x (N, C) or (C,), as SoftmaxWithLoss computes it."""
+    return cross_entropy_error(softmax(x), t)

@@ -30,6 +30,13 @@ def output_size(size: int, window: int, stride: int, pad: int, owner: str, axis:
     return (padded - window) // stride + 1
 
 
+def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> int:
+    """The book's ``conv_output_size``: (input_size + 2*pad - filter_size) // stride + 1 (chapter 7.2.4),
+    an integer (the book divides with /, a float whenever it is not whole), checked as
+    :func:`output_size` checks it."""
+    return output_size(input_size, filter_size, stride, pad, "conv_output_size", "size")
+
+
 def output_shape(input_shape: tuple[int, ...], filter_h: int, filter_w: int, stride: int, pad: int,
                  owner: str) -> tuple[int, int]:
     """(OH, OW) for input of shape (N, C, H, W), checked by :func:`output_size`."""

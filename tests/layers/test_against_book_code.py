@@ -28,7 +28,7 @@ def book():
         pytest.skip("set ZEROPROP_BOOK_CODE to a checkout of the book's repository to compare with its code")
     sys.path.insert(0, root)
     try:
-        modules = {name: importlib.import_module(name) for name in ("common.layers", "common.util")}
+        modules = {name: importlib.import_module(name) for name in ("common.layers", "common.util", "common.functions")}
         sys.path.insert(0, str(Path(root) / "ch05"))
         modules["layer_naive"] = importlib.import_module("layer_naive")
     finally:
@@ -142,3 +142,21 @@ def test_batch_normalization_on_features(book):
             np.testing.assert_allclose(ours.backward(dout), theirs.backward(copy.copy(dout)), rtol=1e-11, atol=1e-12)
             np.testing.assert_allclose(ours.dgamma, theirs.dgamma, rtol=1e-13)
             np.testing.assert_allclose(ours.dbeta, theirs.dbeta, rtol=1e-13)
+
+
+def test_the_books_functions(book):
+    """identity_function, sigmoid_grad, relu_grad, sum_squared_error, softmax_loss, conv_output_size.
+    The book's softmax_loss adds 1e-7 inside the log (compared at that tolerance)."""
+    functions, util = book["common.functions"], book["common.util"]
+    x = rng(5).standard_normal((4, 6))
+    x[0, :2] = 0.0  # relu_grad's x = 0
+    t = np.array([1, 0, 5, 3])
+    y = layers.softmax(x)
+    assert layers.identity_function(x) is functions.identity_function(x)
+    np.testing.assert_allclose(layers.sigmoid_grad(x), functions.sigmoid_grad(x), rtol=1e-15, atol=1e-16)
+    np.testing.assert_array_equal(layers.relu_grad(x), functions.relu_grad(x))
+    assert layers.sum_squared_error(y, np.eye(6)[t]) == pytest.approx(functions.sum_squared_error(y, np.eye(6)[t]),
+                                                                      rel=1e-14)
+    assert layers.softmax_loss(x, t) == pytest.approx(functions.softmax_loss(x, t), rel=1e-6)
+    for args in [(28, 5, 1, 0), (28, 3, 1, 1), (7, 3, 2, 1)]:
+        assert layers.conv_output_size(*args) == util.conv_output_size(*args)

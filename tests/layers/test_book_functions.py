@@ -1,0 +1,83 @@
+"""The rest of the book's common/functions.py and common/util.py helpers, by their definitions and the
+book's printed examples (chapter 4.2.1's y and t)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from datasets import shuffle_dataset
+from layers import (
+    SoftmaxWithLoss,
+    conv_output_size,
+    cross_entropy_error,
+    identity_function,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax_loss,
+    sum_squared_error,
+)
+
+# Chapter 4.2.1: the network says "2" with probability 0.6, and the label is 2.
+Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
+T = np.eye(10)[2]
+
+
+def test_identity_function_returns_its_input():
+    x = np.arange(3.0)
+    assert identity_function(x) is x
+
+
+def test_sigmoid_grad_is_the_derivative_of_sigmoid():
+    x = np.linspace(-6, 6, 25)
+    h = 1e-5
+    numerical = (sigmoid(x + h) - sigmoid(x - h)) / (2 * h)
+    np.testing.assert_allclose(sigmoid_grad(x), numerical, rtol=1e-8, atol=1e-12)
+    assert sigmoid_grad(0.0) == 0.25
+
+
+def test_relu_grad_is_one_from_zero_on_as_in_the_book():
+    np.testing.assert_array_equal(relu_grad(np.array([-2.0, -1e-9, 0.0, 3.0])), [0.0, 0.0, 1.0, 1.0])
+    assert relu_grad(np.array([1, -1])).dtype == np.float64
+    assert relu_grad(np.ones(2, np.float32)).dtype == np.float32
+
+
+def test_sum_squared_error_gives_the_books_numbers():
+    assert sum_squared_error(Y, T) == pytest.approx(0.0975, abs=1e-15)
+    y_wrong = np.array([0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0])  # "7" at 0.6
+    assert sum_squared_error(y_wrong, T) == pytest.approx(0.5975, abs=1e-15)
+
+
+def test_softmax_loss_is_the_cross_entropy_of_the_softmax_and_the_layers_loss():
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    t = np.array([0, 4, 2, 2])
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    expected = -np.mean(np.log((e / e.sum(axis=1, keepdims=True))[np.arange(4), t]))
+    assert softmax_loss(x, t) == pytest.approx(expected, rel=1e-12)
+    assert softmax_loss(x, t) == pytest.approx(SoftmaxWithLoss().forward(x, t), rel=1e-12)
+    assert softmax_loss(np.log(Y + 1e-300), T) == pytest.approx(cross_entropy_error(Y, T), rel=1e-9)
+
+
+@pytest.mark.parametrize(("size", "filter_size", "stride", "pad", "expected"),
+                         [(28, 5, 1, 0, 24), (28, 3, 1, 1, 28), (7, 3, 2, 1, 4), (4, 2, 2, 0, 2), (5, 2, 2, 0, 2)])
+def test_conv_output_size(size, filter_size, stride, pad, expected):
+    assert conv_output_size(size, filter_size, stride, pad) == expected
+
+
+def test_conv_output_size_refuses_a_window_larger_than_the_input():
+    with pytest.raises(ValueError, match="conv_output_size: window size 5 is larger than the padded input"):
+        conv_output_size(3, 5)
+
+
+def test_shuffle_dataset_keeps_pairs_together_and_is_reproducible():
+    x, t = np.arange(20).reshape(10, 2), np.arange(10)
+    xs, ts = shuffle_dataset(x, t, seed=1)
+    np.testing.assert_array_equal(xs[:, 0] // 2, ts)  # each row still beside its own label
+    assert sorted(ts) == list(range(10)) and list(ts) != list(range(10))
+    again = shuffle_dataset(x, t, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(again[1], ts)
+    with pytest.raises(ValueError, match="shuffle_dataset: expected x and t with the same number of samples"):
+        shuffle_dataset(x, t[:9])
+    with pytest.raises(ValueError, match="either seed or rng"):
+        shuffle_dataset(x, t, seed=1, rng=np.random.default_rng(1))
