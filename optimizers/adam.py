@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, fraction, positive
+from optimizers.base import Optimizer, StateByKey, fraction, positive
 
 
 class Adam(Optimizer):
@@ -26,12 +26,19 @@ class Adam(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"m": "f", "v": "f", "t": "i"}
+    m = StateByKey("m")  # the book's self.m and self.v: {key: first / second moment}
+    v = StateByKey("v")
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7) -> None:
         super().__init__(lr)
         self.beta1 = fraction("Adam", "beta1", beta1)
         self.beta2 = fraction("Adam", "beta2", beta2)
         self.eps = positive("Adam", "eps", eps)
+
+    @property
+    def iter(self) -> int:
+        """The book's ``self.iter``: how many updates this optimiser has made (``iterations``)."""
+        return self.iterations
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

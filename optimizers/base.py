@@ -26,6 +26,27 @@ class MissingGradientError(GradientError, KeyError):
         return str(self.args[0])
 
 
+class StateByKey:
+    """The book's name for one kind of per-parameter state, read-only: ``Momentum().v`` is the book's
+    ``self.v``, {parameter name: its velocity}, the very arrays in ``state[key]["v"]``; None before the
+    first update, as the book's starts."""
+
+    def __init__(self, entry: str) -> None:
+        self.entry = entry
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, optimizer: Any, owner: type | None = None) -> Any:
+        if optimizer is None:
+            return self
+        return {key: entries[self.entry] for key, entries in optimizer.state.items()} or None
+
+    def __set__(self, optimizer: Any, value: Any) -> None:
+        raise AttributeError(f"{type(optimizer).__name__}.{self.name} is read-only: the state lives in "
+                             f"state[key][{self.entry!r}] (load_state_dict restores it)")
+
+
 def real_number(owner: str, name: str, value: Any) -> float:
     """``value`` as a float; TypeError naming ``name`` unless it is a real number (bool and str refused)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, fraction
+from optimizers.base import Optimizer, StateByKey, fraction
 
 
 class Nesterov(Optimizer):
@@ -21,6 +21,7 @@ class Nesterov(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"v": "f"}
+    v = StateByKey("v")  # the book's self.v: {key: velocity}
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr)

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, fraction, positive
+from optimizers.base import Optimizer, StateByKey, fraction, positive
 
 
 class RMSprop(Optimizer):
@@ -17,6 +17,7 @@ class RMSprop(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+    h = StateByKey("h")  # the book's self.h: {key: moving average of squared gradients}
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__(lr)

@@ -127,3 +127,30 @@ def test_invalid_hyperparameters_raise(cls):
     if cls is Adam:
         with pytest.raises(ValueError, match="beta2"):
             cls(beta2=1.0)
+
+
+@pytest.mark.parametrize(("make", "names"), [(lambda: Momentum(lr=0.1), ["v"]), (lambda: Nesterov(lr=0.1), ["v"]),
+                                             (lambda: AdaGrad(lr=0.1), ["h"]), (lambda: RMSprop(lr=0.1), ["h"]),
+                                             (lambda: Adam(lr=0.1), ["m", "v"])])
+def test_the_books_state_attributes_are_the_state_arrays(make, names):
+    """The book's optimisers keep self.v, self.h or self.m (None until the first update) keyed like params."""
+    optimizer = make()
+    assert all(getattr(optimizer, name) is None for name in names)
+    run_steps(optimizer, [G1])
+    assert optimizer.iterations == 1
+    for name in names:
+        by_key = getattr(optimizer, name)
+        assert list(by_key) == ["W"] and by_key["W"] is optimizer.state["W"][name]
+        with pytest.raises(AttributeError, match=rf"{type(optimizer).__name__}\.{name} is read-only"):
+            setattr(optimizer, name, None)
+    # Momentum's velocity after one step is -lr * g; AdaGrad's h is g^2; Adam's m is (1 - beta1) g
+    expected = {"Momentum": -0.1 * np.array(G1), "Nesterov": -0.1 * np.array(G1), "AdaGrad": np.square(G1),
+                "RMSprop": 0.01 * np.square(G1), "Adam": 0.1 * np.array(G1)}[type(optimizer).__name__]
+    np.testing.assert_allclose(getattr(optimizer, names[0])["W"], expected, rtol=1e-13)
+
+
+def test_adams_iter_counts_updates_as_the_books_does():
+    adam = Adam()
+    assert adam.iter == 0
+    run_steps(adam, [G1, G2, G3])
+    assert adam.iter == 3 == int(adam.state["W"]["t"])
