@@ -58,3 +58,6 @@ class SimpleNet(Network):
         if x.ndim == 1:
             x, t = x[np.newaxis], np.asarray(t).reshape(1, -1) if np.ndim(t) == 1 else np.asarray(t).reshape(1)
         return super().loss(x, t, train_flg)
+
+
+simpleNet = SimpleNet  # noqa: N816  (the book's spelling, ch04/gradient_simplenet.py)

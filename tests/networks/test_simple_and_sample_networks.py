@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from layers import check_gradients
-from networks import SampleNetwork, SimpleNet
+from networks import SampleNetwork, SimpleNet, simpleNet
 from networks.book_weights import convert_book_params, load_book_network
 
 # printed in the book, section 4.4.2: W, then net.loss(x, t) and dW for x = (0.6, 0.9), t = (0, 0, 1)
@@ -25,6 +25,11 @@ def test_simple_net_gives_the_books_numbers():
     assert net.loss(X, 2) == pytest.approx(net.loss(X, T), rel=1e-15)  # a label works like one-hot
     np.testing.assert_allclose(net.numerical_gradient(X, T)["W"], BOOK_DW, atol=1e-8)
     np.testing.assert_allclose(net.gradient(X, T)["W"], BOOK_DW, atol=1e-8)
+
+
+def test_the_books_spelling_simple_net_is_the_same_class():
+    net = simpleNet(BOOK_W)  # as ch04/gradient_simplenet.py writes it
+    assert type(net) is SimpleNet and net.loss(X, T) == pytest.approx(BOOK_LOSS, abs=1e-8)
 
 
 def test_simple_net_w_is_the_layers_array_and_numerical_gradient_sees_it():
