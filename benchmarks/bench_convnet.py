@@ -106,7 +106,7 @@ def torch_step(torch: ModuleType, net: Network, batches: list[tuple[np.ndarray, 
 
 def first_losses(nets: list[Network], torch: ModuleType | None, x: np.ndarray, t: np.ndarray) -> list[float]:
     """Inference loss on one batch from each zeroprop build and the torch twin (a check that they match)."""
-    losses = [net.loss(x, t) for net in nets]
+    losses = [net.loss(x, t, train_flg=False) for net in nets]  # DeepConvNet's loss trains by default, as the book's
     net = nets[0]
     if torch is not None:
         model = torch_model(torch, net)

@@ -91,6 +91,11 @@ class DeepConvNet(Network):
         self.add_layer("Affine2", L.Affine(W8, zeros(output_size)), W="W8", b="b8")
         self.add_layer("Dropout2", Dropout(dropout_ratio, rng=rng))
 
+    def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = True) -> float:
+        """The training loss, dropout on, as the book's DeepConvNet.loss (its ``predict(x, train_flg=True)``):
+        each call draws new dropout masks. ``train_flg=False`` gives the inference loss (dropout off)."""
+        return super().loss(x, t, train_flg)
+
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = 100) -> float:
         """As :meth:`Network.accuracy`, in batches of 100 by default as in the book: each convolution's
         im2col matrix grows with the batch (DeepConvNet's Conv2: 45 MB for 100 images)."""

@@ -71,6 +71,17 @@ def test_deep_convnet_is_the_books():
         assert np.std(values) == pytest.approx(np.sqrt(2 / fan_in), rel=4 / np.sqrt(2 * values.size)), key
 
 
+def test_deep_convnet_loss_trains_by_default_as_the_books():
+    """The book's DeepConvNet.loss(x, t) runs predict(x, train_flg=True): dropout on, new masks each call."""
+    net = DeepConvNet(seed=0)
+    x, t = batch((1, 28, 28), 8, 10, dtype=np.float32)
+    inference = net.loss(x, t, train_flg=False)
+    assert inference == net.loss(x, t, train_flg=False)
+    training = [net.loss(x, t) for _ in range(3)]
+    assert len(set(training)) == 3 and inference not in training
+    assert net.loss(x, t, train_flg=False) == inference
+
+
 def test_seed_makes_networks_reproducible():
     for cls in (SimpleConvNet, DeepConvNet):
         a, b, c = cls(seed=3), cls(seed=3), cls(seed=4)
