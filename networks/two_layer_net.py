@@ -1,10 +1,10 @@
-"""The book's two-layer net with backprop (chapter 5.7)."""
+"""The book's two-layer net with backprop (chapter 5.7), and chapter 4.5's with a sigmoid hidden layer."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from layers import Layer
+from layers import Layer, Sigmoid
 from networks.base import Network
 from networks.init import WeightInit, check_sizes, init_weight, make_rng
 from networks.layer_set import layer_set
@@ -30,6 +30,10 @@ class TwoLayerNet(Network):
     ``fast=True`` builds it from the engine's twins of Affine and Relu instead (the same function; their
     large products are split over the engine's threads, which pays from a hidden layer of about a
     hundred units); the default is the book's layers.
+
+    ``activation="sigmoid"`` makes it chapter 4.5's TwoLayerNet (ch04/two_layer_net.py): the hidden
+    layer is ``Sigmoid1`` instead of ``Relu1``, the rest the same (that chapter's ``gradient`` uses
+    sigmoid_grad, the Sigmoid layer's backward here).
     """
 
     def __init__(
@@ -44,16 +48,24 @@ class TwoLayerNet(Network):
         dtype: np.dtype | type = np.float32,
         weight_decay_lambda: float = 0.0,
         fast: bool = False,
+        activation: str = "relu",
     ) -> None:
         super().__init__(dtype, weight_decay_lambda)
         check_sizes("TwoLayerNet", input_size=input_size, hidden_size=hidden_size, output_size=output_size)
+        if activation not in ("relu", "sigmoid"):
+            raise ValueError(f"TwoLayerNet: activation must be 'relu' (chapter 5) or 'sigmoid' (chapter 4), "
+                             f"got {activation!r}")
+        self.activation = activation
         L = layer_set(fast, type(self).__name__)  # the book's layers, or the engine's fast twins with fast=True
         rng = make_rng(seed, rng, type(self).__name__)
         W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
         W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
         affine1 = self.add_layer("Affine1", L.Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
         affine1.needs_input_grad = False  # its input is data
-        self.add_layer("Relu1", L.Relu())
+        if activation == "relu":
+            self.add_layer("Relu1", L.Relu())
+        else:
+            self.add_layer("Sigmoid1", Sigmoid())
         self.add_layer("Affine2", L.Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")
 
     @property

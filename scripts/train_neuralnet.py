@@ -3,6 +3,8 @@
 Hidden 50, batch 100, lr 0.1, 10,000 iterations, train and test accuracy at each epoch's end. Uses
 MNIST when it is cached or can be downloaded, otherwise the built-in digits (with a notice saying why).
 Saves the loss and accuracy curves as a PNG and the trained weights as .npz under --out.
+``--activation sigmoid`` runs chapter 4.5's version (ch04/train_neuralnet.py): the same recipe with
+that chapter's sigmoid TwoLayerNet, whose curves are the book's Figures 4-11 and 4-12.
 """
 
 import argparse
@@ -34,6 +36,7 @@ from networks import TwoLayerNet
 from training import History, Trainer, plot_history
 
 QUICK = {"iters": 300, "eval_samples": 2000}
+TITLE_NOTE = {"relu": "", "sigmoid": " (sigmoid, chapter 4)"}
 
 
 def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +51,8 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                         help="evaluate each epoch on this many train/test samples (default: all)")
     add_out_option(parser)
     add_checkpoint_options(parser)
+    parser.add_argument("--activation", choices=["relu", "sigmoid"], default="relu",
+                        help="the hidden layer: relu (chapter 5, the default) or sigmoid (chapter 4.5's TwoLayerNet)")
     parser.add_argument("--fast", action="store_true",
                         help="build TwoLayerNet from the engine's twins of Affine and Relu (TwoLayerNet(fast=True)): "
                              "the same network, faster from about 100 hidden units, where its products are split "
@@ -75,7 +80,7 @@ def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, 
     (x_train, t_train), (x_test, t_test) = train_split, test_split
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")
 
-    network = TwoLayerNet(x_train.shape[1], args.hidden, 10, seed=args.seed, fast=args.fast)
+    network = TwoLayerNet(x_train.shape[1], args.hidden, 10, seed=args.seed, fast=args.fast, activation=args.activation)
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=None, mini_batch_size=args.batch_size,
                       optimizer="SGD", optimizer_param={"lr": args.lr},
                       evaluate_sample_num_per_epoch=args.eval_samples, seed=args.seed,
@@ -91,8 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
     network, history, info, input_size = train(parser, args)
 
     out = args.out / "train_neuralnet"
-    figure = plot_history(history, out / "loss_and_accuracy.png",
-                          title=f"TwoLayerNet {input_size}-{args.hidden}-10 on {info.title}")
+    title = f"TwoLayerNet {input_size}-{args.hidden}-10{TITLE_NOTE[args.activation]} on {info.title}"
+    figure = plot_history(history, out / "loss_and_accuracy.png", title=title)
     weights = network.save_params(out / "two_layer_net.npz")
     print(f"final train acc {history.train_acc_list[-1]:.4f}, test acc {history.test_acc_list[-1]:.4f}")
     print(f"figure: {figure}")

@@ -47,10 +47,12 @@ def test_seed_makes_initialisation_reproducible():
 
 @pytest.mark.parametrize(("d", "h", "c", "n"), [(4, 3, 2, 2), (12, 6, 4, 5), (30, 10, 10, 8)])
 @pytest.mark.parametrize("one_hot", [False, True])
-@pytest.mark.parametrize("fast", [False, True], ids=["book", "engine"])
-def test_backprop_matches_numerical_gradient(d, h, c, n, one_hot, fast):
+@pytest.mark.parametrize(("fast", "activation"),
+                         [(False, "relu"), (True, "relu"), (False, "sigmoid"), (True, "sigmoid")],
+                         ids=["book", "engine", "chapter-4 sigmoid", "chapter-4 sigmoid, engine"])
+def test_backprop_matches_numerical_gradient(d, h, c, n, one_hot, fast, activation):
     # Xavier scale keeps the scores O(1): a saturated softmax would make every gradient ~0 and the check vacuous
-    net = TwoLayerNet(d, h, c, weight_init_std="xavier", seed=d, dtype=np.float64, fast=fast)
+    net = TwoLayerNet(d, h, c, weight_init_std="xavier", seed=d, dtype=np.float64, fast=fast, activation=activation)
     for p in ("b1", "b2"):
         net.params[p][...] = 0.1 * np.random.default_rng(1).standard_normal(net.params[p].shape)
     x, labels = make_batch(n, d, c, seed=h)
@@ -214,3 +216,42 @@ def test_first_affine_skips_the_data_gradient_unless_asked():
         net.last_layer.backward(1.0))))
     numeric = numerical_gradient(lambda _: net.loss(x, t), x)
     np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-10)
+
+
+def test_chapter_4_two_layer_net_has_a_sigmoid_hidden_layer():
+    """ch04/two_layer_net.py: a1 = x W1 + b1, z1 = sigmoid(a1), y = softmax(z1 W2 + b2)."""
+    net = TwoLayerNet(6, 4, 3, seed=0, dtype=np.float64, activation="sigmoid")
+    assert list(net.layers) == ["Affine1", "Sigmoid1", "Affine2"] and net.activation == "sigmoid"
+    x = np.random.default_rng(2).standard_normal((5, 6))
+    p = net.params
+    hidden = 1 / (1 + np.exp(-(x @ p["W1"] + p["b1"])))
+    np.testing.assert_allclose(net.predict(x), hidden @ p["W2"] + p["b2"], rtol=1e-13)
+    with pytest.raises(ValueError, match="TwoLayerNet: activation must be 'relu' .* or 'sigmoid'.* got 'tanh'"):
+        TwoLayerNet(6, 4, 3, activation="tanh")
+
+
+def test_chapter_4_two_layer_net_matches_the_books_code():
+    root = os.environ.get("ZEROPROP_BOOK_CODE")
+    if not root or not os.path.isfile(os.path.join(root, "ch04", "two_layer_net.py")):
+        pytest.skip("set ZEROPROP_BOOK_CODE to a checkout of the book's repository to compare with its code")
+    import importlib.util
+    import sys
+    sys.path.insert(0, root)
+    try:
+        path = os.path.join(root, "ch04", "two_layer_net.py")
+        spec = importlib.util.spec_from_file_location("book_two_layer_net", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(root)
+    book = module.TwoLayerNet(input_size=8, hidden_size=5, output_size=3)
+    net = TwoLayerNet(8, 5, 3, seed=0, dtype=np.float64, activation="sigmoid")
+    for key in net.params:
+        book.params[key] = net.params[key].copy()
+    rng = np.random.default_rng(3)
+    x, t = rng.standard_normal((4, 8)), np.eye(3)[rng.integers(0, 3, 4)]
+    # the book adds 1e-7 inside the log of its cross-entropy: equal to that
+    assert net.loss(x, t) == pytest.approx(book.loss(x, t), abs=1e-6)
+    ours, theirs = net.gradient(x, t), book.gradient(x, t)
+    for key in net.params:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-12, atol=1e-15)

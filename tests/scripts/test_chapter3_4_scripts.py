@@ -217,3 +217,15 @@ def test_the_main_job_trains_the_engine_build_with_fast(tmp_path, capsys):
     # the same network and batches: accuracies agree but for float32 rounding's effect on a few samples
     assert abs(fast["history"].test_acc_list[-1] - book["history"].test_acc_list[-1]) < 0.01
     assert fast["history"].test_acc_list[-1] > 0.8
+
+
+def test_the_main_job_trains_chapter_4s_sigmoid_net_with_activation_sigmoid(tmp_path, capsys):
+    """--activation sigmoid is ch04/train_neuralnet.py: the same recipe, a sigmoid hidden layer, which
+    learns more slowly from the book's 0.01-std weights than ReLU (the book's Figures 4-11, 4-12 against 5.7.4)."""
+    relu = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path / "relu")])
+    sigmoid = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path / "sigmoid"),
+                                    "--activation", "sigmoid"])
+    assert list(sigmoid["network"].layers) == ["Affine1", "Sigmoid1", "Affine2"]
+    losses = sigmoid["history"].train_loss_list
+    assert np.mean(losses[-30:]) < np.mean(losses[:30])  # it learns
+    assert sigmoid["history"].test_acc_list[-1] < relu["history"].test_acc_list[-1]
