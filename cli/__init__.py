@@ -26,6 +26,7 @@ from cli.validators import (
     nonnegative_int,
     positive_float,
     positive_int,
+    thread_count,
     unit_interval_float,
     writable_dir,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "nonnegative_int",
     "positive_float",
     "positive_int",
+    "thread_count",
     "resume_if_asked",
     "script_parser",
     "unit_interval_float",

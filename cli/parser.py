@@ -10,17 +10,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from cli.validators import directory_problem, nonnegative_int, writable_dir
 from datasets import DATASET_NAMES
+from engine import threads
 
 USER_ERROR = 2  # argparse's own status for a bad command line
 
 
 class ScriptParser(argparse.ArgumentParser):
-    """An ``argparse.ArgumentParser`` whose errors are one line (no usage block) and exit with status 2."""
+    """An ``argparse.ArgumentParser`` whose errors are one line (no usage block) and exit with status 2.
+    Parsing also checks ``ZEROPROP_NUM_THREADS``, which every script's training reads: a bad value ends
+    the script here, before any data is loaded, not with a traceback once training starts."""
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+                   ) -> argparse.Namespace:  # type: ignore[override]
+        parsed = super().parse_args(args, namespace)
+        try:
+            threads.default_num_threads()
+        except ValueError as error:
+            self.fail(str(error))
+        return parsed
 
     def error(self, message: str) -> NoReturn:
         self.fail(f"{message} (see --help)")

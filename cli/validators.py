@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from engine import threads
+
 
 def _int(text: str) -> int:
     try:
@@ -33,6 +35,14 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
+
+
+def thread_count(text: str) -> int:
+    """A thread count for the engine (``--threads``): a whole number from 1 to engine.threads.MAX_THREADS."""
+    try:
+        return threads.thread_count(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def nonnegative_int(text: str) -> int:

@@ -67,6 +67,9 @@ from engine.allocator import keep_freed_memory
 
 ENV_VAR = "ZEROPROP_NUM_THREADS"
 BLAS_THREADS = 1   # the BLAS threads of every step; see the module docstring
+# The most threads a setting may ask for. The pool starts one thread per count, whatever the cores: a
+# count far above them only adds hand-overs (and 3,000 threads exhausted a small machine's memory).
+MAX_THREADS = 256
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -110,8 +113,8 @@ def available_cores() -> int:
 def thread_count(text: str) -> int:
     """A thread count written as text (an environment variable, a command-line option): a positive integer."""
     stripped = text.strip()
-    if not stripped.isdecimal() or int(stripped) < 1:
-        raise ValueError(f"expected a positive integer (a thread count), got {text!r}")
+    if not stripped.isdecimal() or not 1 <= int(stripped) <= MAX_THREADS:
+        raise ValueError(f"expected a thread count from 1 to {MAX_THREADS}, got {text!r}")
     return int(stripped)
 
 
@@ -123,7 +126,7 @@ def _env_setting() -> int | None:
             try:
                 _state.env_value = thread_count(text) if text.strip() else None
             except ValueError:
-                raise ValueError(f"{ENV_VAR} must be a positive integer (a thread count), got {text!r}") from None
+                raise ValueError(f"{ENV_VAR} must be a thread count from 1 to {MAX_THREADS}, got {text!r}") from None
             _state.env_read = True
         return _state.env_value
 
@@ -134,8 +137,8 @@ def _check_count(name: str, n: object, allow_none: bool) -> int | None:
     if isinstance(n, bool) or not isinstance(n, Integral):
         expected = "an int or None" if allow_none else "an int"
         raise TypeError(f"{name}: n must be {expected} (a thread count), got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{name}: n must be at least 1 thread, got {n}")
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"{name}: n must be from 1 to {MAX_THREADS} threads, got {n}")
     return int(n)
 
 

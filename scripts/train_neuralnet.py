@@ -28,10 +28,11 @@ from cli import (
     positive_int,
     resume_if_asked,
     script_parser,
+    thread_count,
     until_stopped,
 )
 from datasets import DatasetInfo
-from engine.threads import set_num_threads
+from engine.threads import MAX_THREADS, set_num_threads
 from networks import TwoLayerNet
 from training import History, Trainer, plot_history
 
@@ -57,8 +58,9 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                         help="build TwoLayerNet from the engine's twins of Affine and Relu (TwoLayerNet(fast=True)): "
                              "the same network, faster from about 100 hidden units, where its products are split "
                              "over the cores; the weights it saves load into either build")
-    parser.add_argument("--threads", type=positive_int, default=None,
-                        help="threads to compute with (default: $ZEROPROP_NUM_THREADS, else all cores)")
+    parser.add_argument("--threads", type=thread_count, default=None,
+                        help=f"threads to compute with, at most {MAX_THREADS} (default: $ZEROPROP_NUM_THREADS, "
+                             f"else all cores)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
                              f"{QUICK['eval_samples']} samples")

@@ -23,7 +23,7 @@ ALLOWED = {
     "graphs": {"layers"},
     "training": {"networks", "optimizers", "layers", "engine"},
     "benchmarks": {"networks", "engine", "layers", "optimizers"},
-    "cli": {"datasets", "networks", "training"},
+    "cli": {"datasets", "networks", "training", "engine"},
 }
 PROJECT = set(ALLOWED) | {"scripts"}
 NUMPY_ONLY = {"layers", "optimizers", "datasets", "fileio"}  # beyond the standard library: NumPy alone

@@ -69,7 +69,7 @@ def test_empty_environment_variable_means_unset(monkeypatch):
     assert threads.get_num_threads() == threads.available_cores()
 
 
-@pytest.mark.parametrize("text", ["0", "-2", "two", "1.5", "2x", "+3"])
+@pytest.mark.parametrize("text", ["0", "-2", "two", "1.5", "2x", "+3", "257", "99999999999999999999"])
 def test_bad_environment_variable_is_an_error_naming_it(monkeypatch, text):
     monkeypatch.setenv(threads.ENV_VAR, text)
     uses = (threads.get_num_threads, lambda: threads.set_num_threads(2), lambda: threads.num_threads(2).__enter__())
@@ -90,7 +90,7 @@ def test_set_and_get():
 
 
 @pytest.mark.parametrize("bad, error", [("2", TypeError), (2.0, TypeError), (True, TypeError), ([2], TypeError),
-                                        (0, ValueError), (-1, ValueError)])
+                                        (0, ValueError), (-1, ValueError), (257, ValueError)])
 def test_bad_counts_are_refused_naming_the_argument(bad, error):
     for name, use in (("set_num_threads", threads.set_num_threads), ("num_threads", threads.num_threads),
                       ("policy", threads.policy)):
@@ -115,8 +115,9 @@ def test_context_restores_the_setting_even_on_error():
 
 def test_thread_count_parses_command_line_text():
     assert threads.thread_count("4") == 4
-    for bad in ("0", "x", ""):
-        with pytest.raises(ValueError, match="positive integer"):
+    assert threads.thread_count(str(threads.MAX_THREADS)) == threads.MAX_THREADS == 256
+    for bad in ("0", "x", "", "257"):
+        with pytest.raises(ValueError, match="a thread count from 1 to 256"):
             threads.thread_count(bad)
 
 

@@ -5,6 +5,7 @@ script with one line naming what is wrong and exit status 2, never a traceback, 
 from __future__ import annotations
 
 import importlib
+import os
 import pickle
 import subprocess
 import sys
@@ -431,3 +432,16 @@ def test_convnet_defaults_are_short_runs_with_a_curve_and_book_is_the_books(scri
     seen.clear()
     module.main(["--book", "--epochs", "3"])
     assert (seen["args"].epochs, seen["args"].train_size) == (3, None)
+
+
+@pytest.mark.parametrize("script", ["train_convnet", "optimizer_compare_mnist", "train_neuralnet"])
+@pytest.mark.parametrize("value", ["abc", "0", "300"])
+def test_a_bad_thread_variable_ends_any_script_with_one_line_before_the_work(script, value, tmp_path):
+    """ZEROPROP_NUM_THREADS is read by every script's training; a bad value is refused while parsing."""
+    env = {**os.environ, "ZEROPROP_NUM_THREADS": value, "MPLBACKEND": "Agg"}
+    result = subprocess.run([sys.executable, "-m", f"scripts.{script}", "--quick", "--out", str(tmp_path)],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (f"{script}: error: ZEROPROP_NUM_THREADS must be a thread count from 1 to 256, "
+                                     f"got {value!r}")
+    assert not (tmp_path / script).exists() or not any((tmp_path / script).iterdir())
