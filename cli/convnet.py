@@ -134,7 +134,8 @@ def book_trainer(parser: ScriptParser, network: Network, train: Split, test: Spl
                  checkpoint_dir: str | os.PathLike | None = None, resume: bool = False) -> Trainer:
     """A Trainer with the book's Adam recipe, moved on to the checkpoint in ``checkpoint_dir`` when ``resume``
     (the same data, batch size and seed); a checkpoint that is missing or cannot be resumed ends the script
-    (exit 2) with one line saying why."""
+    (exit 2) with one line saying why, as does a --batch-size larger than the training images."""
+    parser.require_at_most("--batch-size", batch_size, len(train[0]), f"the {len(train[0])} training images")
     trainer = adam_trainer(network, train, test, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                            eval_samples=eval_samples, checkpoint_dir=checkpoint_dir, verbose=not quiet,
                            progress=not quiet)

@@ -80,6 +80,7 @@ def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, 
         parser.fail(str(error))
     (train_split, test_split), info = load_script_data(parser, args.dataset)
     (x_train, t_train), (x_test, t_test) = train_split, test_split
+    parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")
 
     network = TwoLayerNet(x_train.shape[1], args.hidden, 10, seed=args.seed, fast=args.fast, activation=args.activation)

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> dict:
     args, iters = parse_iteration_args(parser, argv)
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
+    parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
 
     losses: dict[str, list[float]] = {}
     test_acc: dict[str, float] = {}

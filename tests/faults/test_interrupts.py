@@ -270,7 +270,8 @@ def test_train_neuralnet_exits_130_and_says_how_to_continue(tmp_path, monkeypatc
 
     monkeypatch.setattr(script.Trainer, "train", interrupted)
     with pytest.raises(SystemExit) as stop:
-        script.main(["--iters", "5", "--checkpoint-dir", str(tmp_path / "ckpt"), "--out", str(tmp_path)])
+        script.main(["--iters", "5", "--batch-size", "10", "--checkpoint-dir", str(tmp_path / "ckpt"),
+                     "--out", str(tmp_path)])
     assert stop.value.code == 130
     err = capsys.readouterr().err
     assert "--resume" in err and str(tmp_path / "ckpt" / "latest.npz") in err and "iteration 17" in err

@@ -100,6 +100,12 @@ BEYOND_THE_DATA = [
     ("train_neuralnet_numerical", ["--batch-size", "151", "--out", "{out}"], "--batch-size",
      "expected at most 150 (the training samples of a small stand-in), got 151"),
     ("batch_norm_test", ["--train-size", "101", "--out", "{out}"], "--train-size", "no mini-batch of one sample"),
+    *[(script, ["--batch-size", "151", "--out", "{out}"], "--batch-size",
+       "expected at most 150 (the training samples of a small stand-in), got 151")
+      for script in ("train_neuralnet", "optimizer_compare_mnist", "weight_init_compare")],
+    *[(script, ["--batch-size", "151", "--out", "{out}"], "--batch-size",
+       "expected at most 150 (the 150 training images), got 151")
+      for script in ("train_convnet", "train_deepnet", "misclassified_mnist", "visualize_filter")],
 ]
 
 
