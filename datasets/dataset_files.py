@@ -77,7 +77,10 @@ def ensure_dataset_files(
     if not download:
         _raise_unavailable(spec, directory, missing, corrupt, failures={}, download=False)
     created = not directory.exists()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way, no permission, a read-only file system
+        _raise_uncreatable(spec, directory, missing, corrupt, error)
     set_aside: dict[str, Path] = {}
     try:
         for name in corrupt:
@@ -95,8 +98,8 @@ def ensure_dataset_files(
 def _set_aside(path: Path, problem: str, set_aside: dict[str, Path]) -> None:
     """Rename ``path`` to a free ``.rejected`` name, recorded in ``set_aside`` once the rename is done."""
     aside = _aside_name(path)
-    _log.warning("%s fails verification (%s); keeping it as %s and downloading the good copy to %s",
-                 path, problem, aside.name, path)
+    _log.warning("%s fails verification (%s); trying to download a good copy to %s (yours is kept as %s "
+                 "if one arrives, else put back)", path, problem, path, aside.name)
     path.rename(aside)
     set_aside[path.name] = aside
 
@@ -197,4 +200,23 @@ def _raise_unavailable(
         missing=tuple(names),
         directory=str(directory),
         short_reason=f"could not be downloaded ({short})",
+        corrupt=tuple(name for name in names if name in corrupt),
+    )
+
+
+def _raise_uncreatable(spec: DatasetSpec, directory: Path, missing: list[RemoteFile], corrupt: dict[str, str],
+                       error: OSError) -> None:
+    """The data set's folder cannot be made, so nothing can be downloaded into it."""
+    names = [remote.name for remote in missing]
+    where = display_path(directory)
+    why = "a file is in its place" if isinstance(error, FileExistsError) else error.strerror or str(error)
+    raise DatasetUnavailableError(
+        f"{spec.title} is not available: {len(names)} file(s) missing from {where}: {', '.join(names)}, "
+        f"and that folder cannot be created to download them into ({why}).\n"
+        f"To fix: set {ENV_DATA_DIR} to a folder that can be written (it gets a '{spec.name}' sub-folder), "
+        f"or pass data_dir=; or use the built-in digits instead: {BUILTIN_HINT}.",
+        missing=tuple(names),
+        directory=str(directory),
+        short_reason=f"its folder cannot be created ({why})",
+        corrupt=tuple(name for name in names if name in corrupt),
     )

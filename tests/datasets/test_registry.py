@@ -59,3 +59,36 @@ def test_fallback_names_only_the_missing_files(tmp_path: Path, builtin_root: Pat
     assert info.fell_back
     assert "(missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz)" in info.fallback_reason
     assert "t10k" not in info.fallback_reason
+
+
+def test_fallback_tells_a_corrupt_file_from_a_missing_one(tmp_path: Path, builtin_root: Path, mnist_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    partial = tmp_path / "mnist"
+    partial.mkdir()
+    (partial / "t10k-images-idx3-ubyte.gz").symlink_to(mnist_dir / "t10k-images-idx3-ubyte.gz")
+    labels = bytearray((mnist_dir / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    labels[100] ^= 0xFF  # one byte flipped
+    (partial / "t10k-labels-idx1-ubyte.gz").write_bytes(bytes(labels))
+    _, info = load_dataset("mnist", data_dir=partial, download=False, fallback_to_builtin=True)
+    assert info.fell_back
+    assert ("(missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz; "
+            "t10k-labels-idx1-ubyte.gz failing verification)") in info.fallback_reason
+    assert (partial / "t10k-labels-idx1-ubyte.gz").read_bytes() == bytes(labels)  # left as it was
+
+
+@pytest.mark.parametrize("in_the_way", ["a file", "a file's folder"])
+def test_a_data_folder_that_cannot_be_created_falls_back_or_says_so(tmp_path: Path, builtin_root: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    in_the_way: str) -> None:
+    """ZEROPROP_DATA_DIR pointing at a file: the download folder cannot be made; nothing is downloaded."""
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    blocker = tmp_path / "somefile"
+    blocker.write_text("not a folder")
+    data_dir = blocker if in_the_way == "a file" else blocker / "below"
+    why = "a file is in its place" if in_the_way == "a file" else "Not a directory"
+    _, info = load_dataset("mnist", data_dir=data_dir, fallback_to_builtin=True)
+    assert info.fell_back and f"its folder cannot be created ({why})" in info.fallback_reason
+    with pytest.raises(DatasetUnavailableError, match=rf"cannot be created to download them into \({why}\)"):
+        load_dataset("mnist", data_dir=data_dir)
+    assert blocker.read_text() == "not a folder"
