@@ -6,10 +6,12 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from cli.parser import ScriptParser
 from training import CheckpointError, Trainer, TrainingDivergedError, TrainingInterrupted
+from training.trainer import CHECKPOINT_NAME
 
 T = TypeVar("T")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
@@ -19,9 +21,14 @@ NEEDS_CHECKPOINT_DIR = "--resume needs --checkpoint-dir, the folder of the run t
 
 
 def check_resume_options(parser: ScriptParser, args: object) -> None:
-    """Refuse --resume without --checkpoint-dir while parsing, before any data is loaded."""
-    if getattr(args, "resume", False) and getattr(args, "checkpoint_dir", None) is None:
+    """Refuse --resume without --checkpoint-dir, and a --checkpoint-dir whose checkpoint cannot be written
+    (a folder where its file goes), while parsing, before any data is loaded."""
+    folder = getattr(args, "checkpoint_dir", None)
+    if getattr(args, "resume", False) and folder is None:
         parser.error(NEEDS_CHECKPOINT_DIR)
+    if folder is not None and (Path(folder) / CHECKPOINT_NAME).is_dir():
+        parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} is a folder, where the "
+                     f"checkpoint file goes")
 
 
 def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> None:
@@ -33,7 +40,7 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
     if path is None:
         parser.fail(NEEDS_CHECKPOINT_DIR)
     if not path.is_file():
-        parser.fail(f"--resume needs a checkpoint, and {path} does not exist")
+        parser.fail(f"--resume needs a checkpoint, and {path} {'is not a file' if path.exists() else 'does not exist'}")
     try:
         trainer.resume(path)
     except (CheckpointError, ValueError, OSError) as error:

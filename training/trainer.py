@@ -289,6 +289,7 @@ class Trainer:
         self.progress = progress
         self.log = log
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self._check_checkpoint_place(create=False)
 
         self.train_size = self.x_train.shape[0]
         self.iter_per_epoch = math.ceil(self.train_size / self.batch_size)
@@ -324,6 +325,27 @@ class Trainer:
         if x.shape[0] == 0:
             raise ValueError(f"Trainer: x_{kind} holds no samples")
         return x, t
+
+    def _check_checkpoint_place(self, create: bool) -> None:
+        """ValueError, naming the path, unless checkpoints can be written: ``checkpoint_dir`` a folder (made
+        when ``create``) and its latest.npz no folder. Checked when the Trainer is made and again when
+        training starts, so that a bad place is found before an epoch's work, not at its end."""
+        folder = self.checkpoint_dir
+        if folder is None:
+            return
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"Trainer: checkpoint_dir {folder} is not a folder")
+        if create:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ValueError(f"Trainer: cannot create checkpoint_dir {folder}: "
+                                 f"{error.strerror or error}") from None
+        target = folder / CHECKPOINT_NAME
+        if target.exists() and not target.is_file():
+            raise ValueError(f"Trainer: the checkpoint {target} cannot be written: a folder is in its place")
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise ValueError(f"Trainer: checkpoint_dir {folder} is not writable")
 
     def _draw_sample(self, sampler: np.random.Generator, n: int) -> np.ndarray | None:
         k = self.evaluate_sample_num_per_epoch
@@ -376,6 +398,7 @@ class Trainer:
         self._step_start = None
         self._stop_requested = False
         self._in_step = False
+        self._check_checkpoint_place(create=True)
         if self.checkpoint_path is not None:
             remove_stale_temp_files(self.checkpoint_path)
         bar = None

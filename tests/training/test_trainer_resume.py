@@ -258,3 +258,25 @@ def test_a_schedule_may_return_zero(data):
     before = {k: v.copy() for k, v in net.params.items()}
     make_trainer(net, data, epochs=1, optimizer="sgd", schedule=lambda epoch: 0.0).train()
     assert_same_params(net, type("Net", (), {"params": before})())
+
+
+def test_a_place_where_no_checkpoint_can_be_written_is_refused_before_any_training(data, tmp_path):
+    """Found when the Trainer is made or training starts, not after an epoch's work."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(ValueError, match=rf"Trainer: checkpoint_dir {a_file} is not a folder"):
+        make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, checkpoint_dir=a_file)
+    folder = tmp_path / "run"
+    (folder / "latest.npz").mkdir(parents=True)
+    with pytest.raises(ValueError, match="latest.npz cannot be written: a folder is in its place"):
+        make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, checkpoint_dir=folder)
+    net = TwoLayerNet(8, 6, 3, seed=1)
+    before = {k: v.copy() for k, v in net.params.items()}
+    trainer = make_trainer(net, data, checkpoint_dir=tmp_path / "later")
+    (tmp_path / "later").write_text("made a file after the Trainer")
+    with pytest.raises(ValueError, match="is not a folder"):
+        trainer.train()
+    assert trainer.current_iter == 0 and all(np.array_equal(net.params[k], before[k]) for k in before)
+    fresh = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, checkpoint_dir=tmp_path / "new" / "deeper")
+    fresh.train()
+    assert (tmp_path / "new" / "deeper" / "latest.npz").is_file()
