@@ -324,6 +324,14 @@ class Trainer:
                              "expected the same number of samples along axis 0")
         if x.shape[0] == 0:
             raise ValueError(f"Trainer: x_{kind} holds no samples")
+        # One float64 sum finds a NaN or an infinity (it makes the sum non-finite); only then is x searched.
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf, or a float64 overflow: searched below
+            total = np.add.reduce(x, axis=None, dtype=np.float64) if x.dtype.kind == "f" else 0.0
+        if not np.isfinite(total):
+            bad = np.flatnonzero(~np.isfinite(x.reshape(x.shape[0], -1)).all(axis=1))
+            if bad.size:
+                raise ValueError(f"Trainer: x_{kind} holds NaN or infinite values, in {bad.size} sample(s) "
+                                 f"(the first: index {bad[0]}); drop or repair them")
         return x, t
 
     def _check_checkpoint_place(self, create: bool) -> None:

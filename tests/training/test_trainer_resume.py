@@ -280,3 +280,18 @@ def test_a_place_where_no_checkpoint_can_be_written_is_refused_before_any_traini
     fresh = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, checkpoint_dir=tmp_path / "new" / "deeper")
     fresh.train()
     assert (tmp_path / "new" / "deeper" / "latest.npz").is_file()
+
+
+@pytest.mark.parametrize("kind", ["train", "test"])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_data_with_nan_or_infinity_is_refused_naming_the_first_sample(data, kind, value):
+    """Not left to surface as a diverged loss whose message blames the learning rate."""
+    x, t, x_test, t_test = (np.array(a, copy=True) for a in data)
+    bad = x if kind == "train" else x_test
+    bad[7, 2] = value
+    bad[9, 0] = -value
+    with pytest.raises(ValueError, match=rf"Trainer: x_{kind} holds NaN or infinite values, in 2 sample\(s\) "
+                                         r"\(the first: index 7\)"):
+        Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x_test, t_test, epochs=1, verbose=False, progress=False)
+    huge = np.full_like(x, 3e38, dtype=np.float32)  # finite, though their float32 sum would not be
+    Trainer(TwoLayerNet(8, 6, 3, seed=1), huge, t, data[2], data[3], epochs=1, verbose=False, progress=False)
