@@ -32,10 +32,24 @@ def _centred_difference(f: Callable[[np.ndarray], float], x: np.ndarray, idx: tu
     try:
         for steps, weight in STENCILS[order]:
             x[idx] = original + steps * h
-            total += weight * float(f(x))
+            total += weight * _number(f(x))
     finally:  # also when f raises: a network's weight must not stay perturbed
         x[idx] = original
     return total / h
+
+
+def _number(value: object) -> float:
+    """f's value as a float; TypeError when f returns more than one number (a loss is one number)."""
+    if type(value) is float:
+        return value
+    if np.ndim(value) != 0 and np.size(value) != 1:
+        raise TypeError(f"numerical_gradient: f must return one number (a loss), got an array of shape "
+                        f"{np.shape(value)}; sum it, or differentiate each entry on its own")
+    try:
+        return float(np.asarray(value).reshape(()))
+    except (TypeError, ValueError):
+        raise TypeError(f"numerical_gradient: f must return one number (a loss), got {type(value).__name__} "
+                        f"{value!r:.60}") from None
 
 
 def _default_step(x: np.ndarray) -> float:
@@ -66,6 +80,9 @@ def numerical_gradient(
         )
     if order not in (2, 4):
         raise ValueError(f"numerical_gradient: order must be 2 or 4, got {order}")
+    if not x.flags.writeable:
+        raise ValueError("numerical_gradient: x must be writeable: each entry is nudged in place and restored "
+                         "(pass a copy of a read-only array)")
     h = _default_step(x) if h is None else h
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):

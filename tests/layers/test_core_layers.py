@@ -347,3 +347,18 @@ def test_gradient_check_detects_a_wrong_gradient():
     assert 1e-4 < errors["W"] < 1e-2
     with pytest.raises(KeyError, match="no analytic gradient"):
         gradient_check(lambda: 0.0, {"W": W}, {})
+
+
+def test_numerical_gradient_says_what_is_wrong_with_f_or_x():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"numerical_gradient: f must return one number \(a loss\), got an array "
+                                        r"of shape \(2,\)"):
+        numerical_gradient(lambda v: v ** 2, x)
+    with pytest.raises(TypeError, match="numerical_gradient: f must return one number"):
+        numerical_gradient(lambda v: "loss", x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])  # restored after the refusal
+    np.testing.assert_allclose(numerical_gradient(lambda v: np.array([[np.sum(v ** 2)]]), x), [2.0, 4.0])
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="numerical_gradient: x must be writeable"):
+        numerical_gradient(lambda v: float(np.sum(v)), frozen)
