@@ -244,7 +244,9 @@ def load_checkpoint(path: str | os.PathLike, params: Mapping[str, np.ndarray] | 
         arrays = read_npz(path, lambda directory: _check_directory(where, directory, file_size, params))
     except FileNotFoundError:
         raise
-    except (ArchiveError, OSError) as err:
+    except ArchiveError as err:  # its message names the file and what is wrong
+        raise CheckpointError(f"checkpoint {err}") from err
+    except OSError as err:
         raise CheckpointError(f"checkpoint {where!r} is not a readable .npz file ({err})") from err
     meta = _parse_meta(where, str(arrays.pop("meta")[()]))
     position = meta["position"]

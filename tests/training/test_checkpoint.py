@@ -163,3 +163,13 @@ def test_network_state_mismatch_is_named():
     state["BatchNorm1"]["buffers"]["running_mean"] = np.zeros(6, np.float32)
     with pytest.raises(ValueError, match=r"BatchNorm1.buffers\['running_mean'\] is float32\[6\]"):
         check_network_state(with_bn, state)
+
+
+def test_an_unreadable_checkpoint_is_named_once(tmp_path):
+    path = tmp_path / "latest.npz"
+    path.write_bytes(b"PK\x03\x04 not a zip archive")
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    message = str(info.value)
+    assert message.startswith(f"checkpoint {str(path)!r} is not a readable .npz file (BadZipFile")
+    assert message.count("is not a readable .npz file") == 1 and message.count(str(path)) == 1
