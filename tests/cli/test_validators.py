@@ -61,6 +61,9 @@ def test_writable_dir(tmp_path):
         writable_dir(str(a_file))
     with pytest.raises(argparse.ArgumentTypeError, match="is not a directory, so .* cannot be created"):
         writable_dir(str(a_file / "below"))
+    for empty in ("", "  "):  # Path("") is ".": an empty --out would write into the current folder unasked
+        with pytest.raises(argparse.ArgumentTypeError, match="expected a folder name, got an empty one"):
+            writable_dir(empty)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
