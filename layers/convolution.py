@@ -69,8 +69,9 @@ def check_filters(W: np.ndarray, b: np.ndarray, owner: str) -> tuple[np.ndarray,
     """Filters W (FN, C, FH, FW) and biases b (FN,) as given to a convolution's constructor. A single
     number as b (the book's chapter-7 ``Convolution(w, 0)``) is every filter's bias: a new (FN,) array."""
     W = parameter(W, 4, owner, "W", "(FN, C, FH, FW)")
-    if isinstance(b, int | float | np.integer | np.floating) and not isinstance(b, bool) or \
-            isinstance(b, np.ndarray) and b.ndim == 0 and b.dtype.kind in "iuf":
+    one_number = (isinstance(b, int | float | np.integer | np.floating) and not isinstance(b, bool)) or \
+        (isinstance(b, np.ndarray) and b.ndim == 0 and b.dtype.kind in "iuf")
+    if one_number:
         b = np.full(W.shape[0], real_number(b, owner, "b"), dtype=W.dtype)
     b = parameter(b, 1, owner, "b", f"({W.shape[0]},)")
     if b.shape != (W.shape[0],) or 0 in W.shape:

@@ -107,7 +107,8 @@ def sigmoid_grad(x: np.ndarray | float) -> np.ndarray:
 
 
 def relu_grad(x: np.ndarray | float) -> np.ndarray:
-    """d relu(x) / dx as the book's common/functions.py has it: 1 where x >= 0, else 0, in x's dtype.
+    """d relu(x) / dx as the book's common/functions.py has it: 1 where x >= 0, else 0 (x's dtype when
+    floating, else float64).
 
     At x = 0 exactly, where ReLU has no derivative, this says 1; the Relu layer (chapter 5.5.1) passes
     no gradient there (its mask is x <= 0). Both are the book's.
