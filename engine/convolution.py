@@ -106,11 +106,13 @@ class FastConvolution(Layer):
 
     Stride-1 3x3 convolutions with enough channels are computed by Winograd's minimal filtering instead
     (:mod:`engine.winograd`), where it was measured faster (:func:`engine.winograd.prefer_winograd`).
-    ``algorithm`` chooses: "auto" (that rule), "im2col" or "winograd" (where supported). Two ways in
-    which Winograd's results differ from the book's beyond rounding: an infinite input value makes its
-    whole 4x4 output tile NaN (the transforms multiply it by zeros), where the book gives inf only in
-    the windows that hold it; and a dout wider than the forward's dtype (float64 after a float32
-    forward) gives gradients of the forward dtype's precision, in the book's dtype.
+    ``algorithm`` chooses: "auto" (that rule; float16 always goes to im2col, which computes in it as the
+    book does), "im2col" or "winograd" (where supported; float16 is computed in float32 and returned in
+    the book's dtype). Two ways in which Winograd's results differ from the book's beyond rounding: a
+    value that is not finite (inf or NaN, in x or in dout) makes its whole 4x4 tile NaN (the transforms
+    multiply it by zeros and add it into every entry of the tile), where the book has it only in the
+    windows that hold it; and a dout wider than the forward's dtype (float64 after a float32 forward)
+    gives gradients of the forward dtype's precision, in the book's dtype.
     """
 
     needs_input_grad: bool = True
@@ -149,7 +151,7 @@ class FastConvolution(Layer):
         W = self.params["W"]
         x = image_batch(x, W.shape[1], "FastConvolution")
         N, FN, out_h, out_w = self.output_shape(x.shape)
-        winograd = self._uses_winograd(x.shape)  # may refuse a bad ``algorithm``: before any state changes
+        winograd = self._uses_winograd(x.shape, x.dtype)  # may refuse a bad ``algorithm``: before any state changes
         self._winograd = None
         self._x_dtype = x.dtype
         if winograd:
@@ -157,7 +159,8 @@ class FastConvolution(Layer):
                 out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace,
                                                        workers=batch_parts(x.shape[0]))
             self.x_shape, self._col = x.shape, None
-            return out
+            book_dtype = np.result_type(x, W, self.b)
+            return out if out.dtype == book_dtype else out.astype(book_dtype)  # float16: computed in float32
         rows = W.shape[1] * W.shape[2] * W.shape[3]
         col = self._col_buffer
         if col is None or col.shape != (rows + 1, N * out_h * out_w) or col.dtype != x.dtype:
@@ -203,9 +206,11 @@ class FastConvolution(Layer):
             return self._input_grad_by_convolution(dout, col)
         return self._input_grad_by_col2im(matmul(W.reshape(FN, -1).T, dout_t, out=col[:rows]))
 
-    def _uses_winograd(self, x_shape: tuple[int, ...]) -> bool:
+    def _uses_winograd(self, x_shape: tuple[int, ...], x_dtype: np.dtype) -> bool:
         if self.algorithm == "im2col":
             return False
+        if np.result_type(x_dtype, self.W.dtype).itemsize < 4 and self.algorithm == "auto":
+            return False  # float16: im2col computes in it as the book does; Winograd would need float32
         if self.algorithm == "winograd":
             return winograd_supported(x_shape, self.W.shape, self.stride, self.pad)
         if self.algorithm != "auto":

@@ -29,8 +29,10 @@ the book layers' fast path: the input is read as (C, H, W, N), the output is an 
 of a contiguous (FN, OH, OW, N) array and dx an (N, C, H, W) view of a (C, H', W', N) array (H' >= H).
 Arithmetic is done in the inputs' floating dtype (float32 or float64), the backward's too (a wider
 dout is cast to it); float32 results differ from a direct convolution by a few 1e-6 of the largest
-value (the transforms' 4, 5, 8 and 1/24 amplify rounding), against ~2e-7 for im2col. An infinite
-input value meets the transforms' zeros: inf * 0 makes its whole output tile NaN.
+value (the transforms' 4, 5, 8 and 1/24 amplify rounding), against ~2e-7 for im2col; float16 input is
+computed in float32. A value that is not finite spreads through the tiles that hold it: an infinite
+input meets the transforms' zeros (inf * 0 is NaN) and a NaN reaches every entry its tile's sums
+touch, so the output's whole 4x4 block is NaN (and in backward, a NaN in dout makes its tile's dx NaN).
 
 Threads: the products are small and many, so a multi-threaded BLAS spends more waking its threads
 than it gains (on a busy machine many times more); call these functions with BLAS on one thread
@@ -221,8 +223,12 @@ def _batch_parts(N: int, workers: int, TW: int, C: int, FN: int, itemsize: int) 
 
 
 def _floating(*arrays: np.ndarray) -> np.dtype:
+    """The arithmetic's dtype: the inputs' floating dtype, float64 for integers, and at least float32 (in
+    float16 the transforms' 4, 5, 8 and 1/24 would cost two of its three digits and overflow early)."""
     dtype = np.result_type(*arrays)
-    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+    if not np.issubdtype(dtype, np.floating):
+        return np.dtype(np.float64)
+    return np.promote_types(dtype, np.float32)
 
 
 def _check(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> None:
