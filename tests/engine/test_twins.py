@@ -17,7 +17,7 @@ from engine import FAST_TWINS, FastAffine, FastConvolution, FastPooling, FastRel
 from engine.pooling import SMALLEST_SPLIT_POOL
 from layers import Affine, Convolution, Pooling, Relu, gradient_check, numerical_gradient
 from layers.gradient_check import relative_error
-from networks import DeepConvNet, MultiLayerNet, SimpleConvNet, TwoLayerNet
+from networks import DeepConvNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
 
 FLOAT32_TOLERANCE = 2e-5
 N_RANDOM_CASES = 12
@@ -376,3 +376,42 @@ def test_the_winograd_path_of_fast_convolution_matches_centred_differences():
     assert layer._winograd is not None and len(layer._winograd.parts) == 2
     errors = _gradient_errors(layer, x, rng.standard_normal((32, 3, 5, 5)))
     assert max(errors.values()) < 1e-7, errors
+
+
+
+@pytest.mark.parametrize(("use_batchnorm", "use_dropout"), [(True, False), (False, True), (True, True)])
+def test_book_and_fast_extended_mlps_compute_the_same_function_and_gradients(use_batchnorm, use_dropout):
+    """MultiLayerNetExtend with BatchNorm and Dropout: the same masks (one seed) and statistics in both."""
+    kwargs = {"input_size": 20, "hidden_size_list": [12, 9], "output_size": 4, "use_batchnorm": use_batchnorm,
+              "use_dropout": use_dropout, "dropout_ration": 0.3, "seed": 7, "dtype": np.float64}
+    fast, book = MultiLayerNetExtend(**kwargs, fast=True), MultiLayerNetExtend(**kwargs)
+    assert isinstance(fast.layers["Affine1"], FastAffine) and type(book.layers["Affine1"]) is Affine
+    rng = np.random.default_rng(16)
+    x, t = rng.standard_normal((11, 20)), rng.integers(0, 4, 11)
+    for _ in range(2):  # the second pass meets updated running statistics and new masks
+        loss_fast, grads_fast = fast.loss_and_gradient(x, t)
+        loss_book, grads_book = book.loss_and_gradient(x, t)
+        assert loss_fast == pytest.approx(loss_book, rel=1e-12)
+        for key in grads_book:
+            assert_close(grads_fast[key], grads_book[key], np.float64, key)
+    np.testing.assert_allclose(fast.predict(x), book.predict(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda fast: SimpleConvNet(input_dim=(1, 12, 12), hidden_size=8, seed=1, fast=fast),
+    lambda fast: DeepConvNet(input_dim=(1, 12, 12), hidden_size=8, seed=1, fast=fast),
+    lambda fast: MultiLayerNetExtend(20, [12, 9], 4, use_batchnorm=True, seed=1, fast=fast),
+], ids=["SimpleConvNet", "DeepConvNet", "MultiLayerNetExtend with BatchNorm"])
+def test_weights_saved_by_either_build_load_into_the_other(make, tmp_path):
+    """Parameters and buffers (BatchNorm's running statistics) cross between the builds."""
+    shape = (5, 20) if isinstance(make(False), MultiLayerNetExtend) else (5, 1, 12, 12)
+    x = np.random.default_rng(17).random(shape).astype(np.float32)
+    for source_fast in (False, True):
+        source = make(source_fast)
+        source.loss_and_gradient(x, np.arange(5) % 4)  # moves BatchNorm's running statistics off their start
+        path = source.save_params(tmp_path / f"from_{source_fast}.npz")
+        target = make(not source_fast)
+        target.load_params(path)
+        for key in source.params:
+            np.testing.assert_array_equal(target.params[key], source.params[key])
+        np.testing.assert_allclose(target.predict(x), source.predict(x), rtol=1e-4, atol=1e-5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layers import check_gradients
+from layers import check_gradients, gradient_check
 from networks import SampleNetwork, SimpleNet, simpleNet
 from networks.book_weights import convert_book_params, load_book_network
 
@@ -42,6 +42,8 @@ def test_simple_net_w_is_the_layers_array_and_numerical_gradient_sees_it():
     np.testing.assert_allclose(net.gradient(X, T)["W"], expected, rtol=1e-12)
     (report,) = check_gradients(lambda: net.loss(X, T), net.params, net.gradient(X, T))
     assert report.ok and report.error < 1e-7, report
+    # and entry by entry, each against the largest (relative_error), as every layer is checked
+    assert gradient_check(lambda: net.loss(X, T), net.params, net.gradient(X, T))["W"] < 1e-7
 
 
 def test_simple_net_on_a_batch_and_bad_w():
@@ -84,6 +86,8 @@ def test_sample_network_backprop_matches_numerical_gradients():
     x, t = rng.random((7, 12)), rng.integers(0, 4, 7)
     reports = check_gradients(lambda: net.loss(x, t), net.params, net.gradient(x, t))
     assert all(r.ok and r.error < 1e-7 for r in reports), [str(r) for r in reports]
+    errors = gradient_check(lambda: net.loss(x, t), net.params, net.gradient(x, t))
+    assert max(errors.values()) < 1e-7, errors
 
 
 def test_sample_weights_convert_unchanged():
