@@ -90,9 +90,10 @@ class Graph:
         if not isinstance(name, str) or not name:
             raise GraphError(f"every input needs a name: g.input('x', value), got name {name!r}")
         self._check_new_name(name)
+        data = None if value is None else _input_value(name, value)  # checked before the graph changes
         handle = Value(self, name)
         self._by_name[name] = handle
-        self._input_data[handle] = None if value is None else _input_value(name, value)
+        self._input_data[handle] = data
         self._structure_changed()
         return handle
 

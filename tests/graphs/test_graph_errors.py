@@ -40,6 +40,16 @@ def test_inputs_must_be_named(name):
         Graph().input(name, 1.0)
 
 
+def test_a_refused_input_value_leaves_no_trace_of_its_name():
+    g = Graph()
+    with pytest.raises((TypeError, GraphError)):
+        g.input("x", "abc")
+    x = g.input("x", 2.0)  # the name is free again
+    g.mul(x, x, name="f")
+    g.forward()
+    assert g.values()["f"] == 4.0
+
+
 def test_duplicate_names():
     g = Graph()
     x = g.input("x", 1.0)
