@@ -7,6 +7,7 @@ error or Ctrl-C leaves no temporary file behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
@@ -20,20 +21,53 @@ TEMP_SUFFIX = ".part"
 _TEMP_MIDDLE = r"[a-z0-9_]{8}"   # what tempfile.mkstemp puts between prefix and suffix
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (/proc), else by setting it back."""
+    with contextlib.suppress(OSError, ValueError, StopIteration), open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the written file gets: the replaced file's, else a new file's (0o666 less the umask)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _temp_file(path: Path) -> tuple[int, str]:
+    """Create ``path``'s folder if needed and a temporary file in it; an OSError names ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    except OSError as error:
+        blocked = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), None)
+        if blocked is not None:
+            raise NotADirectoryError(errno.ENOTDIR, f"{os.fspath(blocked)!r} is a file, so its folder cannot hold "
+                                     f"the file", os.fspath(path)) from error
+        raise type(error)(error.errno, error.strerror, os.fspath(path)) from error
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it is flushed to disk and renamed over ``path``,
     on any error (or KeyboardInterrupt) it is deleted. Creates ``path``'s directory if needed.
-    An OSError that names no file (a full disk) is given ``path`` as its filename."""
+    A symbolic link is written through (its target is replaced, the link kept), and the file keeps
+    the permissions of the one it replaces (a new one: 0o666 less the umask). An OSError names ``path``
+    (a full disk, a folder that cannot be written), never the temporary file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    fd, temp_name = _temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp creates 0o600; a saved file should read like any other
+        os.chmod(temp_name, _mode_for(path))  # mkstemp creates 0o600
         os.replace(temp_name, path)
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
