@@ -92,9 +92,13 @@ def _directory(archive: zipfile.ZipFile, where: str) -> dict[str, _Member]:
         try:
             with archive.open(member) as handle:
                 shape, fortran, dtype, header_size = _header(handle)
+        except zipfile.BadZipFile as err:  # a small member is read whole with its header: its data's CRC fails
+            raise ArchiveError(f"{where}: the data of key {key!r} is corrupt ({err})") from err
         except Exception as err:  # noqa: BLE001 (any failure to parse a member is a corrupt file)
             raise ArchiveError(f"{where}: key {key!r} has no readable .npy header "
                                f"({type(err).__name__}: {err})") from err
+        if any(n < 0 for n in shape):
+            raise ArchiveError(f"{where}: key {key!r} declares a negative shape {list(shape)}")
         if dtype.hasobject:
             raise ArchiveError(f"{where}: key {key!r} is an object array (refused: it would need pickle)")
         nbytes = math.prod(shape) * dtype.itemsize

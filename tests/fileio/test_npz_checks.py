@@ -96,3 +96,26 @@ def test_a_zip64_record_declaring_the_truth_still_loads(tmp_path):
         path = tmp_path / "honest.npz"
         path.write_bytes(with_zip64(small_archive(tmp_path), members=1, end_members=end_members))
         assert np.array_equal(read_npz(path)["a"], np.arange(3.0))
+
+
+def test_a_corrupt_data_byte_is_blamed_on_the_data_not_the_header(tmp_path):
+    path = tmp_path / "a.npz"
+    np.savez(path, a=np.arange(3.0))
+    raw = bytearray(path.read_bytes())
+    start = bytes(raw).index(np.arange(3.0).tobytes())
+    raw[start + 9] ^= 0xFF  # inside the value 1.0, after the header
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ArchiveError, match=r"the data of key 'a' is corrupt \(Bad CRC-32"):
+        read_npz(path)
+
+
+def test_a_negative_shape_is_refused(tmp_path):
+    import io
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (-2, -4)})
+    path = tmp_path / "neg.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.npy", header.getvalue() + bytes(64))
+    with pytest.raises(ArchiveError, match=r"key 'a' declares a negative shape \[-2, -4\]"):
+        read_npz(path)
