@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(parser, argv)
     x, t, source = mini_batch(parser, args)
     network = TwoLayerNet(x.shape[1], args.hidden, 10, seed=args.seed)
+    network.layers["Affine1"].needs_input_grad = True  # training skips dL/dx; drawn, every edge shows its gradient
     g = network_graph(network, x, t)
     print(f"TwoLayerNet {x.shape[1]}-{args.hidden}-10, one forward and backward on {len(t)} samples of {source}")
     print_edges(g)
