@@ -30,6 +30,8 @@ def _small(value: Any, digits: int, max_items: int) -> str | None:
     if np.ndim(value) == 0:
         return format_number(value, digits)
     flat = np.ravel(value)
+    if flat.size == 0:
+        return format_shape(value)  # "(0, 5)": an empty array's shape says more than "[]"
     if flat.size <= max_items:
         return "[" + ", ".join(format_number(v, digits) for v in flat) + "]"
     return None
@@ -67,5 +69,9 @@ def format_grad(grad: Any, digits: int = 3, max_items: int = 3) -> str:
     small = _small(grad, digits, max_items)
     if small is not None:
         return small
-    norm = np.sqrt(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
+    a = np.asarray(grad, dtype=np.float64)
+    largest = float(np.max(np.abs(a)))
+    if not np.isfinite(largest) or largest == 0.0:  # inf or NaN shows as such; zeros as 0
+        return f"norm={format_number(largest, digits)}"
+    norm = largest * float(np.sqrt(np.sum(np.square(a / largest))))  # scaled: squares of 1e300 would overflow
     return f"norm={format_number(norm, digits)}"

@@ -235,6 +235,15 @@ def test_number_formatting():
     assert format_value(np.float32(0.1)) == "0.1"
 
 
+def test_formatting_of_empty_huge_and_non_finite_arrays():
+    assert format_value(np.zeros((0, 5))) == format_grad(np.zeros((0, 5))) == "(0, 5)"
+    with np.errstate(over="raise"):  # the norm of 1e300s is taken without squaring them
+        assert format_grad(np.full((5, 5), 1e300)) == "norm=5e+300"
+    assert format_grad(np.full((4, 4), -np.inf)) == "norm=inf"
+    assert format_grad(np.array([[np.nan, 1.0], [2.0, 3.0]])) == "norm=nan"
+    assert format_grad(np.zeros((4, 4))) == "norm=0"
+
+
 def test_operation_table_symbols_and_aliases():
     g = Graph()
     x, y = g.input("x", 2.0), g.input("y", 3.0)
