@@ -17,6 +17,7 @@ SimpleConvNet, DeepConvNet).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -107,12 +108,33 @@ def network_graph(network: Any, x: np.ndarray, t: np.ndarray) -> Graph:
         if is_loss:
             inputs.append(g.input("t", np.asarray(t)))
             grads.append(None)
-        symbol = LOSS_SYMBOL if is_loss and type(record.layer).__name__ == "SoftmaxWithLoss" else record.name
+        softmax_loss = is_loss and type(record.layer).__name__ == "SoftmaxWithLoss"
+        symbol = LOSS_SYMBOL if softmax_loss else node_symbol(record.name)
         previous = g.apply(_Replay(record.output, tuple(grads)), *inputs, name="loss" if is_loss else record.name,
                            symbol=symbol)
     g.forward()
     g.backward()
     return g
+
+
+SYMBOL_LINE = 10  # characters: a layer name longer than this is written on several lines in its node
+
+
+def node_symbol(name: str) -> str:
+    """A layer's name as its node shows it: on lines of at most SYMBOL_LINE characters, broken at
+    underscores and then before capitals ("Activation_function1" -> "Activation\nfunction1",
+    "BatchNorm1" stays), so that a long name keeps a readable font instead of shrinking to fit."""
+    if len(name) <= SYMBOL_LINE:
+        return name
+    words = [piece for word in name.split("_") for piece in re.findall(r"[A-Z]?[^A-Z]+|[A-Z]+(?![^A-Z])", word)
+             or [word] if piece]
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + len(word) <= SYMBOL_LINE:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def draw_network(network: Any, x: np.ndarray, t: np.ndarray, title: str | None = None, digits: int = 3) -> Figure:

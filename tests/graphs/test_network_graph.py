@@ -170,3 +170,18 @@ def test_drawing_writes_shapes_summaries_and_gradient_norms():
 def test_not_a_network_is_a_clear_type_error():
     with pytest.raises(TypeError, match="network_graph: expected a network with .layers"):
         network_graph(object(), np.zeros((1, 2)), np.zeros(1, dtype=int))
+
+
+def test_long_layer_names_are_written_on_lines_and_keep_a_readable_symbol():
+    """MultiLayerNet's book names (Activation_function1) once shrank to 4-5 pt inside their nodes."""
+    from graphs.draw import SYMBOL_MIN_FONTSIZE, _symbol_fit
+    from graphs.network import node_symbol
+
+    assert node_symbol("Affine1") == "Affine1" and node_symbol("BatchNorm1") == "BatchNorm1"
+    assert node_symbol("Activation_function1") == "Activation\nfunction1"
+    assert node_symbol("MyVeryLongLayerNameXYZ") == "MyVeryLong\nLayerName\nXYZ"
+    net = MultiLayerNet(20, [8, 8], 3, use_batchnorm=True, use_dropout=True, seed=0)
+    rng = np.random.default_rng(0)
+    g = network_graph(net, rng.random((5, 20)), rng.integers(0, 3, 5))
+    assert all(_symbol_fit(node.op.symbol)[1] >= SYMBOL_MIN_FONTSIZE for node in g.nodes)
+    assert g["Activation_function1"].node.op.symbol == "Activation\nfunction1"  # the name itself is kept
