@@ -126,8 +126,8 @@ def node_symbol(name: str) -> str:
     "BatchNorm1" stays), so that a long name keeps a readable font instead of shrinking to fit."""
     if len(name) <= SYMBOL_LINE:
         return name
-    words = [piece for word in name.split("_") for piece in re.findall(r"[A-Z]?[^A-Z]+|[A-Z]+(?![^A-Z])", word)
-             or [word] if piece]
+    pieces = (re.findall(r"[A-Z]?[^A-Z]+|[A-Z]+(?![^A-Z])", word) or [word] for word in name.split("_"))
+    words = [piece for word_pieces in pieces for piece in word_pieces if piece]
     lines: list[str] = []
     for word in words:
         if lines and len(lines[-1]) + len(word) <= SYMBOL_LINE:
