@@ -74,10 +74,7 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
 
 def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
     """Load the data and train; the data is freed when this returns, before any figure is drawn."""
-    try:
-        set_num_threads(args.threads)
-    except ValueError as error:  # a bad ZEROPROP_NUM_THREADS
-        parser.fail(str(error))
+    set_num_threads(args.threads)  # --threads and ZEROPROP_NUM_THREADS were checked while parsing
     (train_split, test_split), info = load_script_data(parser, args.dataset)
     (x_train, t_train), (x_test, t_test) = train_split, test_split
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
