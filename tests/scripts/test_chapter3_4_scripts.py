@@ -229,3 +229,21 @@ def test_the_main_job_trains_chapter_4s_sigmoid_net_with_activation_sigmoid(tmp_
     losses = sigmoid["history"].train_loss_list
     assert np.mean(losses[-30:]) < np.mean(losses[:30])  # it learns
     assert sigmoid["history"].test_acc_list[-1] < relu["history"].test_acc_list[-1]
+
+
+def test_gradient_method_draws_the_first_20_steps_as_the_books_figure(tmp_path, monkeypatch):
+    """Figure 4-10 comes from the book's script with step_num 20: x before each of those steps."""
+    drawn = {}
+    original = gradient_method.path_figure
+
+    def spy(history, final, lr):
+        figure = original(history, final, lr)
+        (line,) = [line for line in figure.axes[0].lines if line.get_marker() == "o"]
+        drawn["points"], drawn["title"] = line.get_xydata(), figure.axes[0].get_title()
+        return figure
+
+    monkeypatch.setattr(gradient_method, "path_figure", spy)
+    gradient_method.main(["--out", str(tmp_path)])
+    expected = np.array([-3.0, 4.0]) * 0.8 ** np.arange(20)[:, None]
+    np.testing.assert_allclose(drawn["points"], expected, rtol=1e-6)
+    assert "the first 20 of 100 steps" in drawn["title"]
