@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 import optimizers
+from engine import FAST_TWINS
 from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
 from layers.checks import seed_value
@@ -63,6 +64,15 @@ from training.schedules import Schedule, schedule_from_config
 CHECKPOINT_NAME = "latest.npz"
 _EVAL_CHUNK = 1000           # samples copied at a time when evaluating on a subset (one predict batch)
 _STRICT_CONFIG = ("mini_batch_size", "seed", "n_train", "optimizer")   # what fixes the order of updates
+_BOOK_TWIN = {fast: book for book, fast in FAST_TWINS.items()}
+
+
+def layer_kinds(network: Any) -> list[list[str]]:
+    """[name, class] of each of the network's layers, a fast twin under its book class's name (the two
+    builds compute the same function): what makes a checkpoint's parameters mean the same network.
+    Parameters alone cannot tell TwoLayerNet's Relu1 from its chapter-4 Sigmoid1."""
+    layers = dict(getattr(network, "layers", None) or {})
+    return [[name, _BOOK_TWIN.get(type(layer), type(layer)).__name__] for name, layer in layers.items()]
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -324,14 +334,15 @@ class Trainer:
                              "expected the same number of samples along axis 0")
         if x.shape[0] == 0:
             raise ValueError(f"Trainer: x_{kind} holds no samples")
-        # One float64 sum finds a NaN or an infinity (it makes the sum non-finite); only then is x searched.
-        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf, or a float64 overflow: searched below
-            total = np.add.reduce(x, axis=None, dtype=np.float64) if x.dtype.kind == "f" else 0.0
-        if not np.isfinite(total):
-            bad = np.flatnonzero(~np.isfinite(x.reshape(x.shape[0], -1)).all(axis=1))
-            if bad.size:
-                raise ValueError(f"Trainer: x_{kind} holds NaN or infinite values, in {bad.size} sample(s) "
-                                 f"(the first: index {bad[0]}); drop or repair them")
+        for name, a in ((f"x_{kind}", x), (f"t_{kind}", t)):  # labels too: float one-hot rows may hold NaN
+            # One float64 sum finds a NaN or an infinity (it makes the sum non-finite); only then is a searched.
+            with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf, or a float64 overflow: searched below
+                total = np.add.reduce(a, axis=None, dtype=np.float64) if a.dtype.kind == "f" else 0.0
+            if not np.isfinite(total):
+                bad = np.flatnonzero(~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1))
+                if bad.size:
+                    raise ValueError(f"Trainer: {name} holds NaN or infinite values, in {bad.size} sample(s) "
+                                     f"(the first: index {bad[0]}); drop or repair them")
         return x, t
 
     def _check_checkpoint_place(self, create: bool) -> None:
@@ -352,7 +363,7 @@ class Trainer:
         target = folder / CHECKPOINT_NAME
         if target.exists() and not target.is_file():
             raise ValueError(f"Trainer: the checkpoint {target} cannot be written: a folder is in its place")
-        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        if create and not os.access(folder, os.W_OK | os.X_OK):  # not before: a read-only one can be resumed from
             raise ValueError(f"Trainer: checkpoint_dir {folder} is not writable")
 
     def _draw_sample(self, sampler: np.random.Generator, n: int) -> np.ndarray | None:
@@ -379,6 +390,7 @@ class Trainer:
             "schedule": schedule,
             "n_train": self.train_size,
             "n_test": int(self.x_test.shape[0]),
+            "layers": layer_kinds(self.network),
         }
 
     # the book's attribute names
@@ -741,6 +753,12 @@ class Trainer:
                   for key in _STRICT_CONFIG if saved.get(key) != mine[key]]
         if differ:
             raise CheckpointError(f"checkpoint {where!r} comes from a different run: " + "; ".join(differ))
+        if "layers" in saved and saved["layers"] != mine["layers"]:  # checkpoints before it was stored: not checked
+            ours = [f"{name} ({kind})" for name, kind in mine["layers"]]
+            theirs = [f"{name} ({kind})" for name, kind in saved["layers"]] if isinstance(saved["layers"], list) \
+                else saved["layers"]
+            raise CheckpointError(f"checkpoint {where!r} comes from a different network: its layers are {theirs}, "
+                                  f"this {type(self.network).__name__}'s {ours}")
         params = self.network.params
         missing = [k for k in params if k not in checkpoint.params]
         unexpected = [k for k in checkpoint.params if k not in params]

@@ -295,3 +295,50 @@ def test_data_with_nan_or_infinity_is_refused_naming_the_first_sample(data, kind
         Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x_test, t_test, epochs=1, verbose=False, progress=False)
     huge = np.full_like(x, 3e38, dtype=np.float32)  # finite, though their float32 sum would not be
     Trainer(TwoLayerNet(8, 6, 3, seed=1), huge, t, data[2], data[3], epochs=1, verbose=False, progress=False)
+
+
+def test_a_checkpoint_of_another_network_with_the_same_parameters_is_refused(data, tmp_path):
+    """Chapter 4's sigmoid TwoLayerNet has chapter 5's parameters: its layers tell them apart."""
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1, activation="sigmoid"), data, epochs=1, checkpoint_dir=tmp_path).train()
+    relu = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=2, checkpoint_dir=tmp_path)
+    with pytest.raises(CheckpointError, match=r"comes from a different network: its layers are .*Sigmoid1 \(Sigmoid\)"
+                                              r".*Relu1 \(Relu\)"):
+        relu.resume(tmp_path / "latest.npz")
+    fast = make_trainer(TwoLayerNet(8, 6, 3, seed=1, activation="sigmoid", fast=True), data, epochs=2,
+                        checkpoint_dir=tmp_path)
+    fast.resume(tmp_path / "latest.npz")  # the engine's build is the same network
+    assert fast.current_epoch == 1
+
+
+def test_a_checkpoint_written_before_layers_were_recorded_still_resumes(data, tmp_path):
+    from training import save_checkpoint
+
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=1, checkpoint_dir=tmp_path).train()
+    old = load_checkpoint(tmp_path / "latest.npz")
+    del old.config["layers"]
+    save_checkpoint(tmp_path / "latest.npz", old)
+    trainer = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=2, checkpoint_dir=tmp_path)
+    trainer.resume(tmp_path / "latest.npz")
+    assert trainer.current_epoch == 1
+
+
+def test_a_checkpoint_in_a_folder_that_cannot_be_written_can_still_be_loaded(data, tmp_path, monkeypatch):
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=1, checkpoint_dir=tmp_path).train()
+    import training.trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module.os, "access", lambda *args, **kwargs: False)  # as a read-only mount
+    x, t, x_test, t_test = data
+    loaded = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), x, t, x_test, t_test,
+                                     epochs=2, verbose=False, progress=False)
+    assert loaded.current_epoch == 1
+    with pytest.raises(ValueError, match="is not writable"):
+        loaded.train()
+
+
+def test_labels_with_nan_are_refused_as_data_is(data):
+    x, t, x_test, t_test = data
+    rows = np.eye(3)[t]
+    rows[4, 0] = np.nan
+    with pytest.raises(ValueError, match=r"Trainer: t_train holds NaN or infinite values, in 1 sample\(s\) "
+                                         r"\(the first: index 4\)"):
+        Trainer(TwoLayerNet(8, 6, 3, seed=1), x, rows, x_test, t_test, epochs=1, verbose=False, progress=False)
