@@ -72,8 +72,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
-        if isinstance(error, OSError) and error.errno is not None and error.filename is None:
-            error.filename = os.fspath(path)   # "No space left on device" says which file it was writing
+        if isinstance(error, OSError) and error.errno is not None and error.filename in (None, temp_name):
+            error.filename = os.fspath(path)   # "No space left on device", a folder in the way: say which file
+            error.filename2 = None
         raise
 
 

@@ -80,3 +80,11 @@ def test_a_temporary_file_that_cannot_be_made_is_reported_under_the_targets_name
     with pytest.raises(PermissionError) as info:
         write(tmp_path / "w.npz", b"x")
     assert info.value.filename == os.fspath(tmp_path / "w.npz") and ".part" not in str(info.value)
+
+
+def test_a_folder_where_the_file_goes_is_reported_under_the_targets_name(tmp_path):
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        write(tmp_path / "adir", b"x")
+    assert info.value.filename == os.fspath(tmp_path / "adir") and ".part" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]  # no temporary file left
