@@ -122,12 +122,13 @@ SYMBOL_LINE = 10  # characters: a layer name longer than this is written on seve
 
 def node_symbol(name: str) -> str:
     """A layer's name as its node shows it: on lines of at most SYMBOL_LINE characters, broken at
-    underscores and then before capitals ("Activation_function1" -> "Activation\nfunction1",
-    "BatchNorm1" stays), so that a long name keeps a readable font instead of shrinking to fit."""
+    underscores (which stay, starting the next line) and then before capitals ("Activation_function1" ->
+    "Activation\n_function1", "BatchNorm1" stays), so that a long name keeps a readable font instead of
+    shrinking to fit."""
     if len(name) <= SYMBOL_LINE:
         return name
-    pieces = (re.findall(r"[A-Z]?[^A-Z]+|[A-Z]+(?![^A-Z])", word) or [word] for word in name.split("_"))
-    words = [piece for word_pieces in pieces for piece in word_pieces if piece]
+    words = [piece for part in re.findall(r"_*[^_]+|_+", name)  # "conv_1_x" -> "conv", "_1", "_x"
+             for piece in re.findall(r"[A-Z]+(?![^A-Z])|_*[A-Z]?[^A-Z]*", part) if piece]
     lines: list[str] = []
     for word in words:
         if lines and len(lines[-1]) + len(word) <= SYMBOL_LINE:

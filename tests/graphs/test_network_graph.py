@@ -178,10 +178,12 @@ def test_long_layer_names_are_written_on_lines_and_keep_a_readable_symbol():
     from graphs.network import node_symbol
 
     assert node_symbol("Affine1") == "Affine1" and node_symbol("BatchNorm1") == "BatchNorm1"
-    assert node_symbol("Activation_function1") == "Activation\nfunction1"
+    assert node_symbol("Activation_function1") == "Activation\n_function1"
     assert node_symbol("MyVeryLongLayerNameXYZ") == "MyVeryLong\nLayerName\nXYZ"
+    for name in ("conv_1_relu_x", "Affine_1_2_3_4_5", "_" * 12, "a" * 25):  # nothing lost, only lines added
+        assert node_symbol(name).replace("\n", "") == name
     net = MultiLayerNet(20, [8, 8], 3, use_batchnorm=True, use_dropout=True, seed=0)
     rng = np.random.default_rng(0)
     g = network_graph(net, rng.random((5, 20)), rng.integers(0, 3, 5))
     assert all(_symbol_fit(node.op.symbol)[1] >= SYMBOL_MIN_FONTSIZE for node in g.nodes)
-    assert g["Activation_function1"].node.op.symbol == "Activation\nfunction1"  # the name itself is kept
+    assert g["Activation_function1"].node.op.symbol == "Activation\n_function1"  # the name itself is kept
