@@ -59,10 +59,13 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
 
 
 def cross_entropy_of_log(log_y: np.ndarray, t: np.ndarray) -> float:
-    """Mean over N of -sum_k t_k log_y[n, k] for log-probabilities (N, C); ``t`` labels (N,) or rows (N, C)."""
+    """Mean over N of -sum_k t_k log_y[n, k] for log-probabilities (N, C); ``t`` labels (N,) or (N, 1), or
+    rows (N, C)."""
     n = log_y.shape[0]
     if t.shape == log_y.shape:
         return float(-(t * log_y).sum() / n)
+    if t.shape == (n, 1):  # a column of labels: indexing with it would pair every row with every label
+        t = t.reshape(n)
     return float(-log_y[np.arange(n), t].sum() / n)
 
 

@@ -33,8 +33,12 @@ def output_size(size: int, window: int, stride: int, pad: int, owner: str, axis:
 def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> int:
     """The book's ``conv_output_size``: (input_size + 2*pad - filter_size) // stride + 1 (chapter 7.2.4),
     an integer (the book divides with /, a float whenever it is not whole), checked as
-    :func:`output_size` checks it."""
-    return output_size(input_size, filter_size, stride, pad, "conv_output_size", "size")
+    :func:`output_size` checks it; the four sizes must be whole numbers."""
+    sizes = {"input_size": input_size, "filter_size": filter_size, "stride": stride, "pad": pad}
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"conv_output_size: {name} must be a whole number, got {type(value).__name__} {value!r}")
+    return output_size(int(input_size), int(filter_size), int(stride), int(pad), "conv_output_size", "size")
 
 
 def output_shape(input_shape: tuple[int, ...], filter_h: int, filter_w: int, stride: int, pad: int,

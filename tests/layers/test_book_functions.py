@@ -65,9 +65,12 @@ def test_conv_output_size(size, filter_size, stride, pad, expected):
     assert conv_output_size(size, filter_size, stride, pad) == expected
 
 
-def test_conv_output_size_refuses_a_window_larger_than_the_input():
+def test_conv_output_size_refuses_a_window_larger_than_the_input_and_sizes_that_are_not_whole():
     with pytest.raises(ValueError, match="conv_output_size: window size 5 is larger than the padded input"):
         conv_output_size(3, 5)
+    with pytest.raises(TypeError, match="conv_output_size: input_size must be a whole number, got float 28.0"):
+        conv_output_size(28.0, 5)
+    assert type(conv_output_size(np.int64(28), 5)) is int
 
 
 def test_shuffle_dataset_keeps_pairs_together_and_is_reproducible():
@@ -81,3 +84,11 @@ def test_shuffle_dataset_keeps_pairs_together_and_is_reproducible():
         shuffle_dataset(x, t[:9])
     with pytest.raises(ValueError, match="either seed or rng"):
         shuffle_dataset(x, t, seed=1, rng=np.random.default_rng(1))
+
+
+def test_the_loss_functions_take_a_column_of_labels_as_softmax_with_loss_does():
+    x = np.random.default_rng(3).standard_normal((4, 3))
+    column = np.array([[0], [1], [2], [1]])
+    assert softmax_loss(x, column) == pytest.approx(SoftmaxWithLoss().forward(x, column), rel=1e-12)
+    assert softmax_loss(x, column) == pytest.approx(softmax_loss(x, column.ravel()), rel=1e-15)
+    assert cross_entropy_error(np.full((4, 3), 1 / 3), column) == pytest.approx(np.log(3), rel=1e-12)
