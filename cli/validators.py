@@ -126,7 +126,7 @@ def directory_problem(path: str | os.PathLike) -> str | None:
 
     ``path`` must be a directory, or not exist yet below a directory this process may write to.
     """
-    if not os.fspath(path).strip():
+    if os.fspath(path) == "":
         return "expected a folder name, got an empty one (use . for the current folder)"
     path = Path(path)
     if path.exists() and not path.is_dir():

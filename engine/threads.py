@@ -111,7 +111,7 @@ def available_cores() -> int:
 
 
 def thread_count(text: str) -> int:
-    """A thread count written as text (an environment variable, a command-line option): a positive integer."""
+    """A thread count written as text (an environment variable, a command-line option): 1 to MAX_THREADS."""
     stripped = text.strip()
     if not stripped.isdecimal() or not 1 <= int(stripped) <= MAX_THREADS:
         raise ValueError(f"expected a thread count from 1 to {MAX_THREADS}, got {text!r}")
