@@ -47,25 +47,24 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     """Mean over the batch of -sum_k t_k log y_k, for probabilities ``y`` of shape (N, C) or (C,).
 
-    ``t`` is either integer labels (N,) or target rows (one-hot or soft) of the same shape as ``y``.
-    Probabilities are clipped at the smallest positive float, so log(0) is never taken.
+    ``t`` is either integer labels (N,) or (N, 1), or target rows (one-hot or soft) of the same shape as
+    ``y``. Probabilities are clipped at the smallest positive float, so log(0) is never taken.
     """
     y = np.asarray(y)
     t = np.asarray(t)
     if y.ndim == 1:
         y = y.reshape(1, -1)
         t = t.reshape(1, -1) if t.size == y.size else t.reshape(1)
+    if t.shape == (y.shape[0], 1) != y.shape:  # a column of labels (check_labels does it for the layer)
+        t = t.reshape(-1)
     return cross_entropy_of_log(np.log(np.maximum(y, np.finfo(y.dtype).tiny if y.dtype.kind == "f" else 1e-300)), t)
 
 
 def cross_entropy_of_log(log_y: np.ndarray, t: np.ndarray) -> float:
-    """Mean over N of -sum_k t_k log_y[n, k] for log-probabilities (N, C); ``t`` labels (N,) or (N, 1), or
-    rows (N, C)."""
+    """Mean over N of -sum_k t_k log_y[n, k] for log-probabilities (N, C); ``t`` labels (N,) or rows (N, C)."""
     n = log_y.shape[0]
     if t.shape == log_y.shape:
         return float(-(t * log_y).sum() / n)
-    if t.shape == (n, 1):  # a column of labels: indexing with it would pair every row with every label
-        t = t.reshape(n)
     return float(-log_y[np.arange(n), t].sum() / n)
 
 
