@@ -754,11 +754,8 @@ class Trainer:
         if differ:
             raise CheckpointError(f"checkpoint {where!r} comes from a different run: " + "; ".join(differ))
         if "layers" in saved and saved["layers"] != mine["layers"]:  # checkpoints before it was stored: not checked
-            ours = [f"{name} ({kind})" for name, kind in mine["layers"]]
-            theirs = [f"{name} ({kind})" for name, kind in saved["layers"]] if isinstance(saved["layers"], list) \
-                else saved["layers"]
-            raise CheckpointError(f"checkpoint {where!r} comes from a different network: its layers are {theirs}, "
-                                  f"this {type(self.network).__name__}'s {ours}")
+            raise CheckpointError(f"checkpoint {where!r} comes from a different network: its [layer, class] are "
+                                  f"{saved['layers']!r:.600}, this {type(self.network).__name__}'s {mine['layers']}")
         params = self.network.params
         missing = [k for k in params if k not in checkpoint.params]
         unexpected = [k for k in checkpoint.params if k not in params]

@@ -301,8 +301,8 @@ def test_a_checkpoint_of_another_network_with_the_same_parameters_is_refused(dat
     """Chapter 4's sigmoid TwoLayerNet has chapter 5's parameters: its layers tell them apart."""
     make_trainer(TwoLayerNet(8, 6, 3, seed=1, activation="sigmoid"), data, epochs=1, checkpoint_dir=tmp_path).train()
     relu = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, epochs=2, checkpoint_dir=tmp_path)
-    with pytest.raises(CheckpointError, match=r"comes from a different network: its layers are .*Sigmoid1 \(Sigmoid\)"
-                                              r".*Relu1 \(Relu\)"):
+    with pytest.raises(CheckpointError, match=r"comes from a different network: its \[layer, class\] are "
+                                              r".*\['Sigmoid1', 'Sigmoid'\].*\['Relu1', 'Relu'\]"):
         relu.resume(tmp_path / "latest.npz")
     fast = make_trainer(TwoLayerNet(8, 6, 3, seed=1, activation="sigmoid", fast=True), data, epochs=2,
                         checkpoint_dir=tmp_path)
