@@ -73,8 +73,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         if isinstance(error, OSError) and error.errno is not None and error.filename in (None, temp_name):
-            error.filename = os.fspath(path)   # "No space left on device", a folder in the way: say which file
-            error.filename2 = None
+            # "No space left on device", a folder in the way: say which file, and only that one
+            raise type(error)(error.errno, error.strerror, os.fspath(path)) from error
         raise
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -87,4 +88,5 @@ def test_a_folder_where_the_file_goes_is_reported_under_the_targets_name(tmp_pat
     with pytest.raises(IsADirectoryError) as info:
         write(tmp_path / "adir", b"x")
     assert info.value.filename == os.fspath(tmp_path / "adir") and ".part" not in str(info.value)
+    assert str(info.value) == f"[Errno {errno.EISDIR}] Is a directory: {os.fspath(tmp_path / 'adir')!r}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]  # no temporary file left
