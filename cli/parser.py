@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cli.validators import directory_problem, nonnegative_int, writable_dir
+from cli.validators import directory_problem, file_problem, nonnegative_int, writable_dir
 from datasets import DATASET_NAMES
 from engine import threads
 
@@ -55,6 +55,16 @@ class ScriptParser(argparse.ArgumentParser):
         if problem is not None:
             self.fail(f"argument {option}: {problem}")
         return Path(path)
+
+    def require_writable_files(self, *paths: str | os.PathLike, option: str = "--out") -> list[Path]:
+        """``paths`` as Paths, after checking that each file can be written (its folder can be written or made, no
+        folder stands in its place), so that a run never ends in a traceback after its work; else fail naming
+        ``option``."""
+        for path in paths:
+            problem = file_problem(path)
+            if problem is not None:
+                self.fail(f"argument {option}: {problem}")
+        return [Path(path) for path in paths]
 
 
 def script_parser(description: str | None, script_file: str) -> ScriptParser:

@@ -143,6 +143,18 @@ def directory_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
+def file_problem(path: str | os.PathLike) -> str | None:
+    """Why a file could not be written at ``path`` (its folder made if missing), or None if it could: its folder
+    must pass :func:`directory_problem`, and no folder may stand in the file's own place."""
+    path = Path(path)
+    problem = directory_problem(path.parent)
+    if problem is not None:
+        return problem
+    if path.is_dir():
+        return f"{os.fspath(path)!r} is a folder, where a file is to be written"
+    return None
+
+
 def writable_dir(text: str) -> Path:
     """A directory that can be written to, or created: checked now, not when the run's results are ready."""
     problem = directory_problem(text)

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--step", type=float_in_range(MIN_STEP, why=f"at most {MAX_POINTS} points on [-5, 5]"),
                         default=0.1, help=f"spacing of the x grid, at least {MIN_STEP:g} (default 0.1)")
     args = parser.parse_args(argv)
-    parser.require_writable_dir(args.out / "activation_functions")  # a file there would fail only after the work
+    parser.require_writable_files(args.out / "activation_functions" / "activation_functions.png")
 
     values = {}
     for name, h in FUNCTIONS.items():

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--weights", type=Path, default=None,
                         help="a SimpleConvNet .npz: apply its first 8 learned filters instead of the hand-made ones")
     args = parser.parse_args(argv)
-    parser.require_writable_dir(args.out / "apply_filter")  # a file there would fail only after the work
+    parser.require_writable_files(args.out / "apply_filter" / "apply_filter.png")
 
     (_, (x_test, t_test)), info = load_script_data(parser, args.dataset, flatten=False)
     parser.require_at_most("--index", args.index, len(x_test) - 1, f"the {len(x_test)} test images count from 0")

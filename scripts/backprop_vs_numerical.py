@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     add_seed_option(parser, "weights and data")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "backprop_vs_numerical.png")
 
     rows = [measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
             for hidden in with_progress(args.hidden, label="hidden sizes measured")]

@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     parser.add_argument("--quick", action="store_true", help="4 scales, 200 samples, 2 epochs, for tests")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "batch_norm_test.png")
     scales, train_size, epochs = (4, 200, 2) if args.quick else (args.scales, args.train_size, args.epochs)
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)

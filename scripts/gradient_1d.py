@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"points where to differentiate, each in [{-AT_LIMIT:g}, {AT_LIMIT:g}], where the "
                              "book's h = 1e-4 still resolves x + h (default 5 10, as the book)")
     args = parser.parse_args(argv)
-    parser.require_writable_dir(args.out / "gradient_1d")  # a file there would fail only after the work
+    parser.require_writable_files(args.out / "gradient_1d" / "gradient_1d.png")
 
     slopes = {}
     for a in args.at:

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"spacing of the arrows' grid on [-2, 2.5), at least {MIN_GRID_STEP:g} "
                              "(default 0.25, as the book)")
     args = parser.parse_args(argv)
-    parser.require_writable_dir(args.out / "gradient_2d")  # a file there would fail only after the work
+    parser.require_writable_files(args.out / "gradient_2d" / "gradient_2d.png")
 
     gradients = {}
     for point in POINTS:

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--init", type=finite_float, nargs=2, default=[-3.0, 4.0], metavar=("X0", "X1"),
                         help="starting point (default -3 4)")
     args = parser.parse_args(argv)
-    parser.require_writable_dir(args.out / "gradient_method")  # a file there would fail only after the work
+    parser.require_writable_files(args.out / "gradient_method" / "gradient_method.png")
 
     init = np.array(args.init)
     final, history = gradient_descent(numerical_grad, init, lr=args.lr, step_num=args.steps)

@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> Graph:
     parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "graph_buy_apple_orange.png")
 
     g = build(args.apple, args.apple_num, args.orange, args.orange_num, args.tax)
     price = g.forward()

@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     add_seed_option(parser, "data")
     add_out_option(parser, "folder for the figures")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "graph_logistic_regression.png",
+                                  args.out / "graph_logistic_regression_batch.png")
 
     single = check_one_example(EXAMPLE)
     print(f"\ngradient descent on m = {args.m} examples, learning rate {args.lr:g}:")

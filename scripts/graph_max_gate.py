@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> Graph:
         parser.add_argument(f"-{name}", type=finite_float, default=default, help=f"{name} (default {default:g})")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "graph_max_gate.png")
 
     g = build({name: getattr(args, name) for name in INPUTS})
     f = g.forward()

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> tuple[Graph, Graph]:
                                  f"[-{MAX_ABS_Z}, {MAX_ABS_Z}]")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "graph_sigmoid_neuron.png")
     inputs = {name: getattr(args, name) for name in INPUTS}
     z = inputs["w0"] * inputs["x0"] + inputs["w1"] * inputs["x1"] + inputs["w2"]
     if not (math.isfinite(z) and abs(z) <= MAX_ABS_Z):

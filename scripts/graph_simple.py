@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> Graph:
     parser.add_argument("-z", type=finite_float, default=-4.0, help="z (default -4)")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "graph_simple.png")
 
     g = build(args.x, args.y, args.z)
     f = g.forward()

@@ -79,6 +79,7 @@ def print_edges(g: Graph) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     args = parse_args(parser, argv)
+    parser.require_writable_files(args.out / "graph_two_layer_net.png")
     x, t, source = mini_batch(parser, args)
     network = TwoLayerNet(x.shape[1], args.hidden, 10, seed=args.seed)
     network.layers["Affine1"].needs_input_grad = True  # training skips dL/dx; drawn, every edge shows its gradient

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--show", type=positive_int, default=20, help="best trials drawn and listed (default 20)")
     parser.add_argument("--quick", action="store_true", help="3 trials of 2 epochs, for tests")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "hyperparameter_optimization.png")
     trials, epochs = (3, 2) if args.quick else (args.trials, args.epochs)
 
     ((x_train, t_train), _), info = load_script_data(parser, args.dataset)

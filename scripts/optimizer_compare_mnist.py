@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--optimizers", nargs="+", choices=list(LEARNING_RATES), default=list(LEARNING_RATES),
                         help="optimisers to compare (default: all six)")
     args, iters = parse_iteration_args(parser, argv)
+    parser.require_writable_files(args.out / "optimizer_compare_mnist.png")
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")

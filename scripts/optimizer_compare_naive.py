@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="updates per optimiser (default 30, as the book)")
     parser.add_argument("--quick", action="store_true", help="coarser contour grid, for tests")
     args = parser.parse_args(argv)
+    parser.require_writable_files(args.out / "optimizer_compare_naive.png")
 
     optimizers = {
         "SGD": SGD(lr=0.95),

@@ -66,7 +66,8 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                              f"{QUICK['eval_samples']} samples")
     args = parser.parse_args(argv)
     check_resume_options(parser, args)
-    parser.require_writable_dir(args.out / "train_neuralnet")
+    out = args.out / "train_neuralnet"
+    parser.require_writable_files(out / "loss_and_accuracy.png", out / "two_layer_net.npz")
     if args.quick:
         args.iters, args.eval_samples = QUICK["iters"], args.eval_samples or QUICK["eval_samples"]
     return args

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the weights and batches (default 0)")
     parser.add_argument("--quick", action="store_true", help="5 steps of a 784-5-10 net on 10 samples, for tests")
     args = parser.parse_args(argv)
-    parser.require_writable_dir(args.out / "train_neuralnet_numerical")  # a file there would fail only after the work
+    parser.require_writable_files(args.out / "train_neuralnet_numerical" / "loss.png")
     if args.quick:
         args.iters, args.hidden, args.batch_size = 5, 5, 10
 

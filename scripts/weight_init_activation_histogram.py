@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"number of layers, at most {MAX_LAYERS} (default 5)")
     parser.add_argument("--quick", action="store_true", help="200 inputs, for tests")
     args = parser.parse_args(argv)
+    parser.require_writable_files(*(args.out / f"weight_init_activation_histogram_{name}.png"
+                                    for name in ACTIVATIONS))
 
     x = np.random.default_rng(args.seed).standard_normal((200 if args.quick else args.samples, NODE_NUM))
     stats: dict[str, dict[str, dict[str, list[float]]]] = {}

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> dict:
     add_iteration_options(parser, "initialisation")
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     args, iters = parse_iteration_args(parser, argv)
+    parser.require_writable_files(args.out / "weight_init_compare.png")
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")

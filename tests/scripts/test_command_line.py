@@ -244,6 +244,60 @@ def test_a_file_where_the_figure_folder_goes_is_refused_before_any_work(script, 
     assert (tmp_path / script).read_text() == "a file where the script's folder goes"
 
 
+# Every file a script writes under --out (one per script at least; the last of several, so that all are checked).
+WRITTEN_FILES = [
+    ("activation_functions", "activation_functions/activation_functions.png"),
+    ("apply_filter", "apply_filter/apply_filter.png"),
+    ("backprop_vs_numerical", "backprop_vs_numerical.png"),
+    ("batch_norm_test", "batch_norm_test.png"),
+    ("gradient_1d", "gradient_1d/gradient_1d.png"),
+    ("gradient_2d", "gradient_2d/gradient_2d.png"),
+    ("gradient_method", "gradient_method/gradient_method.png"),
+    ("graph_buy_apple_orange", "graph_buy_apple_orange.png"),
+    ("graph_logistic_regression", "graph_logistic_regression_batch.png"),
+    ("graph_max_gate", "graph_max_gate.png"),
+    ("graph_sigmoid_neuron", "graph_sigmoid_neuron.png"),
+    ("graph_simple", "graph_simple.png"),
+    ("graph_two_layer_net", "graph_two_layer_net.png"),
+    ("half_float_network", "half_float_network/accuracy.png"),
+    ("hyperparameter_optimization", "hyperparameter_optimization.png"),
+    ("misclassified_mnist", "misclassified_mnist/misclassified.png"),
+    ("optimizer_compare_mnist", "optimizer_compare_mnist.png"),
+    ("optimizer_compare_naive", "optimizer_compare_naive.png"),
+    ("overfit_dropout", "overfit_dropout.png"),
+    ("overfit_weight_decay", "overfit_weight_decay.png"),
+    ("show_builtin_digits", "builtin_digits_seed0.png"),
+    ("train_convnet", "train_convnet/loss_and_accuracy.png"),
+    ("train_convnet", "train_convnet/simple_convnet.npz"),
+    ("train_deepnet", "train_deepnet/deep_convnet.npz"),
+    ("train_neuralnet", "train_neuralnet/loss_and_accuracy.png"),
+    ("train_neuralnet", "train_neuralnet/two_layer_net.npz"),
+    ("train_neuralnet_numerical", "train_neuralnet_numerical/loss.png"),
+    ("visualize_filter", "visualize_filter/filters_after.png"),
+    ("weight_init_activation_histogram", "weight_init_activation_histogram_tanh.png"),
+    ("weight_init_compare", "weight_init_compare.png"),
+]
+
+
+@pytest.mark.parametrize(("script", "written"), WRITTEN_FILES)
+def test_a_folder_where_a_file_goes_is_refused_before_any_work(script, written, tmp_path, capsys, no_data_loading):
+    (tmp_path / written).mkdir(parents=True)
+    assert run_main(script, ["--out", str(tmp_path)]).code == 2
+    line = one_error_line(capsys, script)
+    assert "argument --out" in line and "is a folder" in line and written.split("/")[-1] in line
+    assert capsys.readouterr().out == ""                                # refused before any work was printed
+    assert not any((tmp_path / written).iterdir())
+
+
+def test_every_script_that_writes_under_out_is_in_the_table(capsys):
+    writers = set()
+    for path in sorted((REPO_ROOT / "scripts").glob("[a-z]*.py")):
+        assert run_main(path.stem, ["--help"]).code == 0
+        if "--out" in capsys.readouterr().out:
+            writers.add(path.stem)
+    assert writers == {script for script, _ in WRITTEN_FILES}
+
+
 class DataAskedError(Exception):
     pass
 
