@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, StateByKey, positive
+from optimizers.base import HyperParameter, Optimizer, StateByKey, positive
 
 
 class AdaGrad(Optimizer):
@@ -17,11 +17,12 @@ class AdaGrad(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+    eps = HyperParameter(positive)  # checked whenever set
     h = StateByKey("h")  # the book's self.h: {key: sum of squared gradients}
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        self.eps = positive("AdaGrad", "eps", eps)
+        self.eps = eps
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

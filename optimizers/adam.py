@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, StateByKey, fraction, positive
+from optimizers.base import HyperParameter, Optimizer, StateByKey, fraction, positive
 
 
 class Adam(Optimizer):
@@ -26,14 +26,17 @@ class Adam(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"m": "f", "v": "f", "t": "i"}
+    beta1 = HyperParameter(fraction)  # checked whenever set
+    beta2 = HyperParameter(fraction)  # checked whenever set
+    eps = HyperParameter(positive)  # checked whenever set
     m = StateByKey("m")  # the book's self.m and self.v: {key: first / second moment}
     v = StateByKey("v")
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        self.beta1 = fraction("Adam", "beta1", beta1)
-        self.beta2 = fraction("Adam", "beta2", beta2)
-        self.eps = positive("Adam", "eps", eps)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
 
     @property
     def iter(self) -> int:

@@ -2,8 +2,9 @@
 
 Checked once per call, at the boundary (never per element): ``grads`` has exactly the keys of
 ``params``, and every gradient is an array of its parameter's shape and dtype (real floating point),
-so nothing is broadcast or cast silently. Hyper-parameters are checked when set, and
-``load_state_dict`` accepts only a state this kind of optimiser wrote.
+so nothing is broadcast or cast silently. Hyper-parameters are checked whenever they are set (in the
+constructor or later: :class:`HyperParameter`), and ``load_state_dict`` accepts only a state this kind
+of optimiser wrote, without NaN.
 """
 
 from __future__ import annotations
@@ -70,6 +71,38 @@ def fraction(owner: str, name: str, value: Any) -> float:
     return number
 
 
+def learning_rate(owner: str, name: str, value: Any) -> float:
+    """A finite number >= 0, else ValueError (TypeError for a non-number): what may be set as ``lr`` at any
+    time (a schedule's warm-up may set 0; the constructor asks for more, a positive one)."""
+    number = real_number(owner, name, value)
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{owner}: {name} must be finite and >= 0, got {value!r}")
+    return number
+
+
+class HyperParameter:
+    """A hyper-parameter checked whenever it is set, in ``__init__`` (the book's ``self.momentum = momentum``)
+    and at any time after (``opt.lr = float("nan")`` raises at once instead of filling the parameters with
+    NaN on the next update). ``check(owner, name, value)`` returns the value to keep, a float."""
+
+    def __init__(self, check: Any) -> None:
+        self.check = check
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, optimizer: Any, owner: type | None = None) -> Any:
+        if optimizer is None:
+            return self
+        try:
+            return optimizer.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(f"{type(optimizer).__name__} has no {self.name} yet") from None
+
+    def __set__(self, optimizer: Any, value: Any) -> None:
+        optimizer.__dict__[self.name] = self.check(type(optimizer).__name__, self.name, value)
+
+
 def state_misfit(state: Mapping[str, Any], params: Mapping[str, np.ndarray]) -> tuple[str, str, np.ndarray,
                                                                                      np.ndarray] | None:
     """The first per-parameter state array that does not fit its parameter, as (key, entry, the array, the
@@ -93,6 +126,7 @@ class Optimizer:
 
     #: names of the per-parameter state arrays and their dtype kinds ("f" float, "i" integer); None: any
     state_kinds: ClassVar[dict[str, str] | None] = None
+    lr = HyperParameter(learning_rate)
 
     def __init__(self, lr: float) -> None:
         name = type(self).__name__
@@ -229,6 +263,9 @@ class Optimizer:
                 for n, array in arrays.items():
                     if array.dtype.kind not in kinds[n] or (kinds[n] == "i" and array.ndim):
                         raise ValueError(f"{where}: state[{key!r}][{n!r}] is {array.dtype}{list(array.shape)}")
+                    if kinds[n] == "f" and np.isnan(array).any():
+                        raise ValueError(f"{where}: state[{key!r}][{n!r}] holds NaN: the run it was saved from "
+                                         "had diverged, and the next update would spread it to the parameters")
                     if kinds[n] == "i":  # a step count
                         if array < 0:
                             raise ValueError(f"{where}: state[{key!r}][{n!r}] is a step count, expected an integer "

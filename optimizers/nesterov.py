@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, StateByKey, fraction
+from optimizers.base import HyperParameter, Optimizer, StateByKey, fraction
 
 
 class Nesterov(Optimizer):
@@ -21,11 +21,12 @@ class Nesterov(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"v": "f"}
+    momentum = HyperParameter(fraction)  # checked whenever set
     v = StateByKey("v")  # the book's self.v: {key: velocity}
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr)
-        self.momentum = fraction("Nesterov", "momentum", momentum)
+        self.momentum = momentum
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

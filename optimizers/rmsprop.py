@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from optimizers.base import Optimizer, StateByKey, fraction, positive
+from optimizers.base import HyperParameter, Optimizer, StateByKey, fraction, positive
 
 
 class RMSprop(Optimizer):
@@ -17,12 +17,14 @@ class RMSprop(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+    decay_rate = HyperParameter(fraction)  # checked whenever set
+    eps = HyperParameter(positive)  # checked whenever set
     h = StateByKey("h")  # the book's self.h: {key: moving average of squared gradients}
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        self.decay_rate = fraction("RMSprop", "decay_rate", decay_rate)
-        self.eps = positive("RMSprop", "eps", eps)
+        self.decay_rate = decay_rate
+        self.eps = eps
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         if key not in self.state:

@@ -127,3 +127,18 @@ def test_working_memory_follows_a_parameter_whose_shape_changes() -> None:
         params = {"W": np.zeros(shape, np.float32)}
         optimizer.update(params, {"W": np.ones(shape, np.float32)})
         np.testing.assert_array_equal(params["W"], np.full(shape, -0.5, np.float32))
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "state_names"), STATEFUL, ids=IDS[1:])
+def test_a_state_holding_nan_is_refused(cls, kwargs, state_names):
+    """A NaN velocity or moment (the state of a diverged run) would spread to the parameters on the next update."""
+    optimizer = cls(**kwargs)
+    params = {"w": np.ones(4)}
+    optimizer.update(params, {"w": np.full(4, 0.5)})
+    state = optimizer.state_dict()
+    name = min(state_names - {"t"})
+    state["state"]["w"][name][2] = np.nan
+    fresh = cls(**kwargs)
+    with pytest.raises(ValueError, match=f"state\\['w'\\]\\['{name}'\\] holds NaN"):
+        fresh.load_state_dict(state)
+    assert fresh.state == {} and fresh.iterations == 0

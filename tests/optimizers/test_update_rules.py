@@ -129,6 +129,32 @@ def test_invalid_hyperparameters_raise(cls):
             cls(beta2=1.0)
 
 
+@pytest.mark.parametrize(("cls", "name", "bad"), [
+    (SGD, "lr", float("nan")), (SGD, "lr", -0.1), (SGD, "lr", float("inf")), (Adam, "lr", "0.1"),
+    (Momentum, "momentum", 5.0), (Nesterov, "momentum", -0.5), (AdaGrad, "eps", 0.0),
+    (RMSprop, "decay_rate", 1.0), (RMSprop, "eps", float("nan")), (Adam, "beta1", 1.5), (Adam, "beta2", float("nan")),
+    (Adam, "eps", -1e-7),
+])
+def test_a_hyperparameter_set_after_construction_is_checked_too(cls, name, bad):
+    """The constructor's rules hold for ``opt.lr = ...`` as well: a NaN lr would fill the parameters with NaN."""
+    optimizer = cls()
+    before = getattr(optimizer, name)
+    with pytest.raises(TypeError if isinstance(bad, str) else ValueError, match=f"{cls.__name__}: {name}"):
+        setattr(optimizer, name, bad)
+    assert getattr(optimizer, name) == before
+    params = {"w": np.ones(3)}
+    optimizer.update(params, {"w": np.ones(3)})
+    assert np.isfinite(params["w"]).all()
+
+
+def test_a_schedule_may_set_the_learning_rate_to_zero():
+    optimizer = SGD(lr=0.1)
+    optimizer.lr = 0          # a warm-up's first step
+    params = {"w": np.ones(3)}
+    optimizer.update(params, {"w": np.ones(3)})
+    assert optimizer.lr == 0.0 and isinstance(optimizer.lr, float) and (params["w"] == 1).all()
+
+
 @pytest.mark.parametrize(("make", "names"), [(lambda: Momentum(lr=0.1), ["v"]), (lambda: Nesterov(lr=0.1), ["v"]),
                                              (lambda: AdaGrad(lr=0.1), ["h"]), (lambda: RMSprop(lr=0.1), ["h"]),
                                              (lambda: Adam(lr=0.1), ["m", "v"])])
