@@ -29,7 +29,10 @@ One update (an *iteration*) takes the next mini-batch of the current epoch's per
   from before update k-1. Rather than copying every parameter at every update, the Trainer keeps one
   copy per epoch (taken just before the epoch's first update, kept if that update's loss is finite);
   on divergence it restores that copy and replays the epoch's updates up to k-2, which gives exactly
-  those parameters. They are saved to the checkpoint when ``checkpoint_dir`` is set.
+  those parameters. With ``checkpoint_dir`` set they are saved to ``diverged.npz`` beside
+  ``latest.npz``, which keeps the last epoch's end as it was: a loss can grow for many updates before
+  it stops being finite, so the last finite one may already be far gone, and the epoch's checkpoint is
+  the one to resume with a smaller learning rate.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from training.progress import ProgressBar
 from training.schedules import Schedule, schedule_from_config
 
 CHECKPOINT_NAME = "latest.npz"
+DIVERGED_NAME = "diverged.npz"   # the state rolled back to after a divergence; latest.npz is left alone
 _EVAL_CHUNK = 1000           # samples copied at a time when evaluating on a subset (one predict batch)
 _STRICT_CONFIG = ("mini_batch_size", "seed", "n_train", "optimizer")   # what fixes the order of updates
 _BOOK_TWIN = {fast: book for book, fast in FAST_TWINS.items()}
@@ -89,10 +93,13 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite. The network holds the parameters that gave the last finite loss."""
+    """The loss became NaN or infinite. The network holds the parameters that gave the last finite loss;
+    ``checkpoint_path``: where that state was saved (``diverged.npz``; None without a checkpoint_dir);
+    ``last_checkpoint``: the run's regular checkpoint (``latest.npz``, left as it was), None if none."""
 
     def __init__(self, message: str, *, iteration: int, epoch: int, lr: float, loss: float,
-                 restored_iteration: int, checkpoint_path: Path | None) -> None:
+                 restored_iteration: int, checkpoint_path: Path | None,
+                 last_checkpoint: Path | None = None) -> None:
         super().__init__(message)
         self.iteration = iteration                    # the update whose loss was not finite (1-based)
         self.epoch = epoch                            # the epoch it belonged to (1-based)
@@ -100,6 +107,7 @@ class TrainingDivergedError(RuntimeError):
         self.loss = loss
         self.restored_iteration = restored_iteration  # the network now holds the params after this many updates
         self.checkpoint_path = checkpoint_path
+        self.last_checkpoint = last_checkpoint
 
 
 def available_optimizers() -> dict[str, type[Optimizer]]:
@@ -591,14 +599,20 @@ class Trainer:
                 load_network_state(self.network, before_this_step.network_state)
             kept = (f"The parameters are those after update {self.current_iter}, where this call to train() "
                     "started; there is no earlier state to go back to.")
-        path = self.save_checkpoint() if self.checkpoint_dir is not None else None
-        saved = f" Checkpoint saved to {path}." if path is not None else ""
+        path = last = None
+        saved = ""
+        if self.checkpoint_dir is not None:
+            path = self.save_checkpoint(self.checkpoint_dir / DIVERGED_NAME)
+            last = self.checkpoint_path if self.checkpoint_path.is_file() else None
+            saved = f" They are saved to {path}"
+            saved += (f"; the last epoch's checkpoint, {last}, is kept as it was (resume it with a smaller "
+                      "learning rate)." if last is not None else ".")
         raise TrainingDivergedError(
             f"Trainer: training diverged: the loss became {loss} at iteration {failed} "
             f"(epoch {epoch}, batch {batch} of {self.iter_per_epoch}) with learning rate {lr:g}. {kept}{saved} "
             "Try a smaller learning rate.",
             iteration=failed, epoch=epoch, lr=lr, loss=loss, restored_iteration=self.current_iter,
-            checkpoint_path=path,
+            checkpoint_path=path, last_checkpoint=last,
         )
 
     # -- Ctrl-C -----------------------------------------------------------------------------------

@@ -91,9 +91,17 @@ def test_rollback_is_exact_at_any_position(data, instrumented, heavy_ball, tmp_p
     assert trainer.history.iterations == kept
     assert all(it <= kept for it in trainer.history.iteration_list)
 
-    # the checkpoint holds that state: resuming from it with a sound network ends like a clean run
-    assert info.value.checkpoint_path == tmp_path / "latest.npz"
+    # diverged.npz holds that state: resuming from it with a sound network ends like a clean run; latest.npz
+    # still holds the last epoch's end, as it was written (none before the first epoch ended)
+    assert info.value.checkpoint_path == tmp_path / "diverged.npz"
     assert load_checkpoint(info.value.checkpoint_path).iteration == kept
+    epochs_done = (nan_at - 1) // 11
+    if epochs_done:
+        assert info.value.last_checkpoint == tmp_path / "latest.npz"
+        assert load_checkpoint(tmp_path / "latest.npz").iteration == 11 * epochs_done
+        assert str(tmp_path / "latest.npz") in str(info.value) and "is kept as it was" in str(info.value)
+    else:
+        assert info.value.last_checkpoint is None and not (tmp_path / "latest.npz").exists()
     full = clean_params_after(data, EPOCHS * 11, **settings())
     resumed = TwoLayerNet(8, 6, 3, seed=9)
     again = make_trainer(resumed, data, **settings())
