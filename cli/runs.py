@@ -21,14 +21,18 @@ NEEDS_CHECKPOINT_DIR = "--resume needs --checkpoint-dir, the folder of the run t
 
 
 def check_resume_options(parser: ScriptParser, args: object) -> None:
-    """Refuse --resume without --checkpoint-dir, and a --checkpoint-dir whose checkpoint cannot be written
-    (a folder where its file goes), while parsing, before any data is loaded."""
+    """Refuse --resume without --checkpoint-dir, a --checkpoint-dir whose checkpoint cannot be written (a
+    folder where its file goes), and one holding a checkpoint without --resume (a new run would replace
+    it), while parsing, before any data is loaded."""
     folder = getattr(args, "checkpoint_dir", None)
     if getattr(args, "resume", False) and folder is None:
         parser.error(NEEDS_CHECKPOINT_DIR)
     if folder is not None and (Path(folder) / CHECKPOINT_NAME).is_dir():
         parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} is a folder, where the "
                      f"checkpoint file goes")
+    if folder is not None and not getattr(args, "resume", False) and (Path(folder) / CHECKPOINT_NAME).is_file():
+        parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} holds an earlier run; add "
+                     "--resume to continue it, or delete it (or choose another folder) to start afresh")
 
 
 def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> None:
@@ -45,6 +49,9 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
         trainer.resume(path)
     except (CheckpointError, ValueError, OSError) as error:
         parser.fail(f"--resume: cannot continue from {path}: {error}")
+    if trainer.finished:
+        parser.fail(f"--resume: {path} is already at iteration {trainer.current_iter}, where this run stops "
+                    f"(iteration {trainer.max_iter}); ask for more iterations or epochs to train further")
 
 
 def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:

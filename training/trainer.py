@@ -308,6 +308,8 @@ class Trainer:
         self.log = log
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self._check_checkpoint_place(create=False)
+        self._checkpoint_is_ours = False   # latest.npz was written by this Trainer or resumed from (train() checks)
+        self._just_resumed = False          # resumed and not trained since: train() must have updates to do
 
         self.train_size = self.x_train.shape[0]
         self.iter_per_epoch = math.ceil(self.train_size / self.batch_size)
@@ -374,6 +376,20 @@ class Trainer:
         if create and not os.access(folder, os.W_OK | os.X_OK):  # not before: a read-only one can be resumed from
             raise ValueError(f"Trainer: checkpoint_dir {folder} is not writable")
 
+    @property
+    def finished(self) -> bool:
+        """Whether the run has done all its updates (``max_iter``): ``train()`` then has nothing left to do."""
+        return self.current_iter >= self.max_iter
+
+    def _check_checkpoint_is_ours(self) -> None:
+        """ValueError unless ``checkpoint_path`` is free or holds this run (written by this Trainer, or the
+        file it resumed from): a new run would replace another's checkpoint at its first epoch's end."""
+        path = self.checkpoint_path
+        if path is not None and path.is_file() and not self._checkpoint_is_ours:
+            raise ValueError(f"Trainer: {path} holds an earlier run's checkpoint, which this run would replace: "
+                             f"continue it (trainer.resume({os.fspath(path)!r}) or Trainer.from_checkpoint), or "
+                             "delete it or choose another checkpoint_dir to start afresh")
+
     def _draw_sample(self, sampler: np.random.Generator, n: int) -> np.ndarray | None:
         k = self.evaluate_sample_num_per_epoch
         if k is None or k >= n:
@@ -427,6 +443,13 @@ class Trainer:
         self._stop_requested = False
         self._in_step = False
         self._check_checkpoint_place(create=True)
+        self._check_checkpoint_is_ours()
+        if self._just_resumed and self.finished:
+            raise ValueError(f"Trainer: nothing to train: the run was resumed at iteration {self.current_iter}, and "
+                             f"this Trainer stops at iteration {self.max_iter} (epochs={self.epochs}, "
+                             f"max_iterations={self.max_iterations}); pass larger ones to train further "
+                             "(max_iterations=None drops a stored cap)")
+        self._just_resumed = False
         if self.checkpoint_path is not None:
             remove_stale_temp_files(self.checkpoint_path)
         bar = None
@@ -687,6 +710,7 @@ class Trainer:
             if self.checkpoint_dir is None:
                 raise ValueError("Trainer.save_checkpoint: no path given and no checkpoint_dir set")
             path = self.checkpoint_path
+            self._checkpoint_is_ours = True
         return save_checkpoint(path, Checkpoint(
             params=dict(self.network.params),
             optimizer_state=self.optimizer.state_dict(),
@@ -710,6 +734,13 @@ class Trainer:
         different learning rate or schedule takes effect from here on.
         """
         self._restore(load_checkpoint(path, self.network.params), os.fspath(path))
+        self._resumed_from(path)
+
+    def _resumed_from(self, path: str | os.PathLike) -> None:
+        """After a resume: the checkpoint file is this run's own when it is ``checkpoint_path``."""
+        mine = self.checkpoint_path
+        self._checkpoint_is_ours = mine is not None and Path(path).resolve() == mine.resolve()
+        self._just_resumed = True
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, network: Any, x_train: np.ndarray, t_train: np.ndarray,
@@ -743,6 +774,7 @@ class Trainer:
         settings.update(overrides)
         trainer = cls(network, x_train, t_train, x_test, t_test, **settings)
         trainer._restore(checkpoint, where)
+        trainer._resumed_from(path)
         return trainer
 
     def _check_position(self, checkpoint: Checkpoint, where: str) -> None:

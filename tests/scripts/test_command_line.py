@@ -354,6 +354,28 @@ def test_a_folder_where_the_checkpoint_goes_is_refused_while_parsing(script, res
     assert "--checkpoint-dir" in line and "latest.npz is a folder, where the checkpoint file goes" in line
 
 
+@pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "train_deepnet"])
+def test_a_checkpoint_left_in_the_folder_is_not_replaced_by_a_new_run(script, tmp_path, capsys, no_data_loading):
+    """Forgetting --resume would start afresh and overwrite the earlier run at the first epoch's end."""
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "latest.npz").write_bytes(b"an earlier run")
+    argv = ["--quick", "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]
+    assert run_main(script, argv).code == 2
+    line = one_error_line(capsys, script)
+    assert "--checkpoint-dir" in line and "holds an earlier run" in line and "--resume" in line
+    assert (tmp_path / "ck" / "latest.npz").read_bytes() == b"an earlier run"
+
+
+def test_resuming_a_run_already_past_its_end_is_refused(tmp_path, capsys, small_dataset):
+    argv = ["--iters", "30", "--batch-size", "10", "--out", str(tmp_path / "out"), "--checkpoint-dir",
+            str(tmp_path / "ck"), "--quick"]
+    importlib.import_module("scripts.train_neuralnet").main(argv)
+    capsys.readouterr()
+    assert run_main("train_neuralnet", [*argv, "--resume"]).code == 2
+    line = one_error_line(capsys, "train_neuralnet")
+    assert "--resume" in line and "already at iteration" in line
+
+
 def test_resume_without_checkpoint_dir(capsys, no_data_loading):
     assert run_main("train_deepnet", ["--resume"]).code == 2
     assert "--resume needs --checkpoint-dir" in one_error_line(capsys, "train_deepnet")

@@ -342,3 +342,49 @@ def test_labels_with_nan_are_refused_as_data_is(data):
     with pytest.raises(ValueError, match=r"Trainer: t_train holds NaN or infinite values, in 1 sample\(s\) "
                                          r"\(the first: index 4\)"):
         Trainer(TwoLayerNet(8, 6, 3, seed=1), x, rows, x_test, t_test, epochs=1, verbose=False, progress=False)
+
+
+def test_a_new_run_never_replaces_another_runs_checkpoint(data, tmp_path):
+    """A fresh Trainer whose checkpoint_dir holds latest.npz refuses to start (it would overwrite it at its
+    first epoch's end); the Trainer that wrote it, or one resumed from it, goes on."""
+    first = make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path)
+    first.train()
+    saved = (tmp_path / "latest.npz").read_bytes()
+    fresh = make_trainer(TwoLayerNet(8, 6, 3, seed=2), data, checkpoint_dir=tmp_path)
+    with pytest.raises(ValueError, match="latest.npz holds an earlier run's checkpoint.*resume"):
+        fresh.train()
+    assert (tmp_path / "latest.npz").read_bytes() == saved
+
+    first.train()                            # the run that wrote it may train again (here: nothing left to do)
+    resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      max_iterations=None, verbose=False, progress=False)
+    resumed.train()                          # and so may one resumed from it
+    assert load_checkpoint(tmp_path / "latest.npz").iteration == EPOCHS * PER_EPOCH
+
+
+@pytest.mark.parametrize("overrides", [{"epochs": 3}, {}, {"max_iterations": 5}])
+def test_a_resumed_run_with_nothing_left_to_train_says_so(data, tmp_path, overrides):
+    """A run capped at 11 updates, resumed with epochs=3 (the stored cap stays), its own settings, or a cap below
+    where it is: train() would return at once, looking like training happened."""
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path).train()
+    trainer = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      verbose=False, progress=False, **overrides)
+    assert trainer.finished
+    with pytest.raises(ValueError, match="nothing to train: the run was resumed at iteration 11"):
+        trainer.train()
+    more = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                   verbose=False, progress=False, epochs=2, max_iterations=None)
+    assert not more.finished
+    assert more.train().iterations == 2 * PER_EPOCH
+
+
+def test_a_run_resumed_from_another_file_does_not_replace_the_folders_checkpoint(data, tmp_path):
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path).train()
+    (tmp_path / "latest.npz").rename(tmp_path / "run_a.npz")
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=3, checkpoint_dir=tmp_path).train()
+    other = (tmp_path / "latest.npz").read_bytes()
+    trainer = Trainer.from_checkpoint(tmp_path / "run_a.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      verbose=False, progress=False)
+    with pytest.raises(ValueError, match="holds an earlier run's checkpoint"):
+        trainer.train()
+    assert (tmp_path / "latest.npz").read_bytes() == other
