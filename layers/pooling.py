@@ -15,8 +15,8 @@ class Pooling(Layer):
     ``arg_max`` holds, for every window and channel, the index i*pool_w + j of its first maximum
     (row-major, as np.argmax and PyTorch choose). Backward sends each dout entry to that pixel only
     and adds what a pixel in several windows receives: dx = col2im(dmax), with dmax one-hot at arg_max.
-    Padding is -inf, so a padded pixel never wins. ``stride`` defaults to 2, the stride of every pooling
-    the book builds (its class's own default is 1).
+    Padding is -inf, so a padded pixel never wins. ``stride`` defaults to 2, as in the book's code
+    today and in every pooling the book builds (the class printed in the book's first edition said 1).
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
