@@ -145,8 +145,8 @@ def test_batch_normalization_on_features(book):
 
 
 def test_the_books_functions(book):
-    """identity_function, sigmoid_grad, relu_grad, sum_squared_error, softmax_loss, conv_output_size.
-    The book's softmax_loss adds 1e-7 inside the log (compared at that tolerance)."""
+    """identity_function, sigmoid_grad, relu_grad, sum_squared_error, cross_entropy_error, softmax_loss,
+    conv_output_size: the same numbers (the loss's delta of 1e-7 inside the log included)."""
     functions, util = book["common.functions"], book["common.util"]
     x = rng(5).standard_normal((4, 6))
     x[0, :2] = 0.0  # relu_grad's x = 0
@@ -157,6 +157,9 @@ def test_the_books_functions(book):
     np.testing.assert_array_equal(layers.relu_grad(x), functions.relu_grad(x))
     assert layers.sum_squared_error(y, np.eye(6)[t]) == pytest.approx(functions.sum_squared_error(y, np.eye(6)[t]),
                                                                       rel=1e-14)
-    assert layers.softmax_loss(x, t) == pytest.approx(functions.softmax_loss(x, t), rel=1e-6)
+    assert layers.softmax_loss(x, t) == pytest.approx(functions.softmax_loss(x, t), rel=1e-14)
+    y[2, t[2]] = 0.0  # a correct class at probability 0: the book's cap, 16.118
+    assert layers.cross_entropy_error(y, t) == pytest.approx(functions.cross_entropy_error(y, t), rel=1e-14)
+    assert layers.cross_entropy_error(y, np.eye(6)[t]) == pytest.approx(functions.cross_entropy_error(y, t), rel=1e-14)
     for args in [(28, 5, 1, 0), (28, 3, 1, 1), (7, 3, 2, 1)]:
         assert layers.conv_output_size(*args) == util.conv_output_size(*args)
