@@ -30,6 +30,7 @@ from layers.gradient_check import (
     numerical_diff,
     numerical_gradient,
 )
+from layers.gradient_descent import gradient_descent
 from layers.im2col import col2im, conv_output_size, im2col
 from layers.pooling import Pooling
 from layers.power import Pow
@@ -71,6 +72,7 @@ __all__ = [
     "freeze",
     "grad",
     "gradient_check",
+    "gradient_descent",
     "GradientReport",
     "identity_function",
     "im2col",

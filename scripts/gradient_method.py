@@ -15,8 +15,7 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_method.py`: mak
 import numpy as np
 
 from cli import add_out_option, finite_float, int_in_range, positive_float, script_parser
-from layers import numerical_gradient
-from optimizers import gradient_descent
+from layers import gradient_descent
 from training.plots import save_figure
 
 MAX_STEPS = 1_000_000  # each a numerical gradient in Python, about 20 s in all, every point kept for the figure
@@ -25,10 +24,6 @@ MAX_STEPS = 1_000_000  # each a numerical gradient in Python, about 20 s in all,
 def function_2(x: np.ndarray) -> float:
     """The book's f(x) = x0^2 + x1^2."""
     return float(np.sum(x**2))
-
-
-def numerical_grad(x: np.ndarray) -> np.ndarray:
-    return numerical_gradient(function_2, x)
 
 
 # The book's Figure 4-10 draws the points of 20 steps (its script's step_num; its text runs 100): the
@@ -68,12 +63,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.require_writable_files(args.out / "gradient_method" / "gradient_method.png")
 
     init = np.array(args.init)
-    final, history = gradient_descent(numerical_grad, init, lr=args.lr, step_num=args.steps)
+    final, history = gradient_descent(function_2, init, lr=args.lr, step_num=args.steps)
     print(f"from {init.tolist()}, lr {args.lr:g}, {args.steps} steps: x = {np.array2string(final, precision=4)}, "
           f"f(x) = {function_2(final):.3g}")
     others = {}
     for lr in (10.0, 1e-10):  # the book's: too large diverges, too small hardly moves
-        others[lr], _ = gradient_descent(numerical_grad, init, lr=lr, step_num=100)
+        others[lr], _ = gradient_descent(function_2, init, lr=lr, step_num=100)
         print(f"from {init.tolist()}, lr {lr:g}, 100 steps: x = {np.array2string(others[lr], precision=8)}")
     figure = save_figure(path_figure(history, final, args.lr), args.out / "gradient_method" / "gradient_method.png")
     print(f"figure: {figure}")
