@@ -8,6 +8,7 @@ re-derived here: ``gradient`` only collects what each layer's ``backward`` left 
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -165,16 +166,17 @@ class Network:
         return {f"{name}.{key}": value for name, layer in self.layers.items() for key, value in layer.buffers.items()}
 
     # -- saving -----------------------------------------------------------------------------------
-    def save_params(self, path: str | os.PathLike) -> Path:
-        """Write ``params`` (and ``buffers``) to an ``.npz`` file: a temporary file first, renamed over the
-        target when complete. ``.npz`` is appended to a path without it (``"dir/wts"`` writes
-        ``dir/wts.npz``), as :meth:`load_params` does when reading; returns the path written."""
+    def save_params(self, path: str | os.PathLike = "params.npz") -> Path:
+        """Write ``params`` (and ``buffers``) to an ``.npz`` file (the book's default name, as .npz): a temporary
+        file first, renamed over the target when complete. ``.npz`` is appended to a path without it
+        (``"dir/wts"`` writes ``dir/wts.npz``), as :meth:`load_params` does when reading; returns the path
+        written."""
         path = Path(npz_path(path))
         with atomic_write(path) as f:
             np.savez(f, **self.params, **self.buffers)
         return path
 
-    def load_params(self, path: str | os.PathLike) -> None:
+    def load_params(self, path: str | os.PathLike = "params.npz") -> None:
         """Read what :meth:`save_params` wrote into ``params`` and ``buffers`` (in place, so layers see it).
 
         ``path`` is resolved as :meth:`save_params` resolves it: ``.npz`` is appended when missing.
@@ -183,10 +185,10 @@ class Network:
         anything is changed. A mismatch, a dtype that is not real floating point, a value that is not
         finite (NaN or inf in the file, or too large for the network's dtype), or a corrupt file raises
         ValueError naming the file and key, and leaves the network as it was. A missing file raises
-        FileNotFoundError.
+        FileNotFoundError; a pickle (the book's ``params.pkl``) a ValueError saying how to convert it.
         """
         name = type(self).__name__
-        path = npz_path(path)
+        path = _weights_file(path, f"{name}.load_params")
         where = repr(os.fspath(path))
         expected = {**self.params, **self.buffers}
 
@@ -217,6 +219,27 @@ class Network:
             _check_finite(loaded[key], value, f"{name}.load_params: {where} key {key!r}")
         for key, value in stored.items():
             expected[key][...] = value
+
+
+PICKLE_MAGIC = b"\x80"  # the first byte of every pickle of protocol 2 or later
+
+
+def _weights_file(path: str | os.PathLike, where: str) -> str | os.PathLike:
+    """The file load_params reads for ``path``: :func:`npz_path`'s name, or ``path`` itself when that is an
+    existing file of another name. A pickle is refused, naming the converter; a missing file names both."""
+    given = Path(path)
+    if given.suffix != ".npz" and given.is_file():
+        with open(given, "rb") as f:
+            if f.read(1) == PICKLE_MAGIC:
+                raise ValueError(f"{where}: {os.fspath(path)!r} is a pickle (the book's format), which is never "
+                                 "loaded here; convert it once with python -m scripts.convert_book_weights "
+                                 "(see its --help) and load the .npz it writes")
+        return path
+    resolved = npz_path(path)
+    if not Path(resolved).exists() and resolved is not path:
+        raise FileNotFoundError(errno.ENOENT, f"{where}: no weights file {os.fspath(resolved)!r} (nor "
+                                f"{os.fspath(path)!r})", os.fspath(resolved))
+    return resolved
 
 
 def npz_path(path: str | os.PathLike) -> str | os.PathLike:

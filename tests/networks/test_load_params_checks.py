@@ -4,6 +4,7 @@ anything; save_params and load_params resolve a path without ``.npz`` to the sam
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -100,3 +101,37 @@ def test_save_and_load_agree_on_a_path_without_npz(tmp_path, as_text):
 def test_load_params_names_the_resolved_file_when_it_is_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "absent.npz"))):
         net().load_params(tmp_path / "absent")
+
+
+def test_the_books_pickle_is_refused_naming_the_converter(tmp_path):
+    """The book's ``params.pkl`` exists, so "no file params.pkl.npz" would mislead: say what to do instead."""
+    import pickle
+
+    path = tmp_path / "params.pkl"
+    path.write_bytes(pickle.dumps({"W1": np.zeros((6, 4))}))
+    network = net()
+    before = snapshot(network)
+    with pytest.raises(ValueError, match=r"params\.pkl' is a pickle.*convert_book_weights"):
+        network.load_params(path)
+    assert_unchanged(network, before)
+
+
+def test_a_weights_file_of_another_name_is_read_as_named(tmp_path):
+    source = TwoLayerNet(6, 4, 3, seed=5)
+    source.save_params(tmp_path / "weights").rename(tmp_path / "weights.bin")
+    target = net()
+    target.load_params(tmp_path / "weights.bin")
+    for key, value in source.params.items():
+        np.testing.assert_array_equal(target.params[key], value)
+    with pytest.raises(FileNotFoundError, match=r"no weights file .*absent\.pkl\.npz.*nor .*absent\.pkl'"):
+        target.load_params(tmp_path / "absent.pkl")
+
+
+def test_the_books_default_file_name_as_npz(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = TwoLayerNet(6, 4, 3, seed=5)
+    assert source.save_params() == Path("params.npz") and (tmp_path / "params.npz").is_file()
+    target = net()
+    target.load_params()
+    for key, value in source.params.items():
+        np.testing.assert_array_equal(target.params[key], value)
