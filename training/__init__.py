@@ -12,6 +12,7 @@ from training.plots import (
     plot_history,
     plot_image_grid,
     plot_loss_curves,
+    smooth_curve,
 )
 from training.progress import ProgressBar, with_progress
 from training.recipes import TrainedRun, accuracy_table, adam_trainer, final_accuracies, train_plot_save
@@ -54,4 +55,5 @@ __all__ = [
     "schedule_from_config",
     "train_plot_save",
     "with_progress",
+    "smooth_curve",
 ]

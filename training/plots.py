@@ -25,6 +25,8 @@ def default_window(n: int) -> int:
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
     """Trailing moving average: out[i] = mean(values[i : i + window]), for the n - window + 1 full windows."""
+    if isinstance(window, bool) or not isinstance(window, int | np.integer):
+        raise TypeError(f"smooth: window must be a whole number of points, got {type(window).__name__} {window!r}")
     if window < 1:
         raise ValueError(f"smooth: window must be >= 1, got {window}")
     v = np.asarray(values, dtype=np.float64)
@@ -32,6 +34,23 @@ def smooth(values: Sequence[float], window: int) -> np.ndarray:
         return np.empty(0)
     c = np.concatenate(([0.0], np.cumsum(v)))
     return (c[window:] - c[:-window]) / window
+
+
+SMOOTH_CURVE_TAPS = 11  # the book's smooth_curve: an 11-point Kaiser window with beta 2
+
+
+def smooth_curve(x: Sequence[float]) -> np.ndarray:
+    """The book's smoothing of a loss curve (``common/util.py``'s ``smooth_curve``, chapter 6):
+    y[i] = sum_j w[j] x[i + j - 5], with w a Kaiser window of 11 points (beta 2) scaled to sum to 1, and
+    the curve mirrored at its ends as the book's mirrors it (before the start without repeating x[0],
+    after the end repeating x[n-1]), so y has as many points as x."""
+    v = np.asarray(x, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0:
+        raise ValueError(f"smooth_curve: expected a non-empty 1-D curve, got shape {v.shape}")
+    w = np.kaiser(SMOOTH_CURVE_TAPS, 2.0)
+    half = SMOOTH_CURVE_TAPS // 2
+    padded = np.pad(np.pad(v, (half, 0), mode="reflect"), (0, half), mode="symmetric")
+    return np.convolve(padded, w / w.sum(), mode="valid")
 
 
 def history_figure(history: History, *, smoothing_window: int | None = None, title: str | None = None) -> Figure:

@@ -163,3 +163,11 @@ def test_the_books_functions(book):
     assert layers.cross_entropy_error(y, np.eye(6)[t]) == pytest.approx(functions.cross_entropy_error(y, t), rel=1e-14)
     for args in [(28, 5, 1, 0), (28, 3, 1, 1), (7, 3, 2, 1)]:
         assert layers.conv_output_size(*args) == util.conv_output_size(*args)
+
+
+@pytest.mark.parametrize("n", [11, 12, 50, 2000])
+def test_smooth_curve_is_the_books(book, n):
+    from training import smooth_curve
+
+    curve = 2.3 * np.exp(-np.arange(n) / 300) + 0.1 * rng(n).standard_normal(n)
+    np.testing.assert_allclose(smooth_curve(curve), book["common.util"].smooth_curve(curve), rtol=1e-12)

@@ -134,3 +134,23 @@ def test_image_grid_draws_each_image_in_grid_order(tmp_path):
     path = plot_image_grid(images, 2, 4, tmp_path / "grid", titles=titles)
     assert path.name == "grid.png" and path.read_bytes()[:8] == PNG_MAGIC
     assert [p.name for p in tmp_path.iterdir()] == ["grid.png"]
+
+
+def test_smooth_curve_keeps_the_length_constants_and_straight_lines():
+    """A symmetric window that sums to one keeps a constant and, away from the mirrored ends, a straight line."""
+    from training import smooth_curve
+
+    assert np.allclose(smooth_curve(np.full(30, 0.7)), 0.7, rtol=1e-14)
+    ramp = np.arange(40.0)
+    out = smooth_curve(ramp)
+    assert out.shape == ramp.shape
+    np.testing.assert_allclose(out[5:-5], ramp[5:-5], rtol=1e-12)
+    assert out[0] > ramp[0] and out[-1] < ramp[-1]          # mirrored ends pull the ends inwards
+    bumpy = np.array([0.0, 1.0] * 20)
+    assert smooth_curve(bumpy)[5:-5].std() < 0.2 * bumpy.std()
+    assert smooth_curve([3.0]).tolist() == [3.0]
+
+
+def test_smooth_refuses_a_window_that_is_not_a_whole_number():
+    with pytest.raises(TypeError, match="smooth: window must be a whole number"):
+        smooth([1.0, 2.0, 3.0], 1.5)
