@@ -2,9 +2,10 @@
 
 Hidden 50, batch 100, lr 0.1, 10,000 iterations, train and test accuracy at each epoch's end. Uses
 MNIST when it is cached or can be downloaded, otherwise the built-in digits (with a notice saying why).
-Saves the loss and accuracy curves as a PNG and the trained weights as .npz under --out.
+Saves the loss and accuracy curves as a PNG and the trained weights as .npz under --out/train_neuralnet.
 ``--activation sigmoid`` runs chapter 4.5's version (ch04/train_neuralnet.py): the same recipe with
-that chapter's sigmoid TwoLayerNet, whose curves are the book's Figures 4-11 and 4-12.
+that chapter's sigmoid TwoLayerNet, whose curves are the book's Figures 4-11 and 4-12; its files are
+named ..._sigmoid, beside the ReLU run's.
 """
 
 import argparse
@@ -66,11 +67,17 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                              f"{QUICK['eval_samples']} samples")
     args = parser.parse_args(argv)
     check_resume_options(parser, args)
-    out = args.out / "train_neuralnet"
-    parser.require_writable_files(out / "loss_and_accuracy.png", out / "two_layer_net.npz")
+    parser.require_writable_files(*output_files(args))
     if args.quick:
         args.iters, args.eval_samples = QUICK["iters"], args.eval_samples or QUICK["eval_samples"]
     return args
+
+
+def output_files(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The figure and the weights this run writes: chapter 5's ReLU net's, or chapter 4's sigmoid net's
+    beside them (the two nets' weights have the same names and shapes: one must not replace the other)."""
+    out, suffix = args.out / "train_neuralnet", "" if args.activation == "relu" else f"_{args.activation}"
+    return out / f"loss_and_accuracy{suffix}.png", out / f"two_layer_net{suffix}.npz"
 
 
 def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, History, DatasetInfo, int]:
@@ -96,10 +103,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(parser, argv)
     network, history, info, input_size = train(parser, args)
 
-    out = args.out / "train_neuralnet"
+    figure_file, weights_file = output_files(args)
     title = f"TwoLayerNet {input_size}-{args.hidden}-10{TITLE_NOTE[args.activation]} on {info.title}"
-    figure = plot_history(history, out / "loss_and_accuracy.png", title=title)
-    weights = network.save_params(out / "two_layer_net.npz")
+    figure = plot_history(history, figure_file, title=title)
+    weights = network.save_params(weights_file)
     print(f"final train acc {history.train_acc_list[-1]:.4f}, test acc {history.test_acc_list[-1]:.4f}")
     print(f"figure: {figure}")
     print(f"weights: {weights}")

@@ -222,9 +222,13 @@ def test_the_main_job_trains_the_engine_build_with_fast(tmp_path, capsys):
 def test_the_main_job_trains_chapter_4s_sigmoid_net_with_activation_sigmoid(tmp_path, capsys):
     """--activation sigmoid is ch04/train_neuralnet.py: the same recipe, a sigmoid hidden layer, which
     learns more slowly from the book's 0.01-std weights than ReLU (the book's Figures 4-11, 4-12 against 5.7.4)."""
-    relu = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path / "relu")])
-    sigmoid = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path / "sigmoid"),
+    relu = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path)])
+    relu_weights = relu["weights"].read_bytes()
+    sigmoid = train_neuralnet.main(["--quick", "--dataset", "builtin", "--out", str(tmp_path),
                                     "--activation", "sigmoid"])
+    # its own files, beside the ReLU run's, which it leaves as they were
+    assert sigmoid["weights"].name == "two_layer_net_sigmoid.npz" and sigmoid["figure"].name.endswith("_sigmoid.png")
+    assert sigmoid["weights"].parent == relu["weights"].parent and relu["weights"].read_bytes() == relu_weights
     assert list(sigmoid["network"].layers) == ["Affine1", "Sigmoid1", "Affine2"]
     losses = sigmoid["history"].train_loss_list
     assert np.mean(losses[-30:]) < np.mean(losses[:30])  # it learns
