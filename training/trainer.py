@@ -55,6 +55,7 @@ import optimizers
 from engine import FAST_TWINS
 from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
+from layers import BatchNormalization
 from layers.checks import seed_value
 from optimizers import Optimizer
 from optimizers.base import state_misfit
@@ -313,6 +314,7 @@ class Trainer:
 
         self.train_size = self.x_train.shape[0]
         self.iter_per_epoch = math.ceil(self.train_size / self.batch_size)
+        self._check_network_fits()
         limits = [n for n in (self.max_iterations,
                               None if self.epochs is None else self.epochs * self.iter_per_epoch) if n is not None]
         self.max_iter = min(limits)
@@ -354,6 +356,38 @@ class Trainer:
                     raise ValueError(f"Trainer: {name} holds NaN or infinite values, in {bad.size} sample(s) "
                                      f"(the first: index {bad[0]}); drop or repair them")
         return x, t
+
+    def _check_network_fits(self) -> None:
+        """ValueError now for what would otherwise stop the run later, after an epoch's work: a BatchNorm
+        network given a batch of one sample (the last of every epoch when N % mini_batch_size == 1), and
+        data or labels that do not fit the network (checked on one sample of each set through ``predict``,
+        which changes no state)."""
+        layers = getattr(self.network, "layers", None)
+        batch_of_one = self.batch_size == 1 or self.train_size % self.batch_size == 1
+        if batch_of_one and isinstance(layers, Mapping) and any(isinstance(layer, BatchNormalization)
+                                                                for layer in layers.values()):
+            raise ValueError(f"Trainer: {type(self.network).__name__} has BatchNormalization, which needs batches "
+                                 f"of at least 2 samples, but with {self.train_size} training samples and "
+                                 f"mini_batch_size={self.batch_size} the last batch of every epoch holds 1; choose "
+                                 "a mini_batch_size that leaves 0 or at least 2 samples over")
+        if not callable(getattr(self.network, "predict", None)):
+            return
+        for kind, x, t in (("train", self.x_train, self.t_train), ("test", self.x_test, self.t_test)):
+            try:
+                scores = np.asarray(self.network.predict(x[:1]))
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"Trainer: x_{kind} does not fit the network: {error}") from None
+            if scores.ndim != 2:
+                continue
+            classes = scores.shape[1]
+            if t.ndim == 2 and t.shape[1] not in (1, classes):
+                raise ValueError(f"Trainer: t_{kind} has rows of {t.shape[1]} values, the network {classes} "
+                                 "outputs; expected one-hot rows of that width or integer labels")
+            if t.dtype.kind in "iu" and (t.ndim == 1 or t.shape[1] == 1) and t.size:
+                low, high = int(t.min()), int(t.max())
+                if low < 0 or high >= classes:
+                    raise ValueError(f"Trainer: t_{kind} holds labels from {low} to {high}, the network has "
+                                     f"{classes} classes (0 to {classes - 1})")
 
     def _check_checkpoint_place(self, create: bool) -> None:
         """ValueError, naming the path, unless checkpoints can be written: ``checkpoint_dir`` a folder (made
@@ -756,9 +790,10 @@ class Trainer:
         settings: dict[str, Any] = {key: config[key] for key in (
             "epochs", "mini_batch_size", "optimizer", "evaluate_sample_num_per_epoch", "seed", "max_iterations")}
         settings["optimizer_param"] = config["optimizer_param"]
-        if config.get("optimizer_given_as_instance") and "optimizer" not in overrides:
+        if config.get("optimizer_given_as_instance") and not isinstance(overrides.get("optimizer"), Optimizer):
             raise CheckpointError(f"Trainer.from_checkpoint: {where!r} was trained with a {config['optimizer']} "
-                                  "instance whose settings are not all stored; pass optimizer=<the same instance>")
+                                  "instance whose settings are not all stored; pass optimizer=<the same instance> "
+                                  "(a name would take its class's defaults)")
         if "optimizer" in overrides and isinstance(overrides["optimizer"], Optimizer):
             settings.pop("optimizer_param")
         schedule = config.get("schedule")
@@ -832,7 +867,8 @@ class Trainer:
         except (KeyError, TypeError, ValueError) as err:
             raise CheckpointError(f"checkpoint {where!r}: the optimiser state does not fit "
                                   f"{type(self.optimizer).__name__} ({err})") from err
-        if saved.get("optimizer_param", {}).get("lr") != self._optimizer_param.get("lr"):
+        if (saved.get("optimizer_param", {}).get("lr") != self._optimizer_param.get("lr")
+                or (self.schedule is None and saved.get("schedule") is not None)):  # not the schedule's last lr
             self.optimizer.lr = self._configured_lr
         for key, value in checkpoint.params.items():
             np.copyto(params[key], value)

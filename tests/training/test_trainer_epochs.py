@@ -210,3 +210,36 @@ def test_good_seeds(blobs):
         trainer = Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x, t, seed=seed, progress=False, verbose=False)
         assert trainer.seed == expected and type(trainer.seed) is int
     assert isinstance(Trainer(TwoLayerNet(8, 6, 3, seed=1), x, t, x, t, seed=None).seed, int)
+
+
+def test_a_batchnorm_net_refuses_a_batch_of_one_before_any_work(blobs):
+    """1001 samples in batches of 100 leave 1 for the last batch of every epoch, which BatchNormalization
+    cannot normalise: said when the Trainer is made, not after an epoch's work (and at every epoch's end)."""
+    from networks import MultiLayerNet
+
+    x, t = blobs(21)
+    net = MultiLayerNet(8, [6], 3, use_batchnorm=True, seed=0)
+    with pytest.raises(ValueError, match=r"BatchNormalization.*21 training samples and mini_batch_size=10.*holds 1"):
+        Trainer(net, x, t, x, t, epochs=1, mini_batch_size=10, verbose=False, progress=False)
+    with pytest.raises(ValueError, match="mini_batch_size=1 the last batch"):
+        Trainer(net, x, t, x, t, epochs=1, mini_batch_size=1, verbose=False, progress=False)
+    Trainer(net, x[:20], t[:20], x, t, epochs=1, mini_batch_size=9, verbose=False, progress=False).train()
+    Trainer(TwoLayerNet(8, 6, 3, seed=0), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False,
+            progress=False).train()                                     # no BatchNorm: a batch of one is fine
+
+
+@pytest.mark.parametrize(("which", "change", "message"), [
+    ("test", lambda x, t: (x[:, :5], t), r"x_test does not fit the network: Affine: expected 8 values"),
+    ("test", lambda x, t: (x, t + 5), r"t_test holds labels from 5 to 7, the network has 3 classes"),
+    ("train", lambda x, t: (x, t - 1), r"t_train holds labels from -1 to 1"),
+    ("test", lambda x, t: (x, np.eye(4)[t]), r"t_test has rows of 4 values, the network 3 outputs"),
+])
+def test_data_that_does_not_fit_the_network_is_refused_before_any_work(blobs, which, change, message):
+    x, t = blobs(30)
+    sets = {"train": (x, t), "test": (x[:10], t[:10])}
+    sets[which] = change(*sets[which])
+    net = TwoLayerNet(8, 6, 3, seed=0)
+    before = {k: v.copy() for k, v in net.params.items()}
+    with pytest.raises(ValueError, match=message):
+        Trainer(net, *sets["train"], *sets["test"], epochs=1, mini_batch_size=10, verbose=False, progress=False)
+    assert all(np.array_equal(net.params[k], v) for k, v in before.items())

@@ -388,3 +388,27 @@ def test_a_run_resumed_from_another_file_does_not_replace_the_folders_checkpoint
     with pytest.raises(ValueError, match="holds an earlier run's checkpoint"):
         trainer.train()
     assert (tmp_path / "latest.npz").read_bytes() == other
+
+
+def test_resuming_without_the_schedule_uses_the_configured_learning_rate(data, tmp_path):
+    """Dropping a schedule on resume: the run goes on at the optimiser's own lr, not the schedule's last."""
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path,
+                 optimizer="sgd", optimizer_param={"lr": 0.1}, schedule=CosineDecay(0.1, EPOCHS)).train()
+    assert load_checkpoint(tmp_path / "latest.npz").optimizer_state["lr"] < 0.1   # the schedule had lowered it
+    trainer = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data, schedule=None,
+                                      max_iterations=None, verbose=False, progress=False)
+    assert trainer.optimizer.lr == 0.1
+
+
+def test_a_run_trained_with_an_optimiser_instance_is_not_resumed_by_name(data, heavy_ball, tmp_path):
+    from optimizers import Adam
+
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path,
+                 optimizer=Adam(lr=0.01, beta1=0.5)).train()
+    with pytest.raises(CheckpointError, match="pass optimizer=<the same instance>.*a name would take"):
+        Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data, optimizer="adam",
+                                verbose=False, progress=False)
+    resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      optimizer=Adam(lr=0.01, beta1=0.5), max_iterations=None,
+                                      verbose=False, progress=False)
+    assert resumed.optimizer.beta1 == 0.5
