@@ -367,9 +367,9 @@ class Trainer:
         if batch_of_one and isinstance(layers, Mapping) and any(isinstance(layer, BatchNormalization)
                                                                 for layer in layers.values()):
             raise ValueError(f"Trainer: {type(self.network).__name__} has BatchNormalization, which needs batches "
-                                 f"of at least 2 samples, but with {self.train_size} training samples and "
-                                 f"mini_batch_size={self.batch_size} the last batch of every epoch holds 1; choose "
-                                 "a mini_batch_size that leaves 0 or at least 2 samples over")
+                             f"of at least 2 samples, but with {self.train_size} training samples and "
+                             f"mini_batch_size={self.batch_size} the last batch of every epoch holds 1; choose "
+                             "a mini_batch_size that leaves 0 or at least 2 samples over")
         if not callable(getattr(self.network, "predict", None)):
             return
         for kind, x, t in (("train", self.x_train, self.t_train), ("test", self.x_test, self.t_test)):
