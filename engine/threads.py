@@ -96,6 +96,7 @@ class _State:
         self.single_blas_users = 0
         self.blas_at_one = 0  # > 0 while the policy holds BLAS at one thread (no need to limit it again)
         self.single_blas_limiter: Any = None
+        self.process_limiter: Any = None  # set_num_threads' first BLAS limit (it knows the limits before it)
 
 
 _state = _State()
@@ -173,13 +174,22 @@ def _limit_blas(count: int) -> Any:
 
 
 def set_num_threads(n: int | None) -> None:
-    """Compute with ``n`` threads from now on (None: the default); BLAS is limited at once, process-wide."""
+    """Compute with ``n`` threads from now on; BLAS is limited at once, process-wide. None goes back to the
+    default: the engine's own count, and BLAS's thread counts as they were before the first call."""
     n = _check_count("set_num_threads", n, allow_none=True)
     with _state.lock:
         _env_setting()   # a bad ZEROPROP_NUM_THREADS is reported at the first use, whatever it is
         _state.requested = n
-        _limit_blas(policy().blas_threads)
-        _state.blas_at_one = max(_state.blas_at_one, 1)
+        if n is None:
+            if _state.process_limiter is not None:
+                _state.process_limiter.restore_original_limits()
+                _state.process_limiter = None
+                _state.blas_at_one -= 1
+        else:
+            limiter = _limit_blas(policy().blas_threads)
+            if _state.process_limiter is None:
+                _state.process_limiter = limiter
+                _state.blas_at_one += 1
     keep_freed_memory()
 
 

@@ -145,9 +145,16 @@ def test_num_threads_limits_openblas_to_one_thread_and_restores_it(blas_at_two):
         assert set(blas_counts()) == {2}
 
 
-def test_set_num_threads_limits_blas_at_once(blas_at_two):
+def test_set_num_threads_limits_blas_at_once_and_none_gives_it_back(blas_at_two):
     threads.set_num_threads(2)
     assert set(blas_counts()) == {1}
+    threads.set_num_threads(3)
+    assert set(blas_counts()) == {1}
+    threads.set_num_threads(None)       # the default: BLAS as it was before (the user's other NumPy work)
+    assert set(blas_counts()) == {2}
+    with threads.num_threads(2):
+        assert set(blas_counts()) == {1}
+    assert set(blas_counts()) == {2}
 
 
 def test_the_trainer_runs_under_the_policy(blas_at_two):
