@@ -370,3 +370,27 @@ def test_numerical_gradient_says_what_is_wrong_with_f_or_x():
     frozen.flags.writeable = False
     with pytest.raises(ValueError, match="numerical_gradient: x must be writeable"):
         numerical_gradient(lambda v: float(np.sum(v)), frozen)
+
+
+def test_one_sample_without_its_batch_axis_is_told_how_to_pass_it():
+    layer = Affine(np.ones((4, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"Affine: expected a batch \(N, 4\), got one sample of shape \(4,\).*"
+                                         r"reshape\(1, -1\)"):
+        layer.forward(np.ones(4))
+    assert layer.forward(np.ones(4).reshape(1, -1)).shape == (1, 3)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    (np.zeros((2, 3)), "row 0 sums to 0"),
+    (np.array([[1.0, 0, 0], [0.5, 0.2, 0.2]]), "row 1 sums to 0.9"),
+    (np.array([[1.5, -0.5, 0], [0, 1.0, 0]]), "row 0 does"),
+])
+def test_target_rows_must_be_distributions(rows, message):
+    """A row of zeros gave a loss of -0.0 and counted as class 0 in accuracy."""
+    from networks import TwoLayerNet
+
+    with pytest.raises(ValueError, match=message):
+        SoftmaxWithLoss().forward(np.zeros((2, 3)), rows)
+    with pytest.raises(ValueError, match=message):
+        TwoLayerNet(4, 3, 3, seed=0).accuracy(np.ones((2, 4)), rows)
+    SoftmaxWithLoss().forward(np.zeros((2, 3)), np.array([[0.1, 0.8, 0.1], [0, 0, 1.0]], dtype=np.float16))
