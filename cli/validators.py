@@ -95,6 +95,23 @@ def float_in_range(low: float, high: float = math.inf, why: str | None = None) -
     return in_range
 
 
+def number_in_range(low: float, high: float, why: str | None = None) -> Callable[[str], int | float]:
+    """The type of a number in [low, high] kept as written: ``2`` is the int 2, as the book's constants are, so
+    that a result prints as the book's does; ``2.0`` or ``1e3`` is a float. ``why`` says where the limits come
+    from, in the message of a refusal."""
+    expected = f"a number in [{low:g}, {high:g}]"
+
+    def in_range(text: str) -> int | float:
+        try:
+            value: int | float = int(text)
+        except ValueError:
+            value = finite_float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {expected}{_because(why)}, got {text!r}")
+        return value
+    return in_range
+
+
 def _because(why: str | None) -> str:
     return "" if why is None else f" ({why})"
 

@@ -1,4 +1,9 @@
-"""Chapter 5.4: buying 2 apples at 100 yen with 10% tax, forward and backward through MulLayers."""
+"""Chapter 5.4: buying 2 apples at 100 yen with 10% tax, forward and backward through MulLayers.
+
+Prints as the book's ch05/buy_apple.py does: the price and dApple_num as whole yen, dApple and dTax as Python
+prints them (a whole number given stays whole: --apple 100 is the book's int 100, --apple 100.0 a float).
+Whole yen are rounded, where the book truncates with int(): 200 x 1.15 is 229.99999999999997, 230 yen.
+"""
 
 import sys
 from pathlib import Path
@@ -6,15 +11,18 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/buy_apple.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import finite_float, script_parser
+from cli import number_in_range, script_parser
 from layers import MulLayer
+
+LIMIT = 1e100  # on each input: every product and sum of three stays a finite number
+number = number_in_range(-LIMIT, LIMIT, why="so that the price stays a finite number")
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--apple", type=finite_float, default=100, help="price of one apple (default 100)")
-    parser.add_argument("--apple-num", type=finite_float, default=2, help="number of apples (default 2)")
-    parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
+    parser.add_argument("--apple", type=number, default=100, help="price of one apple (default 100)")
+    parser.add_argument("--apple-num", type=number, default=2, help="number of apples (default 2)")
+    parser.add_argument("--tax", type=number, default=1.1, help="tax factor (default 1.1)")
     args = parser.parse_args(argv)
 
     mul_apple_layer, mul_tax_layer = MulLayer(), MulLayer()
@@ -26,8 +34,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
 
     result = {"price": price, "dApple": dapple, "dApple_num": dapple_num, "dTax": dtax}
-    for name, value in result.items():
-        print(f"{name}: {value:g}")
+    print("price:", round(price))
+    print("dApple:", dapple)
+    print("dApple_num:", round(dapple_num))
+    print("dTax:", dtax)
     return result
 
 

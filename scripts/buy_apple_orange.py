@@ -1,4 +1,9 @@
-"""Chapter 5.4: 2 apples at 100 and 3 oranges at 150 with 10% tax, through MulLayers and an AddLayer."""
+"""Chapter 5.4: 2 apples at 100 and 3 oranges at 150 with 10% tax, through MulLayers and an AddLayer.
+
+Prints as the book's ch05/buy_apple_orange.py does: the price and the gradients by the counts as whole yen, the
+others as Python prints them (dOrange: 3.3000000000000003, 1.1 x 3 in floating point; a whole number given
+stays whole, as the book's constants are). Whole yen are rounded, where the book truncates with int().
+"""
 
 import sys
 from pathlib import Path
@@ -6,17 +11,20 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/buy_apple_orange.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import finite_float, script_parser
+from cli import number_in_range, script_parser
 from layers import AddLayer, MulLayer
+
+LIMIT = 1e100  # on each input: every product and sum of them stays a finite number
+number = number_in_range(-LIMIT, LIMIT, why="so that the price stays a finite number")
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--apple", type=finite_float, default=100, help="price of one apple (default 100)")
-    parser.add_argument("--apple-num", type=finite_float, default=2, help="number of apples (default 2)")
-    parser.add_argument("--orange", type=finite_float, default=150, help="price of one orange (default 150)")
-    parser.add_argument("--orange-num", type=finite_float, default=3, help="number of oranges (default 3)")
-    parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
+    parser.add_argument("--apple", type=number, default=100, help="price of one apple (default 100)")
+    parser.add_argument("--apple-num", type=number, default=2, help="number of apples (default 2)")
+    parser.add_argument("--orange", type=number, default=150, help="price of one orange (default 150)")
+    parser.add_argument("--orange-num", type=number, default=3, help="number of oranges (default 3)")
+    parser.add_argument("--tax", type=number, default=1.1, help="tax factor (default 1.1)")
     args = parser.parse_args(argv)
 
     mul_apple_layer, mul_orange_layer = MulLayer(), MulLayer()
@@ -37,8 +45,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "price": price, "dApple": dapple, "dApple_num": dapple_num,
         "dOrange": dorange, "dOrange_num": dorange_num, "dTax": dtax,
     }
-    for name, value in result.items():
-        print(f"{name}: {value:g}")
+    print("price:", round(price))
+    print("dApple:", dapple)
+    print("dApple_num:", round(dapple_num))
+    print("dOrange:", dorange)
+    print("dOrange_num:", round(dorange_num))
+    print("dTax:", dtax)
     return result
 
 

@@ -15,6 +15,7 @@ from cli import (
     int_in_range,
     layer_width,
     nonnegative_int,
+    number_in_range,
     positive_float,
     positive_int,
     script_parser,
@@ -28,6 +29,8 @@ from cli import (
     (positive_float, "1e-3", 1e-3), (finite_float, "-2.5", -2.5), (unit_interval_float, "0", 0.0),
     (int_in_range(2), "2", 2), (int_in_range(0, 10), "10", 10), (float_in_range(1e-5), "1e-5", 1e-5),
     (float_in_range(-1e150, 1e150), "-1e150", -1e150), (layer_width, str(MAX_LAYER_WIDTH), MAX_LAYER_WIDTH),
+    (number_in_range(-10, 10), "2", 2), (number_in_range(-10, 10), "2.0", 2.0), (number_in_range(-10, 10), "1e0", 1.0),
+    (number_in_range(-10, 10), "-3", -3),
 ])
 def test_good_values_pass(kind, text, value):
     assert kind(text) == value and type(kind(text)) is type(value)
@@ -45,6 +48,8 @@ def test_good_values_pass(kind, text, value):
     (float_in_range(-1e150, 1e150), "1e308", "a number in [-1e+150, 1e+150]"),
     (float_in_range(-1e150, 1e150), "nan", "finite"), (layer_width, "0", "[1, 10000]"),
     (layer_width, "10001", "[1, 10000]"),
+    (number_in_range(-10, 10), "11", "a number in [-10, 10]"), (number_in_range(-10, 10), "1e308", "[-10, 10]"),
+    (number_in_range(-10, 10), "nan", "finite"), (number_in_range(-10, 10), "two", "a number"),
 ])
 def test_bad_values_are_refused_saying_what_was_expected(kind, text, expected):
     with pytest.raises(argparse.ArgumentTypeError, match="expected") as info:
