@@ -1,6 +1,7 @@
 """Chapter 3.2: the step function, the sigmoid and ReLU, drawn on [-5, 5].
 
-Prints each function at x = -1.0, 1.0, 2.0 (the book's example array) and saves one figure with the
+Prints each function at x = -1.0, 1.0, 2.0 (the book's example array) as NumPy prints it, the step function's
+output as integers ([0 1 1]) as the book's step_function gives it, and saves one figure with the
 three curves side by side, plus the step and the sigmoid on one axis, as the book compares them.
 """
 
@@ -54,8 +55,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     values = {}
     for name, h in FUNCTIONS.items():
-        values[name] = np.asarray(h(EXAMPLE), dtype=np.float64)
-        print(f"{name}({EXAMPLE.tolist()}) = {np.array2string(values[name], precision=8)}")
+        values[name] = h(EXAMPLE)  # the step function's integers stay integers: [0 1 1], as the book's
+        print(f"{name}({EXAMPLE.tolist()}) = {values[name]}")
     x = np.arange(-5.0, 5.0, args.step)
     figure = save_figure(activations_figure(x), args.out / "activation_functions" / "activation_functions.png")
     print(f"figure: {figure}")

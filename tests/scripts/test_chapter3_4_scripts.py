@@ -76,6 +76,8 @@ def test_activation_functions(tmp_path, capsys):
     np.testing.assert_allclose(result["values"]["sigmoid"], sig, rtol=1e-12)
     np.testing.assert_array_equal(result["values"]["ReLU"], [0.0, 1.0, 2.0])
     assert "0.26894142 0.73105858 0.88079708" in out  # the book's printout
+    assert "step function([-1.0, 1.0, 2.0]) = [0 1 1]" in out  # integers, as the book's step_function gives
+    assert result["values"]["step function"].dtype.kind == "i"
 
 
 def test_gradient_1d_slopes_are_the_derivative(tmp_path, capsys):
