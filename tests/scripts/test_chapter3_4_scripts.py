@@ -113,6 +113,15 @@ def test_gradient_method_reaches_the_minimum(tmp_path, capsys):
     assert result["history"].shape == (100, 2)
 
 
+def test_gradient_method_prints_x_as_the_books_text_shows_it(tmp_path, capsys):
+    """NumPy's default array printing, as the book's session shows gradient_descent's results (4.4.1)."""
+    gradient_method.main(["--out", str(tmp_path)])
+    lines = capsys.readouterr().out.splitlines()
+    assert "lr 0.1, 100 steps: x = [-6.11110793e-10  8.14814391e-10]," in lines[0]
+    assert lines[1].endswith("lr 10, 100 steps: x = [-2.58983747e+13 -1.29524862e+12]")
+    assert lines[2].endswith("lr 1e-10, 100 steps: x = [-2.99999994  3.99999992]")
+
+
 def test_gradient_simplenet_prints_the_books_numbers(capsys):
     gradient_simplenet.main([])
     out = capsys.readouterr().out
