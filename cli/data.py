@@ -19,17 +19,18 @@ Split = tuple[np.ndarray, np.ndarray]
 
 
 def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bool = True,
-                     one_hot_label: bool = False) -> tuple[tuple[Split, Split], DatasetInfo]:
+                     one_hot_label: bool = False, normalize: bool = True) -> tuple[tuple[Split, Split], DatasetInfo]:
     """``((x_train, t_train), (x_test, t_test)), info`` for --dataset ``requested`` (None: the default).
 
     A fallback prints its notice; an explicit data set that cannot be had ends the script (status 2) with
     the loader's message: which files are missing, where they were looked for, how to get them. The data
     never depends on a script's --seed (which seeds weights and batches): the built-in digits are always
     the loader's default draw, the same train and test sets and one cache file for every run.
+    ``normalize=False`` keeps the pixels as uint8 0-255, as the book's ``load_mnist(normalize=False)``.
     """
     name = DEFAULT_DATASET if requested is None else requested
     try:
-        data, info = load_dataset(name, flatten=flatten, one_hot_label=one_hot_label,
+        data, info = load_dataset(name, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label,
                                   fallback_to_builtin=requested is None)
     except DatasetUnavailableError as error:
         parser.fail(f"--dataset {name}: {error}")

@@ -19,6 +19,7 @@ from scripts import (
     gradient_2d,
     gradient_method,
     gradient_simplenet,
+    mnist_show,
     neuralnet_mnist,
     train_neuralnet,
     train_neuralnet_numerical,
@@ -27,7 +28,7 @@ from scripts import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEW_SCRIPTS = ["activation_functions", "neuralnet_mnist", "gradient_1d", "gradient_2d", "gradient_method",
                "gradient_simplenet", "train_neuralnet_numerical", "batch_norm_gradient_check", "apply_filter",
-               "gradient_check_convnet"]
+               "gradient_check_convnet", "mnist_show"]
 
 
 def numbers(text: str) -> list[float]:
@@ -148,6 +149,51 @@ def test_train_neuralnet_numerical_matches_backprop(tmp_path, capsys):
     assert result["losses"]["numerical"][0] == pytest.approx(result["losses"]["backprop"][0], abs=1e-12)
     assert all(np.isfinite(result["losses"]["numerical"]))
     assert "time per gradient" in out
+
+
+def test_mnist_show_prints_the_label_and_shapes_and_saves_the_image(tmp_path, capsys):
+    from matplotlib.image import imread
+
+    from datasets import load_builtin_digits
+
+    result = mnist_show.main(["--dataset", "builtin", "--out", str(tmp_path)])
+    (x_train, t_train), _ = load_builtin_digits(normalize=False)
+    path = tmp_path / "mnist_show" / "train_0.png"
+    # the book's three lines (label, (784,), (28, 28)), then where the image went
+    assert capsys.readouterr().out == f"{t_train[0]}\n(784,)\n(28, 28)\nimage: {path}\n"
+    assert result["label"] == t_train[0] and result["path"] == path
+    np.testing.assert_array_equal(result["image"], x_train[0].reshape(28, 28))
+    grey = imread(path)[..., 0]  # 28 x 28, R = G = B
+    np.testing.assert_array_equal(np.round(grey * 255), x_train[0].reshape(28, 28))
+
+
+def test_mnist_show_index_picks_the_image(tmp_path, capsys):
+    from datasets import load_builtin_digits
+
+    result = mnist_show.main(["--dataset", "builtin", "--index", "7", "--out", str(tmp_path)])
+    (x_train, t_train), _ = load_builtin_digits(normalize=False)
+    assert result["label"] == t_train[7] and result["path"] == tmp_path / "mnist_show" / "train_7.png"
+    np.testing.assert_array_equal(result["image"].ravel(), x_train[7])
+
+
+def test_mnist_show_falls_back_to_the_builtin_digits_with_a_notice(tmp_path, monkeypatch, capsys):
+    import datasets.download
+
+    def offline(url, *args, **kwargs):
+        raise datasets.download.DownloadError(url, "no network (test)", unreachable=True)
+
+    def small_builtin_digits(**options):
+        assert options.get("normalize") is False  # the book's load_mnist(normalize=False): pixels 0-255
+        images = np.arange(3 * 784).reshape(3, 784) % 256
+        return (images.astype(np.uint8), np.array([4, 1, 9])), (images[:1].astype(np.uint8), np.array([4]))
+
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(tmp_path / "no-data"))
+    monkeypatch.setattr(datasets.download, "_open", offline)
+    monkeypatch.setattr("datasets.registry.load_builtin_digits", small_builtin_digits)
+    result = mnist_show.main(["--index", "2", "--out", str(tmp_path)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("notice: MNIST is not complete") and "using the built-in digits" in lines[0]
+    assert lines[1:4] == ["9", "(784,)", "(28, 28)"] and result["label"] == 9
 
 
 def test_neuralnet_mnist_without_weights_says_how_to_convert(capsys):

@@ -54,6 +54,7 @@ BAD_OPTIONS = [
     ("convert_book_weights", ["--network", "deep", "no-such.pkl", "out.npz"], "INPUT.pkl"),
     ("graph_two_layer_net", ["--seed", "-1"], "--seed"),
     ("graph_two_layer_net", ["--batch-size", "0"], "--batch-size"),
+    ("mnist_show", ["--index", "-1"], "--index"),
 ]
 
 # Values of the right type that no run could take (tracebacks once: MemoryError, OverflowError, a batch norm of
@@ -101,6 +102,8 @@ BEYOND_THE_DATA = [
     ("train_neuralnet_numerical", ["--batch-size", "151", "--out", "{out}"], "--batch-size",
      "expected at most 150 (the training samples of a small stand-in), got 151"),
     ("batch_norm_test", ["--train-size", "101", "--out", "{out}"], "--train-size", "no mini-batch of one sample"),
+    ("mnist_show", ["--index", "150", "--out", "{out}"], "--index",
+     "expected at most 149 (the last of the 150 training images), got 150"),
     *[(script, ["--batch-size", "151", "--out", "{out}"], "--batch-size",
        "expected at most 150 (the training samples of a small stand-in), got 151")
       for script in ("train_neuralnet", "optimizer_compare_mnist", "weight_init_compare")],
@@ -233,7 +236,7 @@ def test_the_script_folder_under_out_is_checked_too(script, tmp_path, capsys, no
 
 
 @pytest.mark.parametrize("script", ["activation_functions", "gradient_1d", "gradient_2d", "gradient_method",
-                                    "apply_filter", "train_neuralnet_numerical"])
+                                    "apply_filter", "train_neuralnet_numerical", "mnist_show"])
 def test_a_file_where_the_figure_folder_goes_is_refused_before_any_work(script, tmp_path, capsys,
                                                                       no_data_loading):
     (tmp_path / script).write_text("a file where the script's folder goes")
@@ -262,6 +265,7 @@ WRITTEN_FILES = [
     ("half_float_network", "half_float_network/accuracy.png"),
     ("hyperparameter_optimization", "hyperparameter_optimization.png"),
     ("misclassified_mnist", "misclassified_mnist/misclassified.png"),
+    ("mnist_show", "mnist_show/train_0.png"),
     ("optimizer_compare_mnist", "optimizer_compare_mnist.png"),
     ("optimizer_compare_naive", "optimizer_compare_naive.png"),
     ("overfit_dropout", "overfit_dropout.png"),
@@ -414,6 +418,7 @@ EXPLICIT_DATASET_RUNS = {
     "train_neuralnet_numerical": ["--quick", "--out", "{out}"],
     "batch_norm_gradient_check": [],
     "graph_two_layer_net": ["--out", "{out}"],
+    "mnist_show": ["--out", "{out}"],
 }
 
 
