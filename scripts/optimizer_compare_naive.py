@@ -1,7 +1,8 @@
 """Chapter 6.1.7 (figure 6-8): the paths of SGD, Momentum, AdaGrad and Adam on f(x, y) = x^2/20 + y^2.
 
 Each optimiser starts at (-7, 2) and takes 30 steps on the parameters {"x", "y"}, using the gradient
-(x/10, 2y); the figure draws each path over the contour lines of f, one panel per optimiser.
+(x/10, 2y); the figure draws each path over the contour lines of f, one panel per optimiser. Nothing here
+is random (the paths are the same on every run), so there is no --seed.
 """
 
 import sys
@@ -12,7 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/optimizer_compare_naive.
 
 import numpy as np
 
-from cli import add_out_option, nonnegative_int, positive_int, script_parser
+from cli import add_out_option, positive_int, script_parser
 from fileio import save_figure
 from optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer
 
@@ -64,8 +65,6 @@ def paths_figure(paths: dict[str, np.ndarray], grid_step: float):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--seed", type=nonnegative_int, default=0,
-                        help="unused: the paths are deterministic (default 0)")
     parser.add_argument("--steps", type=positive_int, default=30,
                         help="updates per optimiser (default 30, as the book)")
     parser.add_argument("--quick", action="store_true", help="coarser contour grid, for tests")

@@ -123,7 +123,15 @@ def test_hyperparameter_optimization(tmp_path, capsys):
 def test_help_by_path(name):
     result = subprocess.run([sys.executable, f"scripts/{name}.py", "--help"], cwd=REPO_ROOT,
                             capture_output=True, text=True, check=True)
-    assert "--out" in result.stdout and "--quick" in result.stdout and "--seed" in result.stdout
+    assert "--out" in result.stdout and "--quick" in result.stdout
+    assert ("--seed SEED" in result.stdout) == (name != "optimizer_compare_naive")  # its paths have nothing random
+
+
+def test_optimizer_compare_naive_takes_no_seed(tmp_path, capsys):
+    """A --seed that changed nothing only suggested the figure could differ from run to run."""
+    with pytest.raises(SystemExit) as info:
+        optimizer_compare_naive.main(["--quick", "--seed", "1", "--out", str(tmp_path)])
+    assert info.value.code == 2 and "unrecognized arguments: --seed 1" in capsys.readouterr().err
 
 
 def test_runs_as_a_module(tmp_path):
