@@ -87,7 +87,9 @@ def add_weights_option(parser: argparse.ArgumentParser, network: str) -> None:
 def add_test_image_options(parser: argparse.ArgumentParser) -> None:
     """--network and its --weights, and the test images to classify: --dataset, --mnist-test-dir, --test-size."""
     parser.add_argument("--network", default="deep", choices=NETWORK_NAMES,
-                        help="deep: DeepConvNet (chapter 8, default); simple: SimpleConvNet (chapter 7)")
+                        help="deep: DeepConvNet (chapter 8, default); simple: SimpleConvNet (chapter 7); sample: "
+                             "chapter 3's SampleNetwork (784-50-100-10, sigmoid), meant for --weights converted "
+                             "from the book's sample_weight.pkl (convert_book_weights --network sample)")
     add_weights_option(parser, "--network")
     add_dataset_option(parser)
     parser.add_argument("--mnist-test-dir", type=existing_dir, default=None,

@@ -32,6 +32,15 @@ def quick(main, tmp_path: Path, *extra: str) -> dict:
     return result
 
 
+@pytest.mark.parametrize("script", [misclassified_mnist, half_float_network])
+def test_the_help_explains_every_network(script, capsys):
+    with pytest.raises(SystemExit):
+        script.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "deep: DeepConvNet" in text and "simple: SimpleConvNet" in text
+    assert "sample: chapter 3's SampleNetwork (784-50-100-10, sigmoid)" in text and "sample_weight.pkl" in text
+
+
 def test_train_convnet_then_visualize_its_filters(tmp_path, capsys):
     trained = quick(train_convnet.main, tmp_path)
     assert trained["history"].epoch_list == [1.0, 2.0]
