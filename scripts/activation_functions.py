@@ -48,8 +48,11 @@ def activations_figure(x: np.ndarray):
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     add_out_option(parser)
-    parser.add_argument("--step", type=float_in_range(MIN_STEP, why=f"at most {MAX_POINTS} points on [-5, 5]"),
-                        default=0.1, help=f"spacing of the x grid, at least {MIN_STEP:g} (default 0.1)")
+    parser.add_argument("--grid-step", "--step", dest="grid_step",
+                        type=float_in_range(MIN_STEP, why=f"at most {MAX_POINTS} points on [-5, 5]"), default=0.1,
+                        help=f"spacing of the x values the curves are drawn through, at least {MIN_STEP:g} "
+                             "(default 0.1, the book's np.arange(-5.0, 5.0, 0.1)); nothing to do with the step "
+                             "function. --step is its earlier name")
     args = parser.parse_args(argv)
     parser.require_writable_files(args.out / "activation_functions" / "activation_functions.png")
 
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name, h in FUNCTIONS.items():
         values[name] = h(EXAMPLE)  # the step function's integers stay integers: [0 1 1], as the book's
         print(f"{name}({EXAMPLE.tolist()}) = {values[name]}")
-    x = np.arange(-5.0, 5.0, args.step)
+    x = np.arange(-5.0, 5.0, args.grid_step)
     figure = save_figure(activations_figure(x), args.out / "activation_functions" / "activation_functions.png")
     print(f"figure: {figure}")
     return {"values": values, "figures": [figure]}

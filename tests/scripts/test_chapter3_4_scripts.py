@@ -81,6 +81,20 @@ def test_activation_functions(tmp_path, capsys):
     assert result["values"]["step function"].dtype.kind == "i"
 
 
+def test_activation_functions_grid_step_is_not_the_step_function(tmp_path, capsys, monkeypatch):
+    """--grid-step spaces the x values drawn; --step, its earlier name, still works."""
+    drawn = []
+    original = activation_functions.activations_figure
+    monkeypatch.setattr(activation_functions, "activations_figure", lambda x: drawn.append(x) or original(x))
+    for option in ("--grid-step", "--step"):
+        activation_functions.main(["--out", str(tmp_path), option, "0.5"])
+    assert len(drawn) == 2 and np.array_equal(drawn[0], drawn[1]) and np.array_equal(drawn[0], np.arange(-5, 5, 0.5))
+    with pytest.raises(SystemExit):
+        activation_functions.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--grid-step GRID_STEP, --step GRID_STEP" in text and "nothing to do with the step function" in text
+
+
 def test_gradient_1d_slopes_are_the_derivative(tmp_path, capsys):
     result = gradient_1d.main(["--out", str(tmp_path)])
     out = capsys.readouterr().out

@@ -60,7 +60,8 @@ BAD_OPTIONS = [
 # Values of the right type that no run could take (tracebacks once: MemoryError, OverflowError, a batch norm of
 # one sample): refused while parsing, naming the limit. "{out}" stands for a fresh --out, which must stay empty.
 BEYOND_LIMITS = [
-    ("activation_functions", ["--step", "1e-9", "--out", "{out}"], "--step", "at most 1000000 points"),
+    ("activation_functions", ["--grid-step", "1e-9", "--out", "{out}"], "--grid-step/--step", "at most 1000000 points"),
+    ("activation_functions", ["--step", "1e-9", "--out", "{out}"], "--grid-step/--step", "at most 1000000 points"),
     ("gradient_2d", ["--grid-step", "1e-6", "--out", "{out}"], "--grid-step", "at most 1000 x 1000 arrows"),
     ("show_builtin_digits", ["--scale", "1000000", "--out", "{out}"], "--scale", "at most 25000000 pixels"),
     ("show_builtin_digits", ["--per-class", "100000000", "--out", "{out}"], "--per-class", "expected at most 3188"),
