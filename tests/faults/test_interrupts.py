@@ -192,6 +192,7 @@ def test_a_save_that_fails_after_ctrl_c_still_ends_in_training_interrupted(tmp_p
             checkpoint_dir=tmp_path, verbose=False, progress=False).train()
     good = (tmp_path / "latest.npz").read_bytes()
     trainer = trainer_for(AfterForward(network(), at=3), tmp_path)
+    trainer.resume(tmp_path / "latest.npz")      # the same run, going on (a new one would be refused the folder)
     signalling_savez(monkeypatch, count=0, fail_with=OSError(28, "No space left on device"))
     with pytest.raises(TrainingInterrupted) as info:
         trainer.train()
