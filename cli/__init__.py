@@ -12,6 +12,7 @@ from cli.parser import (
     add_seed_option,
     script_parser,
 )
+from cli.progress import show_progress
 from cli.runs import EXIT_INTERRUPTED, check_resume_options, resume_if_asked, until_stopped
 from cli.validators import (
     MAX_CHECK_SAMPLES,
@@ -58,9 +59,10 @@ __all__ = [
     "number_in_range",
     "positive_float",
     "positive_int",
-    "thread_count",
     "resume_if_asked",
     "script_parser",
+    "show_progress",
+    "thread_count",
     "unit_interval_float",
     "until_stopped",
     "writable_dir",

@@ -219,8 +219,12 @@ def check_gradients(
     threshold: float = GRADIENT_THRESHOLD,
     h: float | None = None,
     order: int = 4,
+    on_parameter: Callable[[str], None] | None = None,
 ) -> list[GradientReport]:
     """Backprop's ``grads`` against centred differences of ``loss()`` for every parameter, one report each.
+
+    ``on_parameter(name)``, when given, is called as each parameter's check starts (a script shows its
+    progress with it: a large network's check takes a minute).
 
     Kinks: a centred difference whose stencil (x - 2h .. x + 2h) straddles a kink of the loss (a ReLU
     input or a max-pooling tie within ~h) is wrong by up to the gradient's own size, although the
@@ -239,6 +243,8 @@ def check_gradients(
     loss_value = loss()
     reports = []
     for name, p in params.items():
+        if on_parameter is not None:
+            on_parameter(name)
         step = _default_step(p) if h is None else h
         numeric = numerical_gradient(f, p, step, order).astype(np.float64)
         analytic = np.asarray(grads[name], dtype=np.float64)

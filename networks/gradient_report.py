@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,15 +38,23 @@ class NetworkGradientCheck:
         ])
 
 
-def check_network_gradients(network: Network, x: np.ndarray, t: np.ndarray) -> NetworkGradientCheck:
+def check_network_gradients(network: Network, x: np.ndarray, t: np.ndarray,
+                            progress: Callable[[str], None] | None = None) -> NetworkGradientCheck:
     """Backprop's gradients of the training loss against numerical ones, for every parameter of ``network``.
 
     The numerical side runs frozen (:meth:`Network.frozen`): the same dropout masks, no change to
-    BatchNorm's running statistics, so it differentiates the function backprop did.
+    BatchNorm's running statistics, so it differentiates the function backprop did. ``progress(what)``,
+    when given, hears each stage as it starts: the book's two-point pass, then each parameter's check.
     """
     grads = network.gradient(x, t)
+    count = len(network.params)
     with network.frozen():
+        if progress is not None:
+            progress(f"two-point differences of all {count} parameters (the book's figure)")
         numerical = network.numerical_gradient(x, t)
         diffs = {key: float(np.mean(np.abs(grads[key] - numerical[key]))) for key in network.params}
-        reports = check_gradients(lambda: network.loss(x, t, train_flg=True), network.params, grads)
+        order = {key: i for i, key in enumerate(network.params, start=1)}
+        reports = check_gradients(lambda: network.loss(x, t, train_flg=True), network.params, grads,
+                                  on_parameter=None if progress is None else
+                                  lambda name: progress(f"parameter {order[name]} of {count}, {name}"))
     return NetworkGradientCheck(diffs, reports)

@@ -26,6 +26,7 @@ from cli import (
     load_script_data,
     nonnegative_int,
     script_parser,
+    show_progress,
 )
 from networks import MultiLayerNet
 from networks.gradient_report import check_network_gradients
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.require_at_most("--samples", args.samples, len(x_train), f"the training samples of {info.title}")
     x, t = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = MultiLayerNet(784, args.hidden, 10, use_batchnorm=True, seed=args.seed, dtype=np.float64)
-    check = check_network_gradients(network, x, t)
+    check = check_network_gradients(network, x, t, progress=show_progress)
     sizes = "-".join(map(str, [784, *args.hidden, 10]))
     print(check.describe(f"MultiLayerNet {sizes} with BatchNorm on {args.samples} samples, backprop against "
                   "fourth-order centred differences (h = 1e-4) of the training loss"))

@@ -21,6 +21,7 @@ from cli import (
     int_in_range,
     load_script_data,
     script_parser,
+    show_progress,
 )
 from networks import TwoLayerNet
 from networks.gradient_report import check_network_gradients
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     x_batch, t_batch = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = TwoLayerNet(784, args.hidden, 10, seed=args.seed, dtype=np.float64)
 
-    check = check_network_gradients(network, x_batch, t_batch)
+    check = check_network_gradients(network, x_batch, t_batch, progress=show_progress)
     print(check.describe(f"TwoLayerNet 784-{args.hidden}-10 on {args.samples} samples, backprop against "
                   "fourth-order centred differences (h = 1e-4)"))
     return {"diffs": check.diffs, "reports": {r.name: r for r in check.reports}, "ok": check.ok}

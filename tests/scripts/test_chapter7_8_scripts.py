@@ -111,3 +111,14 @@ def test_runs_as_a_module(tmp_path):
                              "--out", str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert "filters_after.png" in result.stdout
     assert (tmp_path / "visualize_filter" / "filters_after.png").is_file()
+
+
+def test_half_float_networks_batches_under_the_progress_bar_change_no_label():
+    from networks import SimpleConvNet
+
+    network = SimpleConvNet(input_dim=(1, 10, 10), conv_param={"filter_num": 3, "filter_size": 3, "pad": 0,
+                                                                "stride": 1}, hidden_size=8, seed=0)
+    x = np.random.default_rng(0).random((1234, 1, 10, 10), dtype=np.float32)
+    labels = half_float_network.labels_with_progress(network, x, "test", quiet=True)
+    np.testing.assert_array_equal(labels, network.predict_labels(x))
+    assert len(x) > half_float_network.PROGRESS_BATCH

@@ -104,3 +104,13 @@ def test_apply_filter_refuses_an_index_out_of_range(capsys):
     with pytest.raises(SystemExit) as exit_info:
         apply_filter.main(["--dataset", "builtin", "--index", "100000000"])
     assert exit_info.value.code == 2 and "--index" in capsys.readouterr().err
+
+
+def test_the_checks_say_what_they_are_doing_on_stderr(capsys):
+    """A check of a large network takes a minute: each stage is announced as it starts, off stdout."""
+    gradient_check.main(["--hidden", "5"])
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("... ")]
+    assert lines == ["... two-point differences of all 4 parameters (the book's figure)",
+                     *(f"... parameter {i} of 4, {name}" for i, name in enumerate(["W1", "b1", "W2", "b2"], 1))]
+    assert "... " not in captured.out
