@@ -67,9 +67,11 @@ def load_idx_split(
     directory = Path(data_dir).expanduser()
     if verify:
         for remote in spec.split_files(split):
-            problem = file_mismatch(directory / remote.name, remote)
+            path = directory / remote.name
+            problem = ("not a regular file" if path.exists() and not path.is_file()
+                       else file_mismatch(path, remote))
             if problem is not None:
-                raise ChecksumMismatchError(f"{directory / remote.name}: {problem}")
+                raise ChecksumMismatchError(f"{path}: {problem}")
     images, labels = _read_split(spec, split, directory)
     return format_split(
         images,

@@ -93,6 +93,14 @@ def test_split_loader_rejects_wrong_checksum_without_deleting(tmp_path: Path, ti
     assert t.tolist() == [1] * 5
 
 
+def test_split_loader_names_a_folder_in_a_files_place(tmp_path: Path, tiny_dataset) -> None:
+    directory = tiny_dataset.write(tmp_path)
+    (directory / tiny_dataset.names["test_images"]).unlink()
+    (directory / tiny_dataset.names["test_images"]).mkdir()
+    with pytest.raises(ChecksumMismatchError, match="t10k-images-idx3-ubyte.gz: not a regular file"):
+        load_idx_split(tiny_dataset.spec(), "test", directory)
+
+
 def test_split_loader_checks_counts_and_label_range(tmp_path: Path, tiny_dataset, make_idx) -> None:
     directory = tiny_dataset.write(tmp_path)
     _write(directory / tiny_dataset.names["test_labels"], make_idx(np.zeros(4, np.uint8)))
