@@ -314,10 +314,10 @@ class Trainer:
 
         self.train_size = self.x_train.shape[0]
         self.iter_per_epoch = math.ceil(self.train_size / self.batch_size)
-        self._check_network_fits()
         limits = [n for n in (self.max_iterations,
                               None if self.epochs is None else self.epochs * self.iter_per_epoch) if n is not None]
         self.max_iter = min(limits)
+        self._check_network_fits()
 
         sequence = np.random.SeedSequence(seed_value(seed, "Trainer"))
         self.seed = int(sequence.entropy)
@@ -362,17 +362,9 @@ class Trainer:
         network given a batch of one sample (the last of every epoch when N % mini_batch_size == 1), and
         data or labels that do not fit the network (checked on one sample of each set through ``predict``,
         which changes no state)."""
-        layers = getattr(self.network, "layers", None)
-        batch_of_one = self.batch_size == 1 or self.train_size % self.batch_size == 1
-        if batch_of_one and isinstance(layers, Mapping) and any(isinstance(layer, BatchNormalization)
-                                                                for layer in layers.values()):
-            raise ValueError(f"Trainer: {type(self.network).__name__} has BatchNormalization, which needs batches "
-                             f"of at least 2 samples, but with {self.train_size} training samples and "
-                             f"mini_batch_size={self.batch_size} the last batch of every epoch holds 1; choose "
-                             "a mini_batch_size that leaves 0 or at least 2 samples over")
-        if not callable(getattr(self.network, "predict", None)):
-            return
         for kind, x, t in (("train", self.x_train, self.t_train), ("test", self.x_test, self.t_test)):
+            if not callable(getattr(self.network, "predict", None)):
+                break
             try:
                 scores = np.asarray(self.network.predict(x[:1]))
             except (ValueError, TypeError) as error:
@@ -388,6 +380,20 @@ class Trainer:
                 if low < 0 or high >= classes:
                     raise ValueError(f"Trainer: t_{kind} holds labels from {low} to {high}, the network has "
                                      f"{classes} classes (0 to {classes - 1})")
+        # BatchNorm after an Affine layer normalises each feature over the batch: one sample cannot be
+        # (per channel after a convolution it normalises over N*H*W values, and one image is enough). The
+        # one-sample predict above left each layer's input shape. A batch of one comes last in every epoch
+        # when N % mini_batch_size == 1, first at the end of epoch 1.
+        layers = getattr(self.network, "layers", None)
+        reaches_one = self.batch_size == 1 or (self.train_size % self.batch_size == 1
+                                               and self.max_iter >= self.iter_per_epoch)
+        if reaches_one and isinstance(layers, Mapping) and any(
+                isinstance(layer, BatchNormalization) and len(layer.input_shape or (0, 0)) == 2
+                for layer in layers.values()):
+            raise ValueError(f"Trainer: {type(self.network).__name__} has BatchNormalization, which needs batches "
+                             f"of at least 2 samples, but with {self.train_size} training samples and "
+                             f"mini_batch_size={self.batch_size} the last batch of every epoch holds 1; choose "
+                             "a mini_batch_size that leaves 0 or at least 2 samples over")
 
     def _check_checkpoint_place(self, create: bool) -> None:
         """ValueError, naming the path, unless checkpoints can be written: ``checkpoint_dir`` a folder (made
@@ -412,8 +418,10 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        """Whether the run has done all its updates (``max_iter``): ``train()`` then has nothing left to do."""
-        return self.current_iter >= self.max_iter
+        """Whether the run has done all its updates (``max_iter``) and measured the accuracy after the last:
+        ``train()`` then has nothing left to do. (A run stopped during that last evaluation has it to do.)"""
+        evaluated = self.history.iteration_list
+        return self.current_iter >= self.max_iter and bool(evaluated) and evaluated[-1] == self.current_iter
 
     def _check_checkpoint_is_ours(self) -> None:
         """ValueError unless ``checkpoint_path`` is free or holds this run (written by this Trainer, or the
@@ -773,7 +781,8 @@ class Trainer:
     def _resumed_from(self, path: str | os.PathLike) -> None:
         """After a resume: the checkpoint file is this run's own when it is ``checkpoint_path``."""
         mine = self.checkpoint_path
-        self._checkpoint_is_ours = mine is not None and Path(path).resolve() == mine.resolve()
+        self._checkpoint_is_ours = mine is not None and Path(path).resolve() in (
+            mine.resolve(), (mine.parent / DIVERGED_NAME).resolve())   # diverged.npz: the same run, rolled back
         self._just_resumed = True
 
     @classmethod
@@ -829,6 +838,7 @@ class Trainer:
 
     def _restore(self, checkpoint: Checkpoint, where: str) -> None:
         saved, mine = checkpoint.config, self.config
+        reused_instance = self._optimizer_is_instance and self.optimizer.iterations > 0  # its lr: where it was left
         _check_saved_config(saved, where)
         differ = [f"{key} {saved.get(key)!r} (checkpoint) vs {mine[key]!r} (this trainer)"
                   for key in _STRICT_CONFIG if saved.get(key) != mine[key]]
@@ -867,8 +877,11 @@ class Trainer:
         except (KeyError, TypeError, ValueError) as err:
             raise CheckpointError(f"checkpoint {where!r}: the optimiser state does not fit "
                                   f"{type(self.optimizer).__name__} ({err})") from err
-        if (saved.get("optimizer_param", {}).get("lr") != self._optimizer_param.get("lr")
-                or (self.schedule is None and saved.get("schedule") is not None)):  # not the schedule's last lr
+        saved_lr = saved.get("optimizer_param", {}).get("lr")
+        if self.schedule is None and saved.get("schedule") is not None:   # not the schedule's last lr, but the run's
+            reuse_saved = reused_instance and isinstance(saved_lr, int | float)
+            self.optimizer.lr = saved_lr if reuse_saved else self._configured_lr
+        elif saved_lr != self._optimizer_param.get("lr"):
             self.optimizer.lr = self._configured_lr
         for key, value in checkpoint.params.items():
             np.copyto(params[key], value)

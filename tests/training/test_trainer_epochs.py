@@ -243,3 +243,30 @@ def test_data_that_does_not_fit_the_network_is_refused_before_any_work(blobs, wh
     with pytest.raises(ValueError, match=message):
         Trainer(net, *sets["train"], *sets["test"], epochs=1, mini_batch_size=10, verbose=False, progress=False)
     assert all(np.array_equal(net.params[k], v) for k, v in before.items())
+
+
+def test_batchnorm_over_channels_and_runs_that_stop_before_the_batch_of_one_are_not_refused(blobs):
+    """Per channel after a convolution, BatchNorm normalises over N*H*W values: one image is enough. And a
+    run whose max_iterations ends before the first epoch's last batch never meets a batch of one."""
+    from layers import Affine as AffineLayer
+    from layers import BatchNormalization, Convolution, Relu
+    from networks import MultiLayerNet, Network
+
+    rng = np.random.default_rng(0)
+
+    class ConvBatchNorm(Network):
+        def __init__(self):
+            super().__init__(np.float64)
+            self.add_layer("Conv1", Convolution(0.1 * rng.standard_normal((4, 1, 3, 3)), np.zeros(4), 1, 1),
+                           W="W1", b="b1")
+            self.add_layer("BatchNorm1", BatchNormalization(np.ones(4), np.zeros(4)), gamma="gamma1", beta="beta1")
+            self.add_layer("Relu1", Relu())
+            self.add_layer("Affine1", AffineLayer(0.1 * rng.standard_normal((4 * 36, 3)), np.zeros(3)),
+                           W="W2", b="b2")
+
+    x, t = rng.standard_normal((21, 1, 6, 6)), rng.integers(0, 3, 21)
+    Trainer(ConvBatchNorm(), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False, progress=False).train()
+    x, t = blobs(21)
+    net = MultiLayerNet(8, [6], 3, use_batchnorm=True, seed=0)
+    Trainer(net, x, t, x, t, epochs=None, max_iterations=2, mini_batch_size=10, verbose=False,
+            progress=False).train()

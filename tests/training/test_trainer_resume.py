@@ -412,3 +412,52 @@ def test_a_run_trained_with_an_optimiser_instance_is_not_resumed_by_name(data, h
                                       optimizer=Adam(lr=0.01, beta1=0.5), max_iterations=None,
                                       verbose=False, progress=False)
     assert resumed.optimizer.beta1 == 0.5
+
+
+def test_a_run_that_diverged_goes_on_from_diverged_npz_in_its_own_folder(data, instrumented, tmp_path):
+    """diverged.npz and latest.npz come from the same run: continuing from either is that run going on."""
+    from training import TrainingDivergedError
+
+    net = instrumented(TwoLayerNet(8, 6, 3, seed=1), nan_at=PER_EPOCH + 4)
+    with pytest.raises(TrainingDivergedError) as info:
+        make_trainer(net, data, checkpoint_dir=tmp_path).train()
+    assert info.value.checkpoint_path == tmp_path / "diverged.npz" and (tmp_path / "latest.npz").is_file()
+    resumed = Trainer.from_checkpoint(info.value.checkpoint_path, TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      verbose=False, progress=False)
+    assert resumed.train().iterations == EPOCHS * PER_EPOCH
+
+
+@pytest.mark.parametrize("stop", ["epochs", "max_iterations"])
+def test_a_run_stopped_in_its_last_evaluation_is_not_finished(data, tmp_path, stop):
+    """A KeyboardInterrupt that lands in the evaluation after the last update (not deferred: another SIGINT
+    handler, a worker thread) saves the run with that evaluation still to do; resuming does it."""
+    limits = {"epochs": 1} if stop == "epochs" else {"epochs": None, "max_iterations": 5}
+
+    class InterruptedEvaluation(TwoLayerNet):
+        def accuracy(self, x, t):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_trainer(InterruptedEvaluation(8, 6, 3, seed=1), data, checkpoint_dir=tmp_path, **limits).train()
+    saved = load_checkpoint(tmp_path / "latest.npz")
+    expected_iterations = PER_EPOCH if stop == "epochs" else 5
+    assert saved.iteration == expected_iterations and not saved.history["iteration_list"]
+    resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      verbose=False, progress=False)
+    assert not resumed.finished
+    history = resumed.train()
+    assert history.iteration_list == [expected_iterations] and resumed.finished
+
+
+def test_dropping_the_schedule_with_the_same_optimiser_instance_uses_the_runs_lr(data, tmp_path):
+    """After Ctrl-C in a notebook the same instance is passed again: its lr is where the schedule left it."""
+    from optimizers import SGD
+
+    optimizer = SGD(lr=0.1)
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path,
+                 optimizer=optimizer, schedule=CosineDecay(0.1, EPOCHS)).train()
+    assert optimizer.lr < 0.1
+    resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      optimizer=optimizer, schedule=None, max_iterations=None,
+                                      verbose=False, progress=False)
+    assert resumed.optimizer.lr == 0.1
