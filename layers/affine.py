@@ -60,7 +60,7 @@ def flat_batch(x: np.ndarray, features: int, owner: str) -> np.ndarray:
     if type(x) is np.ndarray and x.ndim == 2 and x.shape[1] == features and x.shape[0] and x.dtype.kind in "fiub":
         return x  # the usual case, checked at once
     x = batch_of(real_array(x, owner), None, owner, f"(N, {features}) or (N, ...) with {features} values per sample")
-    if x.ndim == 1 and x.size == features:
+    if x.ndim == 1 and x.size == features > 1:  # with one feature, (N,) is N samples
         raise ValueError(f"{owner}: expected a batch (N, {features}), got one sample of shape {x.shape}; "
                          "pass it as a batch of one: x.reshape(1, -1)")
     if x.size != x.shape[0] * features:

@@ -224,22 +224,32 @@ class Network:
 PICKLE_MAGIC = b"\x80"  # the first byte of every pickle of protocol 2 or later
 
 
+PICKLE_SUFFIXES = (".pkl", ".pickle")
+
+
 def _weights_file(path: str | os.PathLike, where: str) -> str | os.PathLike:
-    """The file load_params reads for ``path``: :func:`npz_path`'s name, or ``path`` itself when that is an
-    existing file of another name. A pickle is refused, naming the converter; a missing file names both."""
-    given = Path(path)
-    if given.suffix != ".npz" and given.is_file():
+    """The file load_params reads for ``path``: :func:`npz_path`'s name, as save_params writes it, or else
+    ``path`` itself when that is an existing file of another name. A pickle (named .pkl / .pickle, or
+    starting as pickles of protocol 2 and later do) is refused, naming the converter; a missing file names
+    both names tried."""
+    given, resolved = Path(path), npz_path(path)
+    if given.suffix.lower() in PICKLE_SUFFIXES and given.is_file():
+        _refuse_pickle(path, where)
+    if resolved is path or Path(resolved).exists():
+        return resolved
+    if given.is_file():
         with open(given, "rb") as f:
             if f.read(1) == PICKLE_MAGIC:
-                raise ValueError(f"{where}: {os.fspath(path)!r} is a pickle (the book's format), which is never "
-                                 "loaded here; convert it once with python -m scripts.convert_book_weights "
-                                 "(see its --help) and load the .npz it writes")
+                _refuse_pickle(path, where)
         return path
-    resolved = npz_path(path)
-    if not Path(resolved).exists() and resolved is not path:
-        raise FileNotFoundError(errno.ENOENT, f"{where}: no weights file {os.fspath(resolved)!r} (nor "
-                                f"{os.fspath(path)!r})", os.fspath(resolved))
-    return resolved
+    raise FileNotFoundError(errno.ENOENT, f"{where}: no weights file {os.fspath(resolved)!r} (nor "
+                            f"{os.fspath(path)!r})", os.fspath(resolved))
+
+
+def _refuse_pickle(path: str | os.PathLike, where: str) -> None:
+    raise ValueError(f"{where}: {os.fspath(path)!r} is a pickle (the book's format), which is never loaded "
+                     "here; convert it once with python -m scripts.convert_book_weights (see its --help) and "
+                     "load the .npz it writes")
 
 
 def npz_path(path: str | os.PathLike) -> str | os.PathLike:

@@ -10,7 +10,10 @@ from networks.init import WeightInit, init_weight, make_rng
 
 
 class SimpleNet(Network):
-    """scores z = x W (x of shape (N, 2) or (2,), W of shape (2, 3)), loss = cross_entropy_error(softmax(z), t).
+    """scores z = x W (x of shape (N, 2) or (2,), W of shape (2, 3)), loss = -log softmax(z)[t] (mean over N).
+
+    The loss is SoftmaxWithLoss's, exact; the book's ``cross_entropy_error(softmax(z), t)`` (here
+    ``layers.softmax_loss(z, t)``) adds 1e-7 inside the log, which moves its seventh digit.
 
     The book differentiates it numerically, ``numerical_gradient(lambda w: net.loss(x, t), net.W)``; here
     ``gradient(x, t)`` gives dL/dW = x^T (softmax(z) - t) / N by backprop as well. Params: ``W`` alone

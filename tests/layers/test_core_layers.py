@@ -378,6 +378,8 @@ def test_one_sample_without_its_batch_axis_is_told_how_to_pass_it():
                                          r"reshape\(1, -1\)"):
         layer.forward(np.ones(4))
     assert layer.forward(np.ones(4).reshape(1, -1)).shape == (1, 3)
+    one_feature = Affine(np.ones((1, 3)), np.zeros(3))
+    assert one_feature.forward(np.ones(1)).shape == one_feature.forward(np.ones((1, 1))).shape == (1, 3)
 
 
 @pytest.mark.parametrize(("rows", "message"), [

@@ -135,3 +135,23 @@ def test_the_books_default_file_name_as_npz(tmp_path, monkeypatch):
     target.load_params()
     for key, value in source.params.items():
         np.testing.assert_array_equal(target.params[key], value)
+
+
+def test_the_npz_that_save_params_wrote_wins_over_a_file_of_the_given_name(tmp_path):
+    """save_params("model") writes model.npz; a file named "model" beside it is not what load_params("model") means."""
+    source = TwoLayerNet(6, 4, 3, seed=5)
+    source.save_params(tmp_path / "model")
+    (tmp_path / "model").write_text("notes about the model")
+    target = net()
+    target.load_params(tmp_path / "model")
+    for key, value in source.params.items():
+        np.testing.assert_array_equal(target.params[key], value)
+
+
+def test_a_protocol_0_pickle_is_refused_by_its_name(tmp_path):
+    import pickle
+
+    path = tmp_path / "params.pkl"
+    path.write_bytes(pickle.dumps({"W1": [0.0]}, protocol=0))
+    with pytest.raises(ValueError, match="is a pickle"):
+        net().load_params(path)
