@@ -5,6 +5,7 @@ live and are tested once."""
 
 from cli.data import DEFAULT_DATASET, first, load_script_data
 from cli.parser import (
+    QUICK_NOTE,
     ScriptParser,
     add_checkpoint_options,
     add_dataset_option,
@@ -39,6 +40,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "MAX_CHECK_SAMPLES",
     "MAX_LAYER_WIDTH",
+    "QUICK_NOTE",
     "ScriptParser",
     "add_checkpoint_options",
     "add_dataset_option",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from cli.parser import ScriptParser, add_dataset_option, add_out_option, add_seed_option, script_parser
+from cli.parser import QUICK_NOTE, ScriptParser, add_dataset_option, add_out_option, add_seed_option, script_parser
 from cli.validators import positive_float, positive_int
 
 
@@ -27,9 +27,9 @@ def add_iteration_options(parser: argparse.ArgumentParser, per: str) -> None:
 def parse_iteration_args(parser: argparse.ArgumentParser,
                          argv: list[str] | None) -> tuple[argparse.Namespace, int]:
     """Add --quick (40 iterations) and parse ``argv``: the options, and the iterations to run."""
-    parser.add_argument("--quick", action="store_true", help="40 iterations, for tests")
-    args = parser.parse_args(argv)
-    return args, 40 if args.quick else args.iters
+    parser.add_argument("--quick", action="store_true", help=f"40 iterations, for tests{QUICK_NOTE}")
+    args = parser.apply_quick(parser.parse_args(argv), argv, iters=40)
+    return args, args.iters
 
 
 def parse_overfit_args(parser: argparse.ArgumentParser, argv: list[str] | None, *, epochs: int) -> argparse.Namespace:
@@ -38,8 +38,5 @@ def parse_overfit_args(parser: argparse.ArgumentParser, argv: list[str] | None, 
     parser.add_argument("--train-size", type=positive_int, default=300, help="training samples (default 300)")
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"epochs (default {epochs}, as the book)")
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
-    parser.add_argument("--quick", action="store_true", help="3 epochs, 500 test samples, for tests")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.epochs = 3
-    return args
+    parser.add_argument("--quick", action="store_true", help=f"3 epochs, 500 test samples, for tests{QUICK_NOTE}")
+    return parser.apply_quick(parser.parse_args(argv), argv, epochs=3)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from cli.data import Split, first, load_mnist_test_images, load_script_data
 from cli.parser import (
+    QUICK_NOTE,
     ScriptParser,
     add_checkpoint_options,
     add_dataset_option,
@@ -62,7 +63,7 @@ def add_training_options(parser: argparse.ArgumentParser, quick: Mapping[str, An
     epochs = f"{quick['epochs']} epoch{'' if quick['epochs'] == 1 else 's'}"
     parser.add_argument("--quick", action="store_true",
                         help=f"a run of seconds for tests: {epochs} on {quick['train_size']} training and "
-                             f"{quick['test_size']} test images")
+                             f"{quick['test_size']} test images{QUICK_NOTE}")
 
 
 def add_train_here_options(parser: argparse.ArgumentParser, quick_help: str) -> None:
@@ -75,7 +76,7 @@ def add_train_here_options(parser: argparse.ArgumentParser, quick_help: str) -> 
                         help="train on the first N training images (default: all)")
     add_seed_option(parser)
     add_out_option(parser)
-    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--quick", action="store_true", help=quick_help + QUICK_NOTE)
 
 
 def add_weights_option(parser: argparse.ArgumentParser, network: str) -> None:
@@ -101,14 +102,11 @@ def add_test_image_options(parser: argparse.ArgumentParser) -> None:
 
 def parse_with_quick(parser: argparse.ArgumentParser, argv: list[str] | None, quick: Mapping[str, Any],
                      default: Mapping[str, Any] | None = None) -> argparse.Namespace:
-    """Parse ``argv``. With --quick, ``quick``'s epochs and eval samples, and its sizes where none was given;
+    """Parse ``argv``. With --quick, ``quick``'s settings where the options were not given;
     with --book (when the parser has it), the book's run where nothing was given; else ``default``'s."""
     args = parser.parse_args(argv)
     check_resume_options(parser, args)
-    if args.quick:
-        for key, value in quick.items():
-            if hasattr(args, key):
-                setattr(args, key, (getattr(args, key) or value) if key.endswith("_size") else value)
+    parser.apply_quick(args, argv, **{key: value for key, value in quick.items() if hasattr(args, key)})
     preset = BOOK_RUN if getattr(args, "book", False) else (default or {})
     for key, value in {"eval_samples": BOOK_EVAL_SAMPLES, **preset}.items():
         if hasattr(args, key) and getattr(args, key) is None:

@@ -56,6 +56,23 @@ class ScriptParser(argparse.ArgumentParser):
             self.fail(f"argument {option}: {problem}")
         return Path(path)
 
+    def given(self, argv: Sequence[str] | None) -> set[str]:
+        """The destinations of the options written in ``argv`` (default: the command line): {"epochs"} for
+        ``--epochs 4`` or ``--epochs=4``."""
+        words = sys.argv[1:] if argv is None else list(argv)
+        return {action.dest for action in self._actions for option in action.option_strings
+                if any(word == option or word.startswith(option + "=") for word in words)}
+
+    def apply_quick(self, args: argparse.Namespace, argv: Sequence[str] | None, **values: object) -> argparse.Namespace:
+        """With --quick, set each of ``values`` whose option was not written in ``argv``: --quick shortens a
+        run, and an option written out says what the user wants (``--quick --epochs 4`` runs 4 epochs)."""
+        if getattr(args, "quick", False):
+            written = self.given(argv)
+            for name, value in values.items():
+                if name not in written:
+                    setattr(args, name, value)
+        return args
+
     def require_writable_files(self, *paths: str | os.PathLike, option: str = "--out") -> list[Path]:
         """``paths`` as Paths, after checking that each file can be written (its folder can be written or made, no
         folder stands in its place), so that a run never ends in a traceback after its work; else fail naming
@@ -65,6 +82,9 @@ class ScriptParser(argparse.ArgumentParser):
             if problem is not None:
                 self.fail(f"argument {option}: {problem}")
         return [Path(path) for path in paths]
+
+
+QUICK_NOTE = "; options given explicitly win"  # ends every --quick help: see ScriptParser.apply_quick
 
 
 def script_parser(description: str | None, script_file: str) -> ScriptParser:

@@ -17,7 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/batch_norm_test.py`: mak
 
 import numpy as np
 
-from cli import int_in_range, load_script_data, positive_float, positive_int
+from cli import QUICK_NOTE, int_in_range, load_script_data, positive_float, positive_int
 from cli.chapter6 import chapter6_parser
 from fileio import save_figure
 from networks import MultiLayerNet
@@ -89,10 +89,10 @@ def main(argv: list[str] | None = None) -> dict:
                              "cannot normalise a mini-batch of one (default 1000)")
     parser.add_argument("--epochs", type=positive_int, default=20, help="epochs (default 20)")
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
-    parser.add_argument("--quick", action="store_true", help="4 scales, 200 samples, 2 epochs, for tests")
-    args = parser.parse_args(argv)
+    parser.add_argument("--quick", action="store_true", help=f"4 scales, 200 samples, 2 epochs, for tests{QUICK_NOTE}")
+    args = parser.apply_quick(parser.parse_args(argv), argv, scales=4, train_size=200, epochs=2)
     parser.require_writable_files(args.out / "batch_norm_test.png")
-    scales, train_size, epochs = (4, 200, 2) if args.quick else (args.scales, args.train_size, args.epochs)
+    scales, train_size, epochs = args.scales, args.train_size, args.epochs
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     x_train, t_train = x_train[:train_size], t_train[:train_size]

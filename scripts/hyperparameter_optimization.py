@@ -16,7 +16,15 @@ if __package__ in (None, ""):  # run as `python scripts/hyperparameter_optimizat
 
 import numpy as np
 
-from cli import add_dataset_option, add_out_option, add_seed_option, load_script_data, positive_int, script_parser
+from cli import (
+    QUICK_NOTE,
+    add_dataset_option,
+    add_out_option,
+    add_seed_option,
+    load_script_data,
+    positive_int,
+    script_parser,
+)
 from networks import MultiLayerNet
 from training import History, Trainer, plot_accuracy_panels
 
@@ -29,10 +37,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--trials", type=positive_int, default=30, help="random trials (default 30; the book uses 100)")
     parser.add_argument("--epochs", type=positive_int, default=50, help="epochs per trial (default 50)")
     parser.add_argument("--show", type=positive_int, default=20, help="best trials drawn and listed (default 20)")
-    parser.add_argument("--quick", action="store_true", help="3 trials of 2 epochs, for tests")
-    args = parser.parse_args(argv)
+    parser.add_argument("--quick", action="store_true", help=f"3 trials of 2 epochs, for tests{QUICK_NOTE}")
+    args = parser.apply_quick(parser.parse_args(argv), argv, trials=3, epochs=2)
     parser.require_writable_files(args.out / "hyperparameter_optimization.png")
-    trials, epochs = (3, 2) if args.quick else (args.trials, args.epochs)
+    trials, epochs = args.trials, args.epochs
 
     ((x_train, t_train), _), info = load_script_data(parser, args.dataset)
     rng = np.random.default_rng(args.seed)

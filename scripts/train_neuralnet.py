@@ -17,6 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/train_neuralnet.py`: mak
 
 from cli import (
     MAX_LAYER_WIDTH,
+    QUICK_NOTE,
     ScriptParser,
     add_checkpoint_options,
     add_dataset_option,
@@ -64,12 +65,11 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
                              f"else all cores)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a short run for CI: {QUICK['iters']} iterations, evaluation on "
-                             f"{QUICK['eval_samples']} samples")
+                             f"{QUICK['eval_samples']} samples{QUICK_NOTE}")
     args = parser.parse_args(argv)
     check_resume_options(parser, args)
     parser.require_writable_files(*output_files(args))
-    if args.quick:
-        args.iters, args.eval_samples = QUICK["iters"], args.eval_samples or QUICK["eval_samples"]
+    parser.apply_quick(args, argv, iters=QUICK["iters"], eval_samples=QUICK["eval_samples"])
     return args
 
 

@@ -17,6 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/train_neuralnet_numerica
 import numpy as np
 
 from cli import (
+    QUICK_NOTE,
     add_dataset_option,
     add_out_option,
     int_in_range,
@@ -62,11 +63,11 @@ def main(argv: list[str] | None = None) -> dict:
                              f"the ~795 x hidden weights by forward passes that each cost ~795 x hidden")
     parser.add_argument("--lr", type=positive_float, default=0.5, help="SGD learning rate (default 0.5)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the weights and batches (default 0)")
-    parser.add_argument("--quick", action="store_true", help="5 steps of a 784-5-10 net on 10 samples, for tests")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"5 steps of a 784-5-10 net on 10 samples, for tests{QUICK_NOTE}")
     args = parser.parse_args(argv)
     parser.require_writable_files(args.out / "train_neuralnet_numerical" / "loss.png")
-    if args.quick:
-        args.iters, args.hidden, args.batch_size = 5, 5, 10
+    parser.apply_quick(args, argv, iters=5, hidden=5, batch_size=10)
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")

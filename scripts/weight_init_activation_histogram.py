@@ -15,7 +15,7 @@ if __package__ in (None, ""):  # run by path: make the repo root importable
 
 import numpy as np
 
-from cli import add_out_option, add_seed_option, int_in_range, script_parser
+from cli import QUICK_NOTE, add_out_option, add_seed_option, int_in_range, script_parser
 from fileio import save_figure
 from layers import Affine, ReLU, Sigmoid, Tanh
 from networks.init import WeightInit, init_weight
@@ -81,12 +81,13 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"number of inputs, at most {MAX_SAMPLES} (default 1000)")
     parser.add_argument("--layers", type=int_in_range(1, MAX_LAYERS), default=5,
                         help=f"number of layers, at most {MAX_LAYERS} (default 5)")
-    parser.add_argument("--quick", action="store_true", help="200 inputs, for tests")
+    parser.add_argument("--quick", action="store_true", help=f"200 inputs, for tests{QUICK_NOTE}")
     args = parser.parse_args(argv)
     parser.require_writable_files(*(args.out / f"weight_init_activation_histogram_{name}.png"
                                     for name in ACTIVATIONS))
 
-    x = np.random.default_rng(args.seed).standard_normal((200 if args.quick else args.samples, NODE_NUM))
+    parser.apply_quick(args, argv, samples=200)
+    x = np.random.default_rng(args.seed).standard_normal((args.samples, NODE_NUM))
     stats: dict[str, dict[str, dict[str, list[float]]]] = {}
     figures = []
     for activation in ACTIVATIONS:
