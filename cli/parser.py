@@ -94,8 +94,10 @@ def script_parser(description: str | None, script_file: str) -> ScriptParser:
 
 
 def add_out_option(parser: argparse.ArgumentParser, what: str = "output directory") -> None:
-    """--out: a directory that can be written (checked at once), default results/."""
-    parser.add_argument("--out", type=writable_dir, default="results", help=f"{what} (default results/)")
+    """--out: a directory that can be written (checked at once), default results/. Every script writes into
+    its own folder there, OUT/<script name>/, which the help says."""
+    parser.add_argument("--out", type=writable_dir, default="results",
+                        help=f"{what} (default results/); this script writes into {parser.prog}/ there")
 
 
 def add_seed_option(parser: argparse.ArgumentParser, what: str = "initial weights and batch order") -> None:

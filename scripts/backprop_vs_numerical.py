@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     add_seed_option(parser, "weights and data")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "backprop_vs_numerical.png")
+    out_dir = args.out / "backprop_vs_numerical"
+    parser.require_writable_files(out_dir / "backprop_vs_numerical.png")
 
     rows = [measure(hidden, args.input_size, args.output_size, args.batch, args.repeats, args.seed)
             for hidden in with_progress(args.hidden, label="hidden sizes measured")]
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print("(rel. diff = ||backprop - numerical|| / (||backprop|| + ||numerical||); values well above 1e-8 come from\n"
           " a few pre-activations within the step h = 1e-4 of ReLU's kink, where a centred difference averages\n"
           " the two slopes)")
-    path = plot(rows, args.out / "backprop_vs_numerical.png")
+    path = plot(rows, out_dir / "backprop_vs_numerical.png")
     print(f"figure: {path}")
     return rows
 

@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     parser.add_argument("--quick", action="store_true", help=f"4 scales, 200 samples, 2 epochs, for tests{QUICK_NOTE}")
     args = parser.apply_quick(parser.parse_args(argv), argv, scales=4, train_size=200, epochs=2)
-    parser.require_writable_files(args.out / "batch_norm_test.png")
+    out_dir = args.out / "batch_norm_test"
+    parser.require_writable_files(out_dir / "batch_norm_test.png")
     scales, train_size, epochs = args.scales, args.train_size, args.epochs
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
         cells = [final_accuracy(train_acc[label][i], diverged[label][i]) for label in CURVES]
         print(f"| {w:<10.4g} | {cells[0]:>14} | {cells[1]:>17} |")
 
-    figure = save_figure(accuracy_grid_figure(weight_scales, train_acc, diverged), args.out / "batch_norm_test.png")
+    figure = save_figure(accuracy_grid_figure(weight_scales, train_acc, diverged), out_dir / "batch_norm_test.png")
     print(f"figure: {figure}")
     return {"weight_scales": weight_scales, "train_acc": train_acc, "diverged": diverged, "figures": [figure]}
 

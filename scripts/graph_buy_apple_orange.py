@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> Graph:
     parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "graph_buy_apple_orange.png")
+    out_dir = args.out / "graph_buy_apple_orange"
+    parser.require_writable_files(out_dir / "graph_buy_apple_orange.png")
 
     g = build(args.apple, args.apple_num, args.orange, args.orange_num, args.tax)
     price = g.forward()
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> Graph:
     print(f"price = {format_value(price, 6)}")
     for name in INPUT_NAMES:
         print(f"d price / d {name} = {format_value(g.grad(name), 6)}")
-    path = save_figure(draw_graph(g, "Buying apples and oranges"), args.out / "graph_buy_apple_orange.png")
+    path = save_figure(draw_graph(g, "Buying apples and oranges"), out_dir / "graph_buy_apple_orange.png")
     print(f"figure: {path}")
     return g
 

@@ -117,8 +117,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     add_seed_option(parser, "data")
     add_out_option(parser, "folder for the figures")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "graph_logistic_regression.png",
-                                  args.out / "graph_logistic_regression_batch.png")
+    out_dir = args.out / "graph_logistic_regression"
+    parser.require_writable_files(out_dir / "graph_logistic_regression.png",
+                                  out_dir / "graph_logistic_regression_batch.png")
 
     single = check_one_example(EXAMPLE)
     print(f"\ngradient descent on m = {args.m} examples, learning rate {args.lr:g}:")
@@ -134,9 +135,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     paths = [
         save_figure(draw_graph(single, "logistic regression, one example: dz = a - y, dw = x dz, db = dz"),
-                    args.out / "graph_logistic_regression.png"),
+                    out_dir / "graph_logistic_regression.png"),
         save_figure(draw_graph(batch, f"the same graph on m = {args.m} examples, J = mean of L"),
-                    args.out / "graph_logistic_regression_batch.png"),
+                    out_dir / "graph_logistic_regression_batch.png"),
     ]
     for path in paths:
         print(f"figure: {path}")

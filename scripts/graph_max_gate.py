@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> Graph:
         parser.add_argument(f"-{name}", type=finite_float, default=default, help=f"{name} (default {default:g})")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "graph_max_gate.png")
+    out_dir = args.out / "graph_max_gate"
+    parser.require_writable_files(out_dir / "graph_max_gate.png")
 
     g = build({name: getattr(args, name) for name in INPUTS})
     f = g.forward()
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> Graph:
     print(f"max(z, w) = {winner}: {winner} gets the max node's gradient "
           f"{format_value(g.grad('m'), 6)}, {loser} gets {format_value(g.grad(loser), 6)}")
     path = save_figure(draw_graph(g, "f = 2 (x y + max(z, w)): only the larger input gets a gradient"),
-                       args.out / "graph_max_gate.png")
+                       out_dir / "graph_max_gate.png")
     print(f"figure: {path}")
     return g
 

@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> tuple[Graph, Graph]:
                                  f"[-{MAX_ABS_Z}, {MAX_ABS_Z}]")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "graph_sigmoid_neuron.png")
+    out_dir = args.out / "graph_sigmoid_neuron"
+    parser.require_writable_files(out_dir / "graph_sigmoid_neuron.png")
     inputs = {name: getattr(args, name) for name in INPUTS}
     z = inputs["w0"] * inputs["x0"] + inputs["w1"] * inputs["x1"] + inputs["w2"]
     if not (math.isfinite(z) and abs(z) <= MAX_ABS_Z):
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> tuple[Graph, Graph]:
           f"df/dz from the chain = {format_value(chain.grad('z'), 6)}")
     fig = draw_graphs([chain, single], ["f = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2))), one node per operation",
                                         "the same neuron with one σ node: local gradient y (1 - y)"])
-    path = save_figure(fig, args.out / "graph_sigmoid_neuron.png")
+    path = save_figure(fig, out_dir / "graph_sigmoid_neuron.png")
     print(f"figure: {path}")
     return chain, single
 

@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> Graph:
     parser.add_argument("-z", type=finite_float, default=-4.0, help="z (default -4)")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "graph_simple.png")
+    out_dir = args.out / "graph_simple"
+    parser.require_writable_files(out_dir / "graph_simple.png")
 
     g = build(args.x, args.y, args.z)
     f = g.forward()
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> Graph:
     print(f"f = (x + y) * z = {format_value(f, 6)}")
     for name in ("x", "y", "z"):
         print(f"df/d{name} = {format_value(g.grad(name), 6)}")
-    path = save_figure(draw_graph(g, "f = (x + y) z"), args.out / "graph_simple.png")
+    path = save_figure(draw_graph(g, "f = (x + y) z"), out_dir / "graph_simple.png")
     print(f"figure: {path}")
     return g
 

@@ -79,7 +79,8 @@ def print_edges(g: Graph) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     args = parse_args(parser, argv)
-    parser.require_writable_files(args.out / "graph_two_layer_net.png")
+    out_dir = args.out / "graph_two_layer_net"
+    parser.require_writable_files(out_dir / "graph_two_layer_net.png")
     x, t, source = mini_batch(parser, args)
     network = TwoLayerNet(x.shape[1], args.hidden, 10, seed=args.seed)
     network.layers["Affine1"].needs_input_grad = True  # training skips dL/dx; drawn, every edge shows its gradient
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict:
     print_edges(g)
     title = (f"TwoLayerNet {x.shape[1]}-{args.hidden}-10 on a mini-batch of {len(t)} ({source}): "
              f"values above the edges (shape, mean μ, std σ), gradients below (norm)")
-    figure = save_figure(draw_graph(g, title), args.out / "graph_two_layer_net.png")
+    figure = save_figure(draw_graph(g, title), out_dir / "graph_two_layer_net.png")
     print(f"figure: {figure}")
     return {"graph": g, "network": network, "figure": figure}
 

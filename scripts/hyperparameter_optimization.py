@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--show", type=positive_int, default=20, help="best trials drawn and listed (default 20)")
     parser.add_argument("--quick", action="store_true", help=f"3 trials of 2 epochs, for tests{QUICK_NOTE}")
     args = parser.apply_quick(parser.parse_args(argv), argv, trials=3, epochs=2)
-    parser.require_writable_files(args.out / "hyperparameter_optimization.png")
+    out_dir = args.out / "hyperparameter_optimization"
+    parser.require_writable_files(out_dir / "hyperparameter_optimization.png")
     trials, epochs = args.trials, args.epochs
 
     ((x_train, t_train), _), info = load_script_data(parser, args.dataset)
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     best_histories = {f"Best-{i} (val {r['history'].test_acc_list[-1]:.2f})": r["history"]
                       for i, r in enumerate(ranked, 1)}
-    figure = plot_accuracy_panels(best_histories, args.out / "hyperparameter_optimization.png", cols=5,
+    figure = plot_accuracy_panels(best_histories, out_dir / "hyperparameter_optimization.png", cols=5,
                                   eval_label="validation")
     print(f"figure: {figure}")
     return {"results": results, "ranked": ranked, "best": {"lr": best["lr"], "weight_decay": best["weight_decay"]},

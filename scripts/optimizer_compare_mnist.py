@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--optimizers", nargs="+", choices=list(LEARNING_RATES), default=list(LEARNING_RATES),
                         help="optimisers to compare (default: all six)")
     args, iters = parse_iteration_args(parser, argv)
-    parser.require_writable_files(args.out / "optimizer_compare_mnist.png")
+    out_dir = args.out / "optimizer_compare_mnist"
+    parser.require_writable_files(out_dir / "optimizer_compare_mnist.png")
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name in losses:
         print(f"| {name:<9} | {LEARNING_RATES[name]:<6g} | {final_loss[name]:>10.4f} | {test_acc[name]:>13.4f} |")
 
-    figure = plot_loss_curves(losses, args.out / "optimizer_compare_mnist.png", smoothing_window=window,
+    figure = plot_loss_curves(losses, out_dir / "optimizer_compare_mnist.png", smoothing_window=window,
                               ylim=None if iters < 1000 else (0, 1),  # the book's view, once the curves settle
                               title=f"{info.title}: 5-layer net, batch {args.batch_size}")
     print(f"figure: {figure}")

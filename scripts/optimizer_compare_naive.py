@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="updates per optimiser (default 30, as the book)")
     parser.add_argument("--quick", action="store_true", help="coarser contour grid, for tests")
     args = parser.parse_args(argv)
-    parser.require_writable_files(args.out / "optimizer_compare_naive.png")
+    out_dir = args.out / "optimizer_compare_naive"
+    parser.require_writable_files(out_dir / "optimizer_compare_naive.png")
 
     optimizers = {
         "SGD": SGD(lr=0.95),
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
         final_f[name] = float(f(x, y))
         print(f"{name:<10} {optimizers[name].lr:>5g} {x:>10.4f} {y:>10.4f} {final_f[name]:>10.4g}")
 
-    figure = save_figure(paths_figure(paths, 0.1 if args.quick else 0.01), args.out / "optimizer_compare_naive.png")
+    figure = save_figure(paths_figure(paths, 0.1 if args.quick else 0.01), out_dir / "optimizer_compare_naive.png")
     print(f"figure: {figure}")
     return {"paths": paths, "final_f": final_f, "start_f": float(f(*START)), "figures": [figure]}
 

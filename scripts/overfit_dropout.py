@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = chapter6_parser(__doc__, __file__)
     parser.add_argument("--dropout-ratio", type=unit_interval_float, default=0.2, help="dropout ratio (default 0.2)")
     args = parse_overfit_args(parser, argv, epochs=301)
-    parser.require_writable_files(args.out / "overfit_dropout.png")
+    out_dir = args.out / "overfit_dropout"
+    parser.require_writable_files(out_dir / "overfit_dropout.png")
 
     (train, test), info = load_script_data(parser, args.dataset)
     (x_train, t_train), (x_test, t_test) = first(train, args.train_size), first(test, 500 if args.quick else None)
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> dict:
     final = final_accuracies(histories)
     print(accuracy_table(final))
 
-    figure = plot_accuracy_panels(histories, args.out / "overfit_dropout.png")
+    figure = plot_accuracy_panels(histories, out_dir / "overfit_dropout.png")
     print(f"figure: {figure}")
     return {"histories": histories, "final": final, "figures": [figure]}
 

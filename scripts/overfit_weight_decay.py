@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--weight-decay", type=positive_float, default=0.1,
                         help="lambda of the decayed run, below 2 / --lr (default 0.1)")
     args = parse_overfit_args(parser, argv, epochs=201)
-    parser.require_writable_files(args.out / "overfit_weight_decay.png")
+    out_dir = args.out / "overfit_weight_decay"
+    parser.require_writable_files(out_dir / "overfit_weight_decay.png")
     if args.lr * args.weight_decay >= 2:
         parser.error(f"argument --weight-decay: expected a number < 2 / lr = {2 / args.lr:g} with --lr {args.lr:g} "
                      "(at lr x lambda >= 2 each SGD step grows the weights instead of decaying them), "
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> dict:
     final = final_accuracies(histories)
     print(accuracy_table(final))
 
-    figure = plot_accuracy_panels(histories, args.out / "overfit_weight_decay.png")
+    figure = plot_accuracy_panels(histories, out_dir / "overfit_weight_decay.png")
     print(f"figure: {figure}")
     return {"histories": histories, "final": final, "figures": [figure]}
 

@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> Path:
     parser.require_at_most("--per-class", args.per_class, MAX_PIXELS // (10 * 28 * 28), too_many)
     max_scale = math.isqrt(MAX_PIXELS // (10 * 28 * args.per_class * 28))
     parser.require_at_most("--scale", args.scale, max_scale, f"{too_many}, with --per-class {args.per_class}")
-    path = parser.require_writable_files(args.out / f"builtin_digits_seed{args.seed}.png")[0]
+    out_dir = args.out / "show_builtin_digits"
+    path = parser.require_writable_files(out_dir / f"builtin_digits_seed{args.seed}.png")[0]
 
     import matplotlib
 
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.require_at_most("--per-class", args.per_class, fewest, "the test images of the rarest digit")
     grid = digit_grid(x_test[:, 0], t_test, args.per_class)
     grid = np.kron(grid, np.ones((args.scale, args.scale), dtype=np.uint8))
-    args.out.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as handle:
         plt.imsave(handle, grid, cmap="gray", vmin=0, vmax=255, format="png")
     print(path)

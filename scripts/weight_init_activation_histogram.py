@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"number of layers, at most {MAX_LAYERS} (default 5)")
     parser.add_argument("--quick", action="store_true", help=f"200 inputs, for tests{QUICK_NOTE}")
     args = parser.parse_args(argv)
-    parser.require_writable_files(*(args.out / f"weight_init_activation_histogram_{name}.png"
+    out_dir = args.out / "weight_init_activation_histogram"
+    parser.require_writable_files(*(out_dir / f"weight_init_activation_histogram_{name}.png"
                                     for name in ACTIVATIONS))
 
     parser.apply_quick(args, argv, samples=200)
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
             fractions = " ".join(f"{v:5.2f}" for v in s["near_ends"])
             print(f"  {name:<9} {stds} | {fractions}")
         figures.append(save_figure(histogram_figure(activation, outputs),
-                                   args.out / f"weight_init_activation_histogram_{activation}.png"))
+                                   out_dir / f"weight_init_activation_histogram_{activation}.png"))
         print(f"figure: {figures[-1]}")
     return {"stats": stats, "figures": figures}
 

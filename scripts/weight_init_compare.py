@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> dict:
     add_iteration_options(parser, "initialisation")
     parser.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01)")
     args, iters = parse_iteration_args(parser, argv)
-    parser.require_writable_files(args.out / "weight_init_compare.png")
+    out_dir = args.out / "weight_init_compare"
+    parser.require_writable_files(out_dir / "weight_init_compare.png")
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name in losses:
         print(f"| {name:<11} | {final_loss[name]:>10.4f} | {test_acc[name]:>13.4f} |")
 
-    figure = plot_loss_curves(losses, args.out / "weight_init_compare.png", smoothing_window=window,
+    figure = plot_loss_curves(losses, out_dir / "weight_init_compare.png", smoothing_window=window,
                               ylim=(0, 2.5), title=f"{info.title}: weight initialisation, SGD lr {args.lr:g}")
     print(f"figure: {figure}")
     return {"losses": losses, "final_loss": final_loss, "test_acc": test_acc, "figures": [figure]}

@@ -21,7 +21,7 @@ def test_grid_layout() -> None:
 def test_writes_a_png(tmp_path: Path, builtin_root: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
     path = main(["--out", str(tmp_path / "out"), "--per-class", "3", "--scale", "1"])
-    assert path == tmp_path / "out" / "builtin_digits_seed0.png"
+    assert path == tmp_path / "out" / "show_builtin_digits" / "builtin_digits_seed0.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().out.strip() == str(path)
     assert [p.name for p in path.parent.iterdir()] == [path.name]

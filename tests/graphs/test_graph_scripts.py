@@ -31,8 +31,8 @@ def test_buy_apple_orange(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "price = 715\n" in out and "apple_num = 110\n" in out and "tax = 650\n" in out
     assert "110.0000" not in out
-    assert (tmp_path / "graph_buy_apple_orange.png").is_file()
-    assert f"figure: {tmp_path / 'graph_buy_apple_orange.png'}" in out
+    assert (tmp_path / "graph_buy_apple_orange" / "graph_buy_apple_orange.png").is_file()
+    assert f"figure: {tmp_path / 'graph_buy_apple_orange' / 'graph_buy_apple_orange.png'}" in out
 
 
 def test_simple(tmp_path, capsys):
@@ -41,7 +41,7 @@ def test_simple(tmp_path, capsys):
     assert (g.grad("x"), g.grad("y"), g.grad("z")) == (-4, -4, 3)
     out = capsys.readouterr().out
     assert "df/dx = -4" in out and "df/dz = 3" in out
-    assert (tmp_path / "graph_simple.png").is_file()
+    assert (tmp_path / "graph_simple" / "graph_simple.png").is_file()
 
 
 def test_sigmoid_neuron_chain_equals_the_one_node(tmp_path):
@@ -56,7 +56,7 @@ def test_sigmoid_neuron_chain_equals_the_one_node(tmp_path):
         assert single.grad(name) == pytest.approx(grad, rel=1e-12), name
     assert {n.op.name for n in chain.nodes} >= {"mul", "add", "negate", "exp", "add_constant", "reciprocal"}
     assert [n.op.name for n in single.nodes].count("sigmoid") == 1
-    assert (tmp_path / "graph_sigmoid_neuron.png").is_file()
+    assert (tmp_path / "graph_sigmoid_neuron" / "graph_sigmoid_neuron.png").is_file()
 
 
 def test_max_gate(tmp_path):
@@ -88,8 +88,8 @@ def test_logistic_regression(tmp_path, capsys):
     assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
     batch = result["batch"]
     assert np.shape(batch.value("x1")) == (32,) and np.shape(batch.grad("w1")) == ()
-    assert (tmp_path / "graph_logistic_regression.png").is_file()
-    assert (tmp_path / "graph_logistic_regression_batch.png").is_file()
+    assert (tmp_path / "graph_logistic_regression" / "graph_logistic_regression.png").is_file()
+    assert (tmp_path / "graph_logistic_regression" / "graph_logistic_regression_batch.png").is_file()
 
 
 def test_backprop_vs_numerical_counts_and_agrees(tmp_path):
@@ -102,7 +102,7 @@ def test_backprop_vs_numerical_counts_and_agrees(tmp_path):
         assert row["backprop_passes"] == (1, 1)
         assert row["relative_difference"] < 1e-6
         assert row["numerical_s"] > 0 and row["backprop_s"] > 0
-    assert (tmp_path / "backprop_vs_numerical.png").is_file()
+    assert (tmp_path / "backprop_vs_numerical" / "backprop_vs_numerical.png").is_file()
 
 
 @pytest.mark.parametrize("name", ["graph_buy_apple_orange", "graph_simple", "graph_sigmoid_neuron",
@@ -117,4 +117,4 @@ def test_runs_as_a_module(tmp_path):
     result = subprocess.run([sys.executable, "-m", "scripts.graph_simple", "--out", str(tmp_path)], cwd=REPO_ROOT,
                             capture_output=True, text=True, check=True)
     assert "f = (x + y) * z = -12" in result.stdout
-    assert (tmp_path / "graph_simple.png").is_file()
+    assert (tmp_path / "graph_simple" / "graph_simple.png").is_file()

@@ -28,8 +28,8 @@ def test_quick_draws_the_networks_own_gradients(tmp_path, capsys):
     assert "random numbers" in out
     w1_row = next(line for line in out.splitlines() if line.startswith("W1 -> Affine1"))
     assert "(784, 6)" in w1_row and f"norm={np.linalg.norm(expected['W1']):.4g}" in w1_row
-    assert (tmp_path / "graph_two_layer_net.png").is_file()
-    assert f"figure: {tmp_path / 'graph_two_layer_net.png'}" in out
+    assert (tmp_path / "graph_two_layer_net" / "graph_two_layer_net.png").is_file()
+    assert f"figure: {tmp_path / 'graph_two_layer_net' / 'graph_two_layer_net.png'}" in out
 
 
 def test_builtin_digits_mini_batch(tmp_path, capsys):

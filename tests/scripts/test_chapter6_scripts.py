@@ -33,7 +33,7 @@ def quick(main, tmp_path: Path, *extra: str) -> dict:
     assert result["figures"]
     for figure in result["figures"]:
         assert Path(figure).is_file() and Path(figure).stat().st_size > 0, figure
-        assert Path(figure).suffix == ".png" and Path(figure).parent == tmp_path
+        assert Path(figure).suffix == ".png" and Path(figure).parent == tmp_path / main.__module__.rsplit(".", 1)[-1]
     return result
 
 
@@ -138,4 +138,4 @@ def test_runs_as_a_module(tmp_path):
     result = subprocess.run([sys.executable, "-m", "scripts.optimizer_compare_naive", "--quick", "--out",
                              str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert "optimizer_compare_naive.png" in result.stdout
-    assert (tmp_path / "optimizer_compare_naive.png").is_file()
+    assert (tmp_path / "optimizer_compare_naive" / "optimizer_compare_naive.png").is_file()

@@ -252,26 +252,26 @@ def test_a_file_where_the_figure_folder_goes_is_refused_before_any_work(script, 
 WRITTEN_FILES = [
     ("activation_functions", "activation_functions/activation_functions.png"),
     ("apply_filter", "apply_filter/apply_filter.png"),
-    ("backprop_vs_numerical", "backprop_vs_numerical.png"),
-    ("batch_norm_test", "batch_norm_test.png"),
+    ("backprop_vs_numerical", "backprop_vs_numerical/backprop_vs_numerical.png"),
+    ("batch_norm_test", "batch_norm_test/batch_norm_test.png"),
     ("gradient_1d", "gradient_1d/gradient_1d.png"),
     ("gradient_2d", "gradient_2d/gradient_2d.png"),
     ("gradient_method", "gradient_method/gradient_method.png"),
-    ("graph_buy_apple_orange", "graph_buy_apple_orange.png"),
-    ("graph_logistic_regression", "graph_logistic_regression_batch.png"),
-    ("graph_max_gate", "graph_max_gate.png"),
-    ("graph_sigmoid_neuron", "graph_sigmoid_neuron.png"),
-    ("graph_simple", "graph_simple.png"),
-    ("graph_two_layer_net", "graph_two_layer_net.png"),
+    ("graph_buy_apple_orange", "graph_buy_apple_orange/graph_buy_apple_orange.png"),
+    ("graph_logistic_regression", "graph_logistic_regression/graph_logistic_regression_batch.png"),
+    ("graph_max_gate", "graph_max_gate/graph_max_gate.png"),
+    ("graph_sigmoid_neuron", "graph_sigmoid_neuron/graph_sigmoid_neuron.png"),
+    ("graph_simple", "graph_simple/graph_simple.png"),
+    ("graph_two_layer_net", "graph_two_layer_net/graph_two_layer_net.png"),
     ("half_float_network", "half_float_network/accuracy.png"),
-    ("hyperparameter_optimization", "hyperparameter_optimization.png"),
+    ("hyperparameter_optimization", "hyperparameter_optimization/hyperparameter_optimization.png"),
     ("misclassified_mnist", "misclassified_mnist/misclassified.png"),
     ("mnist_show", "mnist_show/train_0.png"),
-    ("optimizer_compare_mnist", "optimizer_compare_mnist.png"),
-    ("optimizer_compare_naive", "optimizer_compare_naive.png"),
-    ("overfit_dropout", "overfit_dropout.png"),
-    ("overfit_weight_decay", "overfit_weight_decay.png"),
-    ("show_builtin_digits", "builtin_digits_seed0.png"),
+    ("optimizer_compare_mnist", "optimizer_compare_mnist/optimizer_compare_mnist.png"),
+    ("optimizer_compare_naive", "optimizer_compare_naive/optimizer_compare_naive.png"),
+    ("overfit_dropout", "overfit_dropout/overfit_dropout.png"),
+    ("overfit_weight_decay", "overfit_weight_decay/overfit_weight_decay.png"),
+    ("show_builtin_digits", "show_builtin_digits/builtin_digits_seed0.png"),
     ("train_convnet", "train_convnet/loss_and_accuracy.png"),
     ("train_convnet", "train_convnet/simple_convnet.npz"),
     ("train_deepnet", "train_deepnet/deep_convnet.npz"),
@@ -279,8 +279,8 @@ WRITTEN_FILES = [
     ("train_neuralnet", "train_neuralnet/two_layer_net.npz"),
     ("train_neuralnet_numerical", "train_neuralnet_numerical/loss.png"),
     ("visualize_filter", "visualize_filter/filters_after.png"),
-    ("weight_init_activation_histogram", "weight_init_activation_histogram_tanh.png"),
-    ("weight_init_compare", "weight_init_compare.png"),
+    ("weight_init_activation_histogram", "weight_init_activation_histogram/weight_init_activation_histogram_tanh.png"),
+    ("weight_init_compare", "weight_init_compare/weight_init_compare.png"),
 ]
 
 
@@ -301,6 +301,7 @@ def test_every_script_that_writes_under_out_is_in_the_table(capsys):
         if "--out" in capsys.readouterr().out:
             writers.add(path.stem)
     assert writers == {script for script, _ in WRITTEN_FILES}
+    assert all(written.startswith(f"{script}/") for script, written in WRITTEN_FILES)  # OUT/<script>/ for every one
 
 
 class DataAskedError(Exception):
