@@ -57,11 +57,14 @@ class ScriptParser(argparse.ArgumentParser):
         return Path(path)
 
     def given(self, argv: Sequence[str] | None) -> set[str]:
-        """The destinations of the options written in ``argv`` (default: the command line): {"epochs"} for
-        ``--epochs 4`` or ``--epochs=4``."""
-        words = sys.argv[1:] if argv is None else list(argv)
-        return {action.dest for action in self._actions for option in action.option_strings
-                if any(word == option or word.startswith(option + "=") for word in words)}
+        """The destinations of the options written in ``argv`` (default: the command line), as argparse reads
+        them: {"epochs"} for ``--epochs 4``, ``--epochs=4`` or the shortened ``--epo 4``. Parsed once more
+        into a namespace already holding every destination, where argparse writes only what it was given."""
+        unset = object()
+        probe = argparse.Namespace(**{action.dest: unset for action in self._actions
+                                      if action.dest is not argparse.SUPPRESS})
+        super().parse_known_args(argv, namespace=probe)
+        return {dest for dest, value in vars(probe).items() if value is not unset}
 
     def apply_quick(self, args: argparse.Namespace, argv: Sequence[str] | None, **values: object) -> argparse.Namespace:
         """With --quick, set each of ``values`` whose option was not written in ``argv``: --quick shortens a

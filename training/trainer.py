@@ -381,14 +381,14 @@ class Trainer:
                     raise ValueError(f"Trainer: t_{kind} holds labels from {low} to {high}, the network has "
                                      f"{classes} classes (0 to {classes - 1})")
         # BatchNorm after an Affine layer normalises each feature over the batch: one sample cannot be
-        # (per channel after a convolution it normalises over N*H*W values, and one image is enough). The
-        # one-sample predict above left each layer's input shape. A batch of one comes last in every epoch
-        # when N % mini_batch_size == 1, first at the end of epoch 1.
+        # (per channel after a convolution it normalises over N*H*W values, and one image is enough unless
+        # its H*W is 1). The one-sample predict above left each layer's input shape. A batch of one comes
+        # last in every epoch when N % mini_batch_size == 1, first at the end of epoch 1.
         layers = getattr(self.network, "layers", None)
         reaches_one = self.batch_size == 1 or (self.train_size % self.batch_size == 1
                                                and self.max_iter >= self.iter_per_epoch)
         if reaches_one and isinstance(layers, Mapping) and any(
-                isinstance(layer, BatchNormalization) and len(layer.input_shape or (0, 0)) == 2
+                isinstance(layer, BatchNormalization) and math.prod((layer.input_shape or (0, 0))[2:]) < 2
                 for layer in layers.values()):
             raise ValueError(f"Trainer: {type(self.network).__name__} has BatchNormalization, which needs batches "
                              f"of at least 2 samples, but with {self.train_size} training samples and "
@@ -775,15 +775,32 @@ class Trainer:
         :class:`CheckpointError`); ``epochs``/``max_iterations`` may differ (to train longer), and a
         different learning rate or schedule takes effect from here on.
         """
-        self._restore(load_checkpoint(path, self.network.params), os.fspath(path))
-        self._resumed_from(path)
+        checkpoint = load_checkpoint(path, self.network.params)
+        self._restore(checkpoint, os.fspath(path))
+        self._resumed_from(path, checkpoint)
 
-    def _resumed_from(self, path: str | os.PathLike) -> None:
-        """After a resume: the checkpoint file is this run's own when it is ``checkpoint_path``."""
+    def _resumed_from(self, path: str | os.PathLike, checkpoint: Checkpoint) -> None:
+        """After a resume: ``checkpoint_path`` holds this run when it is the file resumed from, or when that
+        was its folder's diverged.npz and latest.npz is absent or the same run's earlier state (its losses
+        the first of the diverged run's: a later run's latest.npz is never taken for it)."""
         mine = self.checkpoint_path
-        self._checkpoint_is_ours = mine is not None and Path(path).resolve() in (
-            mine.resolve(), (mine.parent / DIVERGED_NAME).resolve())   # diverged.npz: the same run, rolled back
+        resumed = Path(path).resolve()
+        ours = mine is not None and resumed == mine.resolve()
+        if mine is not None and resumed == (mine.parent / DIVERGED_NAME).resolve():
+            ours = not mine.is_file() or self._earlier_state_of(mine, checkpoint)
+        self._checkpoint_is_ours = ours
         self._just_resumed = True
+
+    def _earlier_state_of(self, path: Path, later: Checkpoint) -> bool:
+        """Whether the checkpoint in ``path`` is ``later``'s run at an earlier position: the same settings
+        and, update for update, the same losses."""
+        try:
+            earlier = load_checkpoint(path, self.network.params)
+        except (CheckpointError, OSError, ValueError):
+            return False
+        same = all(earlier.config.get(key) == later.config.get(key) for key in (*_STRICT_CONFIG, "layers"))
+        losses, later_losses = (list(c.history.get("train_loss_list", [])) for c in (earlier, later))
+        return same and earlier.iteration <= later.iteration and losses == later_losses[:len(losses)]
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, network: Any, x_train: np.ndarray, t_train: np.ndarray,
@@ -818,7 +835,7 @@ class Trainer:
         settings.update(overrides)
         trainer = cls(network, x_train, t_train, x_test, t_test, **settings)
         trainer._restore(checkpoint, where)
-        trainer._resumed_from(path)
+        trainer._resumed_from(path, checkpoint)
         return trainer
 
     def _check_position(self, checkpoint: Checkpoint, where: str) -> None:
@@ -879,7 +896,10 @@ class Trainer:
                                   f"{type(self.optimizer).__name__} ({err})") from err
         saved_lr = saved.get("optimizer_param", {}).get("lr")
         if self.schedule is None and saved.get("schedule") is not None:   # not the schedule's last lr, but the run's
-            reuse_saved = reused_instance and isinstance(saved_lr, int | float)
+            left_by_schedule = checkpoint.optimizer_state.get("lr") if isinstance(checkpoint.optimizer_state,
+                                                                                  Mapping) else None
+            reuse_saved = (reused_instance and isinstance(saved_lr, int | float)
+                           and self._configured_lr == left_by_schedule)   # not an lr the user set since
             self.optimizer.lr = saved_lr if reuse_saved else self._configured_lr
         elif saved_lr != self._optimizer_param.get("lr"):
             self.optimizer.lr = self._configured_lr

@@ -21,6 +21,8 @@ def parser_with(*options: str):
     (["--quick", "--epochs", "4"], (4, 7)),
     (["--quick", "--epochs=4", "--iters", "9"], (4, 9)),
     (["--epochs", "4"], (4, 100)),               # no --quick: nothing is set
+    (["--quick", "--epo", "4"], (4, 7)),         # a shortened name, as argparse takes it
+    (["--quick", "--it=9"], (2, 9)),
 ])
 def test_apply_quick_sets_only_what_was_not_written(argv, expected):
     parser = parser_with("--epochs", "--iters")

@@ -270,3 +270,24 @@ def test_batchnorm_over_channels_and_runs_that_stop_before_the_batch_of_one_are_
     net = MultiLayerNet(8, [6], 3, use_batchnorm=True, seed=0)
     Trainer(net, x, t, x, t, epochs=None, max_iterations=2, mini_batch_size=10, verbose=False,
             progress=False).train()
+
+
+def test_batchnorm_over_channels_of_one_pixel_is_refused_too():
+    """Per channel over N*H*W values: with 1x1 images one sample gives one value per channel."""
+    from layers import Affine as AffineLayer
+    from layers import BatchNormalization, Convolution
+    from networks import Network
+
+    rng = np.random.default_rng(0)
+
+    class OnePixel(Network):
+        def __init__(self):
+            super().__init__(np.float64)
+            self.add_layer("Conv1", Convolution(0.1 * rng.standard_normal((4, 1, 3, 3)), np.zeros(4), 1, 0),
+                           W="W1", b="b1")
+            self.add_layer("BatchNorm1", BatchNormalization(np.ones(4), np.zeros(4)), gamma="gamma1", beta="beta1")
+            self.add_layer("Affine1", AffineLayer(0.1 * rng.standard_normal((4, 3)), np.zeros(3)), W="W2", b="b2")
+
+    x, t = rng.standard_normal((21, 1, 3, 3)), rng.integers(0, 3, 21)
+    with pytest.raises(ValueError, match="BatchNormalization, which needs batches of at least 2"):
+        Trainer(OnePixel(), x, t, x, t, epochs=2, mini_batch_size=10, verbose=False, progress=False)

@@ -461,3 +461,33 @@ def test_dropping_the_schedule_with_the_same_optimiser_instance_uses_the_runs_lr
                                       optimizer=optimizer, schedule=None, max_iterations=None,
                                       verbose=False, progress=False)
     assert resumed.optimizer.lr == 0.1
+
+
+def test_an_lr_set_on_the_reused_instance_since_is_kept(data, tmp_path):
+    from optimizers import SGD
+
+    optimizer = SGD(lr=0.1)
+    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path,
+                 optimizer=optimizer, schedule=CosineDecay(0.1, EPOCHS)).train()
+    optimizer.lr = 0.001                     # the user's choice, as the divergence message advises
+    resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      optimizer=optimizer, schedule=None, max_iterations=None,
+                                      verbose=False, progress=False)
+    assert resumed.optimizer.lr == 0.001
+
+
+def test_an_earlier_runs_diverged_npz_does_not_replace_a_later_runs_checkpoint(data, instrumented, tmp_path):
+    from training import TrainingDivergedError
+
+    with pytest.raises(TrainingDivergedError):
+        make_trainer(instrumented(TwoLayerNet(8, 6, 3, seed=1), nan_at=PER_EPOCH + 4), data,
+                     checkpoint_dir=tmp_path).train()
+    (tmp_path / "latest.npz").unlink()                      # starting afresh, as the message says
+    make_trainer(TwoLayerNet(8, 6, 3, seed=2), data, max_iterations=3, checkpoint_dir=tmp_path,
+                 optimizer="sgd", optimizer_param={"lr": 0.05}).train()   # another run: other weights and lr
+    later = (tmp_path / "latest.npz").read_bytes()
+    resumed = Trainer.from_checkpoint(tmp_path / "diverged.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
+                                      verbose=False, progress=False)
+    with pytest.raises(ValueError, match="holds an earlier run's checkpoint"):
+        resumed.train()
+    assert (tmp_path / "latest.npz").read_bytes() == later
