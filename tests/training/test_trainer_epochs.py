@@ -245,27 +245,32 @@ def test_data_that_does_not_fit_the_network_is_refused_before_any_work(blobs, wh
     assert all(np.array_equal(net.params[k], v) for k, v in before.items())
 
 
+def conv_batchnorm_net(side: int, pad: int):
+    """Conv 3x3 (4 filters, ``pad``) - BatchNorm per channel - Affine to 3 classes, for images side x side."""
+    from layers import Affine as AffineLayer
+    from layers import BatchNormalization, Convolution
+    from networks import Network
+
+    rng = np.random.default_rng(0)
+    out = side + 2 * pad - 2
+    network = Network(np.float64)
+    network.add_layer("Conv1", Convolution(0.1 * rng.standard_normal((4, 1, 3, 3)), np.zeros(4), 1, pad),
+                      W="W1", b="b1")
+    network.add_layer("BatchNorm1", BatchNormalization(np.ones(4), np.zeros(4)), gamma="gamma1", beta="beta1")
+    network.add_layer("Affine1", AffineLayer(0.1 * rng.standard_normal((4 * out * out, 3)), np.zeros(3)),
+                      W="W2", b="b2")
+    return network
+
+
 def test_batchnorm_over_channels_and_runs_that_stop_before_the_batch_of_one_are_not_refused(blobs):
     """Per channel after a convolution, BatchNorm normalises over N*H*W values: one image is enough. And a
     run whose max_iterations ends before the first epoch's last batch never meets a batch of one."""
-    from layers import Affine as AffineLayer
-    from layers import BatchNormalization, Convolution, Relu
-    from networks import MultiLayerNet, Network
+    from networks import MultiLayerNet
 
     rng = np.random.default_rng(0)
-
-    class ConvBatchNorm(Network):
-        def __init__(self):
-            super().__init__(np.float64)
-            self.add_layer("Conv1", Convolution(0.1 * rng.standard_normal((4, 1, 3, 3)), np.zeros(4), 1, 1),
-                           W="W1", b="b1")
-            self.add_layer("BatchNorm1", BatchNormalization(np.ones(4), np.zeros(4)), gamma="gamma1", beta="beta1")
-            self.add_layer("Relu1", Relu())
-            self.add_layer("Affine1", AffineLayer(0.1 * rng.standard_normal((4 * 36, 3)), np.zeros(3)),
-                           W="W2", b="b2")
-
     x, t = rng.standard_normal((21, 1, 6, 6)), rng.integers(0, 3, 21)
-    Trainer(ConvBatchNorm(), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False, progress=False).train()
+    Trainer(conv_batchnorm_net(6, 1), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False,
+            progress=False).train()
     x, t = blobs(21)
     net = MultiLayerNet(8, [6], 3, use_batchnorm=True, seed=0)
     Trainer(net, x, t, x, t, epochs=None, max_iterations=2, mini_batch_size=10, verbose=False,
@@ -274,20 +279,7 @@ def test_batchnorm_over_channels_and_runs_that_stop_before_the_batch_of_one_are_
 
 def test_batchnorm_over_channels_of_one_pixel_is_refused_too():
     """Per channel over N*H*W values: with 1x1 images one sample gives one value per channel."""
-    from layers import Affine as AffineLayer
-    from layers import BatchNormalization, Convolution
-    from networks import Network
-
     rng = np.random.default_rng(0)
-
-    class OnePixel(Network):
-        def __init__(self):
-            super().__init__(np.float64)
-            self.add_layer("Conv1", Convolution(0.1 * rng.standard_normal((4, 1, 3, 3)), np.zeros(4), 1, 0),
-                           W="W1", b="b1")
-            self.add_layer("BatchNorm1", BatchNormalization(np.ones(4), np.zeros(4)), gamma="gamma1", beta="beta1")
-            self.add_layer("Affine1", AffineLayer(0.1 * rng.standard_normal((4, 3)), np.zeros(3)), W="W2", b="b2")
-
     x, t = rng.standard_normal((21, 1, 3, 3)), rng.integers(0, 3, 21)
     with pytest.raises(ValueError, match="BatchNormalization, which needs batches of at least 2"):
-        Trainer(OnePixel(), x, t, x, t, epochs=2, mini_batch_size=10, verbose=False, progress=False)
+        Trainer(conv_batchnorm_net(3, 0), x, t, x, t, epochs=2, mini_batch_size=10, verbose=False, progress=False)

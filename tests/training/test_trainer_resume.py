@@ -382,12 +382,18 @@ def test_a_run_resumed_from_another_file_does_not_replace_the_folders_checkpoint
     make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path).train()
     (tmp_path / "latest.npz").rename(tmp_path / "run_a.npz")
     make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=3, checkpoint_dir=tmp_path).train()
-    other = (tmp_path / "latest.npz").read_bytes()
-    trainer = Trainer.from_checkpoint(tmp_path / "run_a.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
-                                      verbose=False, progress=False)
+    assert_refused_keeping_latest(tmp_path / "run_a.npz", data)
+
+
+def assert_refused_keeping_latest(resume_from, data):
+    """Resuming ``resume_from`` in its folder is refused at train(), and the folder's latest.npz stays."""
+    latest = resume_from.parent / "latest.npz"
+    kept = latest.read_bytes()
+    trainer = Trainer.from_checkpoint(resume_from, TwoLayerNet(8, 6, 3, seed=1), *data, verbose=False,
+                                      progress=False)
     with pytest.raises(ValueError, match="holds an earlier run's checkpoint"):
         trainer.train()
-    assert (tmp_path / "latest.npz").read_bytes() == other
+    assert latest.read_bytes() == kept
 
 
 def test_resuming_without_the_schedule_uses_the_configured_learning_rate(data, tmp_path):
@@ -449,31 +455,22 @@ def test_a_run_stopped_in_its_last_evaluation_is_not_finished(data, tmp_path, st
     assert history.iteration_list == [expected_iterations] and resumed.finished
 
 
-def test_dropping_the_schedule_with_the_same_optimiser_instance_uses_the_runs_lr(data, tmp_path):
-    """After Ctrl-C in a notebook the same instance is passed again: its lr is where the schedule left it."""
+@pytest.mark.parametrize("set_since", [None, 0.001])
+def test_dropping_the_schedule_with_the_same_optimiser_instance(data, tmp_path, set_since):
+    """After Ctrl-C in a notebook the same instance is passed again: its lr is where the schedule left it,
+    and the run's own lr comes back, unless the user has set one since (as the divergence message advises)."""
     from optimizers import SGD
 
     optimizer = SGD(lr=0.1)
     make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path,
                  optimizer=optimizer, schedule=CosineDecay(0.1, EPOCHS)).train()
     assert optimizer.lr < 0.1
+    if set_since is not None:
+        optimizer.lr = set_since
     resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
                                       optimizer=optimizer, schedule=None, max_iterations=None,
                                       verbose=False, progress=False)
-    assert resumed.optimizer.lr == 0.1
-
-
-def test_an_lr_set_on_the_reused_instance_since_is_kept(data, tmp_path):
-    from optimizers import SGD
-
-    optimizer = SGD(lr=0.1)
-    make_trainer(TwoLayerNet(8, 6, 3, seed=1), data, max_iterations=PER_EPOCH, checkpoint_dir=tmp_path,
-                 optimizer=optimizer, schedule=CosineDecay(0.1, EPOCHS)).train()
-    optimizer.lr = 0.001                     # the user's choice, as the divergence message advises
-    resumed = Trainer.from_checkpoint(tmp_path / "latest.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
-                                      optimizer=optimizer, schedule=None, max_iterations=None,
-                                      verbose=False, progress=False)
-    assert resumed.optimizer.lr == 0.001
+    assert resumed.optimizer.lr == (0.1 if set_since is None else set_since)
 
 
 def test_an_earlier_runs_diverged_npz_does_not_replace_a_later_runs_checkpoint(data, instrumented, tmp_path):
@@ -485,9 +482,4 @@ def test_an_earlier_runs_diverged_npz_does_not_replace_a_later_runs_checkpoint(d
     (tmp_path / "latest.npz").unlink()                      # starting afresh, as the message says
     make_trainer(TwoLayerNet(8, 6, 3, seed=2), data, max_iterations=3, checkpoint_dir=tmp_path,
                  optimizer="sgd", optimizer_param={"lr": 0.05}).train()   # another run: other weights and lr
-    later = (tmp_path / "latest.npz").read_bytes()
-    resumed = Trainer.from_checkpoint(tmp_path / "diverged.npz", TwoLayerNet(8, 6, 3, seed=1), *data,
-                                      verbose=False, progress=False)
-    with pytest.raises(ValueError, match="holds an earlier run's checkpoint"):
-        resumed.train()
-    assert (tmp_path / "latest.npz").read_bytes() == later
+    assert_refused_keeping_latest(tmp_path / "diverged.npz", data)
