@@ -153,7 +153,7 @@ def _label(ax: Axes, a: Point, b: Point, t: float, text: str, above: bool, color
     x, y = a[0] + t * dx + gap * nx, a[1] + t * dy + gap * ny
     ax.text(x, y, text.replace("-", MINUS), rotation=math.degrees(math.atan2(dy, dx)), rotation_mode="anchor",
             ha="center", va="bottom" if above else "top", fontsize=VALUE_FONTSIZE, color=color, gid=gid,
-            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 1.0})
 
 
 def _label_half_size(*texts: str) -> tuple[float, float]:
