@@ -3,6 +3,7 @@ script that trains, so that all of them answer Ctrl-C and a diverged loss the sa
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from collections.abc import Callable
@@ -54,6 +55,13 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
                     f"(iteration {trainer.max_iter}); ask for more iterations or epochs to train further")
 
 
+def _exit_interrupted(line: str) -> None:
+    """Print ``line`` and exit with status 130; one more Ctrl-C now only cuts the line short."""
+    with contextlib.suppress(KeyboardInterrupt):
+        print(line, file=sys.stderr)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:
     """``run()``. Ctrl-C ends the script with exit status 130, saying where the run was saved and how to
     continue it (the same command with --resume); a diverged loss ends it with its message (exit 1), the
@@ -63,12 +71,17 @@ def until_stopped(parser: ScriptParser, run: Callable[[], T]) -> T:
         with warnings.catch_warnings():  # numpy's, from every thread of the run
             warnings.filterwarnings("ignore", r"(overflow|invalid value) encountered", RuntimeWarning)
             return run()
-    except TrainingInterrupted as stop:
-        saved = stop.checkpoint_path or stop.last_checkpoint
+    except KeyboardInterrupt as stop:  # TrainingInterrupted, or one more Ctrl-C while the run was stopping
         can_save = any("--checkpoint-dir" in action.option_strings for action in parser._actions)
-        how = (f"checkpoint: {saved}; to continue, run the same command again with --resume" if saved is not None
-               else "nothing was saved" + (" (pass --checkpoint-dir to be able to continue)" if can_save else ""))
-        print(f"{parser.prog}: interrupted at iteration {stop.iteration}; {how}", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        if isinstance(stop, TrainingInterrupted):
+            saved = stop.checkpoint_path or stop.last_checkpoint
+            how = (f"checkpoint: {saved}; to continue, run the same command again with --resume" if saved is not None
+                   else "nothing was saved" + (" (pass --checkpoint-dir to be able to continue)" if can_save else ""))
+            line = f"{parser.prog}: interrupted at iteration {stop.iteration}; {how}"
+        else:
+            line = (f"{parser.prog}: interrupted again while the run was stopping"
+                    + ("; the checkpoint in --checkpoint-dir is complete: run the same command again with --resume"
+                       if can_save else ""))
+        _exit_interrupted(line)
     except TrainingDivergedError as stop:
         sys.exit(f"{parser.prog}: {stop}")

@@ -59,3 +59,21 @@ def test_ctrl_c_advises_checkpoint_dir_only_where_the_script_has_it(has_option, 
     line = capsys.readouterr().err.strip()
     assert line.startswith("my_script: interrupted at iteration 7; nothing was saved")
     assert ("--checkpoint-dir" in line) is has_option
+
+
+def test_one_more_ctrl_c_while_stopping_still_ends_with_status_130(capsys):
+    """A Ctrl-C landing after the Trainer gave back the signal handler (closing the progress bar, say) comes
+    as a plain KeyboardInterrupt: the script still ends with one line and 130, not killed by the signal."""
+    from cli import add_checkpoint_options
+
+    parser = script_parser(None, "/somewhere/my_script.py")
+    add_checkpoint_options(parser)
+
+    def interrupted_twice():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as stop:
+        until_stopped(parser, interrupted_twice)
+    assert stop.value.code == 130
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("my_script: interrupted again while the run was stopping") and "--resume" in line
