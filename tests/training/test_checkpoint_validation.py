@@ -126,7 +126,7 @@ def test_optimizer_state_of_another_shape_or_dtype_is_refused(data, good, tmp_pa
 
 
 def test_optimizer_state_is_refused_before_train_moves_anything(data, good, tmp_path):
-    """The reviewer's case: m and v of shape (2, 2) for W1; resume refuses, so train() never starts."""
+    """A case that once got through: m and v of shape (2, 2) for W1; resume refuses, so train() never starts."""
     for entry in ("m", "v"):
         good.optimizer_state["state"]["W1"][entry] = np.zeros((2, 2), np.float32)
     path = save_checkpoint(tmp_path / "small_state.npz", good)
@@ -183,7 +183,7 @@ def set_position(epoch: int, iteration: int, batch: int, permutation: bool = Tru
 
 
 @pytest.mark.parametrize("edit", [
-    set_position(0, 7, 5),                     # the reviewer's case: 0 * 5 + 5 != 7
+    set_position(0, 7, 5),                     # a case that once got through: 0 * 5 + 5 != 7
     set_position(1, 7, 1),                     # 1 * 5 + 1 != 7
     set_position(0, 6, 6),                     # past the end of an epoch of 5 batches
     set_position(1, 7, 2, permutation=False),  # inside an epoch, but no order stored to continue it
