@@ -172,7 +172,7 @@ def train_and_report(parser: ScriptParser, network_class: type[Network], args: a
     """Train a ``network_class`` on --dataset as train_convnet and train_deepnet do; save its curves as
     loss_and_accuracy.png and its weights as ``weights_file`` in --out/<script>, and print the results."""
     prog = parser.prog
-    out = parser.require_writable_dir(args.out / prog)
+    out = args.out / prog
     parser.require_writable_files(out / "loss_and_accuracy.png", out / weights_file)
     train, test, title = load_images(parser, args.dataset)
     train, test = first(train, args.train_size), first(test, args.test_size)

@@ -92,7 +92,7 @@ def accuracy_figure(accuracies: dict[str, float], title: str) -> "Figure":
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     args = parse_args(parser, argv)
-    out = parser.require_writable_dir(args.out / "half_float_network")
+    out = args.out / "half_float_network"
     parser.require_writable_files(out / "accuracy.png")
     train, (x_test, t_test), title = images_for(parser, args, test_size=args.test_size)
     network = network_from_args(parser, args.network, args, train, (x_test, t_test))

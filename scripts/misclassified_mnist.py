@@ -44,7 +44,7 @@ def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespa
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     args = parse_args(parser, argv)
-    out = parser.require_writable_dir(args.out / "misclassified_mnist")
+    out = args.out / "misclassified_mnist"
     parser.require_writable_files(out / "misclassified.png")
     train, (x_test, t_test), title = images_for(parser, args, test_size=args.test_size)
     network = network_from_args(parser, args.network, args, train, (x_test, t_test))

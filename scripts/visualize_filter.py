@@ -43,7 +43,7 @@ def filter_images(W1: np.ndarray) -> np.ndarray:
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
     args = parse_args(parser, argv)
-    out = parser.require_writable_dir(args.out / "visualize_filter")
+    out = args.out / "visualize_filter"
     parser.require_writable_files(out / "filters_before.png", out / "filters_after.png")
     train, test, title = images_for(parser, args, test_size=QUICK["test_size"] if args.quick else None,
                                     need_test=False)
