@@ -242,9 +242,7 @@ class Optimizer:
         saved_type = state.get("type", name)
         if saved_type != name:
             raise ValueError(f"{where}: this is the state of {saved_type!r}, not of {name!r}")
-        lr = real_number(where, "lr", state["lr"])
-        if not (math.isfinite(lr) and lr >= 0):
-            raise ValueError(f"{where}: lr must be finite and >= 0, got {state['lr']!r}")
+        lr = learning_rate(where, "lr", state["lr"])
         iterations = state["iterations"]
         if isinstance(iterations, bool) or not isinstance(iterations, int | np.integer) or iterations < 0:
             raise ValueError(f"{where}: iterations must be an integer >= 0, got {iterations!r}")
