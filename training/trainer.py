@@ -527,7 +527,7 @@ class Trainer:
             loss = self._train_step()
             if bar is not None:
                 bar.update(self.current_iter, self.current_epoch + 1, loss)
-        if not self.history.iteration_list or self.history.iteration_list[-1] != self.current_iter:
+        if not self.finished:   # all updates done, the accuracy after the last not yet measured
             self._evaluate_and_record(bar, end_of_epoch=False)
             if self.checkpoint_dir is not None:
                 self.save_checkpoint()
