@@ -38,7 +38,10 @@ class Digests:
 
 
 def file_mismatch(path: Path, remote: RemoteFile) -> str | None:
-    """``None`` when the file at ``path`` has ``remote``'s checksums, else a short reason."""
+    """``None`` when the file at ``path`` has ``remote``'s checksums, else a short reason ("not a regular
+    file" for a folder in its place). A missing file raises FileNotFoundError."""
+    if path.exists() and not path.is_file():
+        return "not a regular file"
     digests = Digests()
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK):

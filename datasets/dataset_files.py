@@ -31,8 +31,6 @@ def _problem(path: Path, remote: RemoteFile) -> str | None:
     """Why the file at ``path`` is not ``remote`` (checksums, or unreadable); None if it is good or absent."""
     if not path.exists():
         return None
-    if not path.is_file():
-        return "not a regular file"
     try:
         return file_mismatch(path, remote)
     except OSError as error:

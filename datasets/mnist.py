@@ -68,8 +68,7 @@ def load_idx_split(
     if verify:
         for remote in spec.split_files(split):
             path = directory / remote.name
-            problem = ("not a regular file" if path.exists() and not path.is_file()
-                       else file_mismatch(path, remote))
+            problem = file_mismatch(path, remote)
             if problem is not None:
                 raise ChecksumMismatchError(f"{path}: {problem}")
     images, labels = _read_split(spec, split, directory)
