@@ -222,8 +222,6 @@ class Network:
 
 
 PICKLE_MAGIC = b"\x80"  # the first byte of every pickle of protocol 2 or later
-
-
 PICKLE_SUFFIXES = (".pkl", ".pickle")
 
 
