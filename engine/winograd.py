@@ -50,6 +50,8 @@ import numpy as np
 from engine.products import even_ranges
 from engine.threads import run_parallel
 
+# F(2x2, 3x3) (TILE 4, STEP 2) and F(6x6, 3x3) (TILE 8, STEP 6) run through this module unchanged given
+# their matrices; both were slower than F(4x4, 3x3) on every DeepConvNet layer (docs/SPEED.md).
 TILE = 6  # input tile side
 STEP = 4  # output block side = stride between tiles
 BIAS_POSITION = 1 * TILE + 1  # transform-domain position whose output image is all ones
