@@ -57,6 +57,7 @@ from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
 from layers import BatchNormalization
 from layers.checks import seed_value
+from layers.softmax_with_loss import check_labels
 from optimizers import Optimizer
 from optimizers.base import state_misfit
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
@@ -380,6 +381,7 @@ class Trainer:
                 if low < 0 or high >= classes:
                     raise ValueError(f"Trainer: t_{kind} holds labels from {low} to {high}, the network has "
                                      f"{classes} classes (0 to {classes - 1})")
+            check_labels(t, t.shape[0], classes, f"Trainer: t_{kind}")  # the rule loss and accuracy apply
         # BatchNorm after an Affine layer normalises each feature over the batch: one sample cannot be
         # (per channel after a convolution it normalises over N*H*W values, and one image is enough unless
         # its H*W is 1). The one-sample predict above left each layer's input shape. A batch of one comes

@@ -233,6 +233,11 @@ def test_a_batchnorm_net_refuses_a_batch_of_one_before_any_work(blobs):
     ("test", lambda x, t: (x, t + 5), r"t_test holds labels from 5 to 7, the network has 3 classes"),
     ("train", lambda x, t: (x, t - 1), r"t_train holds labels from -1 to 1"),
     ("test", lambda x, t: (x, np.eye(4)[t]), r"t_test has rows of 4 values, the network 3 outputs"),
+    # Labels loss and accuracy refuse, refused here too (before, only at the first evaluation or update):
+    ("test", lambda x, t: (x, 0.5 * np.eye(3)[t]), r"t_test: target rows must each sum to 1"),
+    ("test", lambda x, t: (x, t + 7.0), r"t_test: labels must lie in \[0, 2\], got values from 7"),
+    ("train", lambda x, t: (x, t + 0.5), r"t_train: expected integer class labels, got dtype float64 with non-int"),
+    ("train", lambda x, t: (x, t > 0), r"t_train: expected integer class labels, got dtype bool"),
 ])
 def test_data_that_does_not_fit_the_network_is_refused_before_any_work(blobs, which, change, message):
     x, t = blobs(30)
