@@ -1,7 +1,7 @@
 """Small checks the layers share, so that ``forward`` and ``backward`` stay the book's few lines.
 
-Each check runs once per call on the array as a whole (its type, dtype and shape), never per element,
-and raises an error that names the layer and says what was expected and what came.
+Each check runs once per call on the array as a whole (its type, dtype and shape; the label checks read
+the labels once), and raises an error that names the layer and says what was expected and what came.
 """
 
 from __future__ import annotations
@@ -114,3 +114,51 @@ def seed_value(seed: Any, owner: str) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
         raise ValueError(f"{owner}: seed must be None or an integer >= 0, got {type(seed).__name__} {seed!r}")
     return None if seed is None else int(seed)
+
+
+def check_labels(t: np.ndarray, n: int, n_classes: int, owner: str, rows_dtype: np.dtype | None = None) -> np.ndarray:
+    """Validate labels for ``n`` scores over ``n_classes`` classes; return them as an array.
+
+    Accepts integer labels of shape (n,) in [0, n_classes) (integral floats are accepted too; so is
+    a column of them, (n, 1), as the book's chapter-7 gradient check passes, returned as (n,))
+    or target rows of shape (n, n_classes) (one-hot or soft: >= 0, each summing to 1), returned in
+    ``rows_dtype`` when given (the scores' dtype: float64 one-hot rows must not make a float32
+    network's gradients float64). Anything else raises ValueError.
+    """
+    t = real_array(t, owner, "labels")
+    if t.shape == (n, n_classes):
+        check_target_rows(t, owner)
+        return t if rows_dtype is None else t.astype(rows_dtype, copy=False)
+    if t.shape == (n, 1):  # a column of labels (with one class it was taken as rows above)
+        t = t.reshape(n)
+    if t.shape != (n,):
+        raise ValueError(
+            f"{owner}: expected labels of shape ({n},) or ({n}, 1), or one-hot rows of shape ({n}, {n_classes}), "
+            f"got shape {t.shape}"
+        )
+    if t.dtype.kind not in "iu":
+        if t.dtype.kind == "f" and not np.isfinite(t).all():
+            raise ValueError(f"{owner}: expected integer class labels in [0, {n_classes - 1}], got non-finite values")
+        if t.dtype.kind != "f" or not np.array_equal(t, np.round(t)):
+            what = "with non-integer values" if t.dtype.kind == "f" else "(labels are class numbers 0, 1, ...)"
+            raise ValueError(f"{owner}: expected integer class labels, got dtype {t.dtype} {what}")
+        t = t.astype(np.intp)
+    # Viewed as unsigned, negative labels wrap round to huge values: one max checks both ends.
+    if n and t.view(t.dtype.str.replace("i", "u")).max() >= n_classes:
+        raise ValueError(
+            f"{owner}: labels must lie in [0, {n_classes - 1}], got values from {t.min()} to {t.max()}"
+        )
+    return t
+
+
+def check_target_rows(t: np.ndarray, owner: str) -> None:
+    """ValueError unless every row of ``t`` (N, C) is a distribution over the classes: no negative entry,
+    a sum of 1 (to 1e-3, so float16 rows pass). A row of zeros would give a loss of 0 and count as class 0."""
+    sums = t.sum(axis=1, dtype=np.float64)
+    bad = np.flatnonzero(~(np.abs(sums - 1.0) <= 1e-3))
+    if bad.size:
+        raise ValueError(f"{owner}: target rows must each sum to 1 (one-hot or a distribution over the classes); "
+                         f"row {bad[0]} sums to {sums[bad[0]]:g} ({bad.size} such row(s))")
+    if t.min() < 0:
+        row = int(np.flatnonzero((t < 0).any(axis=1))[0])
+        raise ValueError(f"{owner}: target rows must not hold negative values; row {row} does")

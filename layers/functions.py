@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from layers.checks import check_labels
+
 
 def column_major(x: np.ndarray) -> np.ndarray:
     """``x`` laid out column by column (a copy unless it already is), for reductions along its last axis.
@@ -61,9 +63,10 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     t = np.asarray(t)
     if y.ndim == 1:
         y = y.reshape(1, -1)
-        t = t.reshape(1, -1) if t.size == y.size else t.reshape(1)
-    if t.shape == (y.shape[0], 1) != y.shape:  # a column of labels (check_labels does it for the layer)
-        t = t.reshape(-1)
+        t = t.reshape(1, -1) if t.size == y.size else t.reshape(1) if t.size == 1 else t
+    if y.ndim != 2:
+        raise ValueError(f"cross_entropy_error: expected probabilities y of shape (N, C) or (C,), got shape {y.shape}")
+    t = check_labels(t, y.shape[0], y.shape[1], "cross_entropy_error")  # labels in range, or rows of y's shape
     y = y.astype(np.promote_types(y.dtype, np.float32), copy=False)  # float16 would round the delta to 1.2e-7
     return cross_entropy_of_log(np.log(y + CROSS_ENTROPY_DELTA), t)
 
@@ -129,7 +132,10 @@ def relu_grad(x: np.ndarray | float) -> np.ndarray:
 
 def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
     """E = 1/2 sum_k (y_k - t_k)^2 (chapter 4.2.1), summed over every entry (the batch too, as in the book)."""
-    diff = np.asarray(y) - np.asarray(t)
+    y, t = np.asarray(y), np.asarray(t)
+    if y.shape != t.shape:  # broadcasting (3, 1) against (3,) would sum nine differences, not three
+        raise ValueError(f"sum_squared_error: expected y and t of the same shape, got {y.shape} and {t.shape}")
+    diff = y - t
     return 0.5 * float(np.sum(diff * diff))
 
 

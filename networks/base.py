@@ -20,8 +20,7 @@ import numpy as np
 from fileio import ArchiveError, ArrayInfo, atomic_write, describe, is_real_float, read_npz
 from layers import Layer, SoftmaxWithLoss, freeze
 from layers import numerical_gradient as numerical_gradient_of
-from layers.checks import real_array
-from layers.softmax_with_loss import check_labels
+from layers.checks import check_labels, real_array
 
 
 class Network:

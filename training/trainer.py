@@ -56,8 +56,7 @@ from engine import FAST_TWINS
 from engine import threads as thread_policy
 from fileio import remove_stale_temp_files
 from layers import BatchNormalization
-from layers.checks import seed_value
-from layers.softmax_with_loss import check_labels
+from layers.checks import check_labels, seed_value
 from optimizers import Optimizer
 from optimizers.base import state_misfit
 from training.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint

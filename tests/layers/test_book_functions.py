@@ -94,3 +94,30 @@ def test_the_loss_functions_take_a_column_of_labels_as_softmax_with_loss_does():
     assert softmax_loss(x, column) == pytest.approx(SoftmaxWithLoss().forward(x, column), rel=1e-6)
     assert softmax_loss(x, column) == pytest.approx(softmax_loss(x, column.ravel()), rel=1e-15)
     assert cross_entropy_error(np.full((4, 3), 1 / 3), column) == pytest.approx(-np.log(1 / 3 + 1e-7), rel=1e-12)
+
+
+@pytest.mark.parametrize(("t", "message"), [
+    ([-1, 0], r"labels must lie in \[0, 2\], got values from -1"),   # would wrap round to the last class
+    ([3, 0], r"labels must lie in \[0, 2\], got values from 0 to 3"),
+    ([2], r"expected labels of shape \(2,\) or \(2, 1\), or one-hot rows of shape \(2, 3\), got shape \(1,\)"),
+    (np.eye(4)[[2, 0]], r"one-hot rows of shape \(2, 3\), got shape \(2, 4\)"),
+    ([0.5, 1.0], r"expected integer class labels, got dtype float64 with non-integer values"),
+    (0.5 * np.eye(3)[[2, 0]], r"target rows must each sum to 1"),
+])
+def test_the_loss_functions_refuse_labels_that_do_not_fit_the_scores(t, message):
+    """Labels the SoftmaxWithLoss layer refuses are refused by the functions too, naming the function,
+    where NumPy would wrap a -1 round to the last class, broadcast one label over the batch or fail deep
+    inside an indexing."""
+    y = np.array([[0.1, 0.2, 0.7], [0.6, 0.3, 0.1]])
+    with pytest.raises(ValueError, match="cross_entropy_error: .*" + message):
+        cross_entropy_error(y, t)
+    with pytest.raises(ValueError, match=message):
+        softmax_loss(np.log(y), t)
+
+
+def test_sum_squared_error_refuses_shapes_that_would_broadcast():
+    """A column (3, 1) against (3,) broadcasts to nine differences: 6.0 where the error is 0."""
+    message = r"sum_squared_error: expected y and t of the same shape, got \(3, 1\) and \(3,\)"
+    with pytest.raises(ValueError, match=message):
+        sum_squared_error(np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 3.0]))
+    assert sum_squared_error([[1.0], [2.0], [3.0]], [[1.0], [2.0], [3.5]]) == 0.125
