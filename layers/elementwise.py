@@ -131,7 +131,10 @@ class Negate(Scale):
 
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x_shape)
-        return -self._check_dout(dout, self.x_shape)
+        dout = self._check_dout(dout, self.x_shape)
+        if self.x_shape and np.ndim(dout) == 0:  # a number stands for that number at every entry of x
+            dout = np.full(self.x_shape, dout)
+        return -dout
 
     def __repr__(self) -> str:
         return "Negate()"

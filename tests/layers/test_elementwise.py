@@ -228,3 +228,13 @@ def test_add_constant_hands_back_a_new_array():
 @pytest.mark.parametrize("value", [np.bool_(True), np.int8(1), np.array([1, 2], np.uint8)])
 def test_small_integers_and_booleans_are_computed_in_float64(make, value):
     assert np.asarray(make().forward(value)).dtype == np.float64  # NumPy alone gives float16 for these
+
+
+@pytest.mark.parametrize(("make", "shape", "inputs"), GRAPH_NODES, ids=NODE_IDS)
+def test_a_number_as_dout_gives_each_input_a_gradient_of_its_shape(make, shape, inputs):
+    """dx has x's shape whatever dout is: a number stands for that number at every entry of the output."""
+    layer = make()
+    layer.forward(*[np.full(shape, 0.5 + i) for i in range(inputs)])
+    grads = layer.backward(2.0)
+    for grad in grads if inputs > 1 else (grads,):
+        assert np.shape(grad) == shape
