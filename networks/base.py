@@ -232,13 +232,14 @@ def _weights_file(path: str | os.PathLike, where: str) -> str | os.PathLike:
     given, resolved = Path(path), npz_path(path)
     if given.suffix.lower() in PICKLE_SUFFIXES and given.is_file():
         _refuse_pickle(path, where)
-    if resolved is path or Path(resolved).exists():
+    for candidate in (resolved, path):  # save_params's name first
+        if Path(candidate).is_file():
+            with open(candidate, "rb") as f:
+                if f.read(1) == PICKLE_MAGIC:  # a pickle under any name, .npz too
+                    _refuse_pickle(candidate, where)
+            return candidate
+    if resolved is path or Path(resolved).exists():  # a folder, say: the reader names it
         return resolved
-    if given.is_file():
-        with open(given, "rb") as f:
-            if f.read(1) == PICKLE_MAGIC:
-                _refuse_pickle(path, where)
-        return path
     raise FileNotFoundError(errno.ENOENT, f"{where}: no weights file {os.fspath(resolved)!r} (nor "
                             f"{os.fspath(path)!r})", os.fspath(resolved))
 

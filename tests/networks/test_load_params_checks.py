@@ -155,3 +155,14 @@ def test_a_protocol_0_pickle_is_refused_by_its_name(tmp_path):
     path.write_bytes(pickle.dumps({"W1": [0.0]}, protocol=0))
     with pytest.raises(ValueError, match="is a pickle"):
         net().load_params(path)
+
+
+@pytest.mark.parametrize("name", ["params.npz", "params.bin"])
+def test_a_pickle_under_another_name_is_refused_naming_the_converter(tmp_path, name):
+    """Known by its first byte, not its name: a pickle saved as params.npz said "not a readable .npz file"."""
+    import pickle
+
+    path = tmp_path / name
+    path.write_bytes(pickle.dumps({"W1": np.zeros((6, 4))}))
+    with pytest.raises(ValueError, match=re.escape(name) + "' is a pickle.*convert_book_weights"):
+        net().load_params(path)
