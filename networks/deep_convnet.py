@@ -73,7 +73,7 @@ class DeepConvNet(Network):
             fn, fs, pad, stride = param["filter_num"], param["filter_size"], param["pad"], param["stride"]
             height = window_output_size(height, fs, stride, pad, f"{name} Conv{idx}", "height")
             width = window_output_size(width, fs, stride, pad, f"{name} Conv{idx}", "width")
-            W = init_weight(rng, (fn, channels, fs, fs), "he", channels * fs * fs, self.dtype)
+            W = init_weight(rng, (fn, channels, fs, fs), "he", channels * fs * fs, self.dtype, type(self).__name__)
             conv = self.add_layer(f"Conv{idx}", L.Convolution(W, zeros(fn), stride, pad), W=f"W{idx}", b=f"b{idx}")
             conv.needs_input_grad = idx > 1  # Conv1's input is data
             self.add_layer(f"Relu{idx}", L.Relu())
@@ -83,8 +83,8 @@ class DeepConvNet(Network):
                 width = window_output_size(width, 2, 2, 0, f"{name} Pool{idx // 2}", "width")
                 self.add_layer(f"Pool{idx // 2}", L.Pooling(2, 2, stride=2))
         flat = channels * height * width
-        W7 = init_weight(rng, (flat, hidden_size), "he", flat, self.dtype)
-        W8 = init_weight(rng, (hidden_size, output_size), "he", hidden_size, self.dtype)
+        W7 = init_weight(rng, (flat, hidden_size), "he", flat, self.dtype, type(self).__name__)
+        W8 = init_weight(rng, (hidden_size, output_size), "he", hidden_size, self.dtype, type(self).__name__)
         self.add_layer("Affine1", L.Affine(W7, zeros(hidden_size)), W="W7", b="b7")
         self.add_layer("Relu7", L.Relu())
         self.add_layer("Dropout1", Dropout(dropout_ratio, rng=rng))

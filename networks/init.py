@@ -45,26 +45,36 @@ def layer_sizes(owner: str, input_size: Any, hidden_size_list: Any, output_size:
     return sizes
 
 
-def weight_std(weight_init: WeightInit, fan_in: int) -> float:
+def weight_std(weight_init: WeightInit, fan_in: int, owner: str | None = None) -> float:
     """Standard deviation for a weight with ``fan_in`` inputs per unit.
 
     A number is used as it is; "he"/"relu" gives sqrt(2 / fan_in) and "xavier"/"sigmoid"/"tanh"
-    gives sqrt(1 / fan_in), the scales that keep activations spread out across layers.
+    gives sqrt(1 / fan_in), the scales that keep activations spread out across layers. Errors name
+    ``owner`` (the network) when given.
     """
+    where = f"{owner}: " if owner else ""
     if isinstance(weight_init, str):
         key = weight_init.lower()
         if key not in _NAMED_GAINS:
-            raise ValueError(f"weight_init: expected a number or one of {sorted(_NAMED_GAINS)}, got {weight_init!r}")
+            raise ValueError(f"{where}weight_init: expected a number or one of {sorted(_NAMED_GAINS)}, "
+                             f"got {weight_init!r}")
         return float(np.sqrt(_NAMED_GAINS[key] / fan_in))
     if isinstance(weight_init, bool) or not isinstance(weight_init, int | float | np.integer | np.floating) \
             or not 0 <= weight_init < np.inf:
-        raise ValueError(f"weight_init_std: expected a finite number >= 0 or one of {sorted(_NAMED_GAINS)}, "
+        raise ValueError(f"{where}weight_init_std: expected a finite number >= 0 or one of {sorted(_NAMED_GAINS)}, "
                          f"got {weight_init!r}")
     return float(weight_init)
 
 
-def init_weight(
-    rng: np.random.Generator, shape: tuple[int, ...], weight_init: WeightInit, fan_in: int, dtype: np.dtype
-) -> np.ndarray:
-    """Gaussian weights of ``shape`` with std from :func:`weight_std`, in ``dtype``."""
-    return (weight_std(weight_init, fan_in) * rng.standard_normal(shape)).astype(dtype, copy=False)
+def init_weight(rng: np.random.Generator, shape: tuple[int, ...], weight_init: WeightInit, fan_in: int,
+                dtype: np.dtype, owner: str | None = None) -> np.ndarray:
+    """Gaussian weights of ``shape`` with std from :func:`weight_std`, in ``dtype``. ValueError, naming
+    ``owner`` when given, where that std makes weights too large for ``dtype`` (inf)."""
+    std = weight_std(weight_init, fan_in, owner)
+    with np.errstate(over="ignore", invalid="ignore"):
+        W = (std * rng.standard_normal(shape)).astype(dtype, copy=False)
+    if not np.isfinite(W).all():
+        where = f"{owner}: " if owner else ""
+        raise ValueError(f"{where}weight_init_std={weight_init!r} gives weights beyond {np.dtype(dtype).name}'s "
+                         f"range (largest {np.finfo(dtype).max:.3g}); expected a std a few orders below it")
+    return W

@@ -66,7 +66,7 @@ class MultiLayerNet(Network):
         dropout_rngs = rng.spawn(self.hidden_layer_num) if use_dropout else []
         for i in range(1, len(sizes)):
             fan_in, fan_out = sizes[i - 1], sizes[i]
-            W = init_weight(rng, (fan_in, fan_out), weight_init_std, fan_in, self.dtype)
+            W = init_weight(rng, (fan_in, fan_out), weight_init_std, fan_in, self.dtype, type(self).__name__)
             affine = self.add_layer(f"Affine{i}", L.Affine(W, np.zeros(fan_out, self.dtype)), W=f"W{i}", b=f"b{i}")
             affine.needs_input_grad = i > 1  # Affine1's input is data: its dx would be wasted work
             if i == len(sizes) - 1:

@@ -37,7 +37,8 @@ class SampleNetwork(Network):
         sizes = layer_sizes("SampleNetwork", input_size, hidden_size_list, output_size)
         rng = make_rng(seed, rng, type(self).__name__)
         for i in range(1, len(sizes)):
-            W = init_weight(rng, (sizes[i - 1], sizes[i]), weight_init_std, sizes[i - 1], self.dtype)
+            W = init_weight(rng, (sizes[i - 1], sizes[i]), weight_init_std, sizes[i - 1], self.dtype,
+                            type(self).__name__)
             affine = self.add_layer(f"Affine{i}", Affine(W, np.zeros(sizes[i], self.dtype)), W=f"W{i}", b=f"b{i}")
             affine.needs_input_grad = i > 1  # Affine1's input is data
             if i < len(sizes) - 1:

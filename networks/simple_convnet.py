@@ -78,9 +78,9 @@ class SimpleConvNet(Network):
             window_output_size(out_w, 2, 2, 0, f"{name} pooling", "width")
         self.input_dim = (C, H, W)
         rng = make_rng(seed, rng, name)
-        W1 = init_weight(rng, (fn, C, fs, fs), weight_init_std, C * fs * fs, self.dtype)
-        W2 = init_weight(rng, (pooled, hidden_size), weight_init_std, pooled, self.dtype)
-        W3 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
+        W1 = init_weight(rng, (fn, C, fs, fs), weight_init_std, C * fs * fs, self.dtype, type(self).__name__)
+        W2 = init_weight(rng, (pooled, hidden_size), weight_init_std, pooled, self.dtype, type(self).__name__)
+        W3 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype, type(self).__name__)
         zeros = lambda n: np.zeros(n, dtype=self.dtype)  # noqa: E731
         conv1 = self.add_layer("Conv1", L.Convolution(W1, zeros(fn), stride, pad), W="W1", b="b1")
         conv1.needs_input_grad = False  # its input is data

@@ -35,7 +35,8 @@ class SimpleNet(Network):
         super().__init__(dtype)
         if W is None:
             rng = make_rng(seed, rng, type(self).__name__)
-            W = init_weight(rng, (input_size, output_size), weight_init_std, input_size, self.dtype)
+            W = init_weight(rng, (input_size, output_size), weight_init_std, input_size, self.dtype,
+                            type(self).__name__)
         else:
             W = np.array(W, dtype=self.dtype)
             if W.ndim != 2:

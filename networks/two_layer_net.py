@@ -58,8 +58,8 @@ class TwoLayerNet(Network):
         self.activation = activation
         L = layer_set(fast, type(self).__name__)  # the book's layers, or the engine's fast twins with fast=True
         rng = make_rng(seed, rng, type(self).__name__)
-        W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype)
-        W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype)
+        W1 = init_weight(rng, (input_size, hidden_size), weight_init_std, input_size, self.dtype, type(self).__name__)
+        W2 = init_weight(rng, (hidden_size, output_size), weight_init_std, hidden_size, self.dtype, type(self).__name__)
         affine1 = self.add_layer("Affine1", L.Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
         affine1.needs_input_grad = False  # its input is data
         if activation == "relu":

@@ -236,7 +236,7 @@ def test_invalid_arguments_raise():
         MultiLayerNet(4, [3], 2, activation="softplus")
     with pytest.raises(ValueError, match="MultiLayerNet: layer sizes"):
         MultiLayerNet(4, [3, 0], 2)
-    with pytest.raises(ValueError, match="weight_init"):
+    with pytest.raises(ValueError, match="MultiLayerNet: weight_init"):
         MultiLayerNet(4, [3], 2, weight_init_std="lecun")
     with pytest.raises(ValueError, match="Dropout: dropout_ratio"):
         MultiLayerNet(4, [3], 2, use_dropout=True, dropout_ratio=1.0)
@@ -289,3 +289,17 @@ def test_load_params_refuses_a_variance_that_overflows_the_networks_dtype(tmp_pa
 def test_hidden_size_list_that_is_not_a_list_is_refused_by_name(hidden):
     with pytest.raises(TypeError, match="MultiLayerNet: hidden_size_list must be a list"):
         MultiLayerNet(4, hidden, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: MultiLayerNet(4, [3], 2, **kw),
+    lambda **kw: __import__("networks").TwoLayerNet(4, 3, 2, **kw),
+    lambda **kw: __import__("networks").SimpleConvNet((1, 8, 8), {"filter_num": 2, "filter_size": 3, "pad": 0,
+                                                                    "stride": 1}, 4, 2, **kw),
+], ids=["MultiLayerNet", "TwoLayerNet", "SimpleConvNet"])
+def test_a_weight_std_beyond_the_dtypes_range_is_refused_naming_the_network(make):
+    """1e300 overflows float32 (its weights were inf, with only NumPy's overflow warning); float64 holds it."""
+    name = make(seed=0).__class__.__name__
+    with pytest.raises(ValueError, match=rf"{name}: weight_init_std=1e\+?300 gives weights beyond float32's range"):
+        make(weight_init_std=1e300, seed=0)
+    assert all(np.isfinite(v).all() for v in make(weight_init_std=1e300, seed=0, dtype=np.float64).params.values())
