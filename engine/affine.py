@@ -8,6 +8,7 @@ import numpy as np
 
 from engine.memory import Workspace
 from engine.products import matmul
+from engine.threads import check_environment
 from layers.affine import check_weights, flat_batch
 from layers.base import Layer, grad, param
 from layers.checks import gradient_like
@@ -31,6 +32,7 @@ class FastAffine(Layer):
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         super().__init__()
+        check_environment()  # a bad ZEROPROP_NUM_THREADS stops the program here
         self.W, self.b = check_weights(W, b, "FastAffine")
         self._x: np.ndarray | None = None  # the (N, D) input, possibly a transposed view
         self._x_shape: tuple[int, ...] | None = None

@@ -7,7 +7,7 @@ import numpy as np
 from engine.allocator import keep_freed_memory
 from engine.batch_last import add_columns, fill_columns, padded_batch_last
 from engine.products import PIECES, SMALLEST_SPLIT, even_ranges, matmul
-from engine.threads import run_parallel, single_blas_thread
+from engine.threads import check_environment, run_parallel, single_blas_thread
 from engine.winograd import (
     WinogradCache,
     WinogradWorkspace,
@@ -125,6 +125,7 @@ class FastConvolution(Layer):
 
     def __init__(self, W: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0) -> None:
         super().__init__()
+        check_environment()  # a bad ZEROPROP_NUM_THREADS stops the program here
         self.W, self.b = check_filters(W, b, "FastConvolution")
         self.stride = positive_int(stride, "FastConvolution", "stride")
         self.pad = positive_int(pad, "FastConvolution", "pad", low=0)

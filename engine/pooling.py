@@ -10,7 +10,7 @@ import numpy as np
 from engine.batch_last import padded_batch_last, window_view
 from engine.memory import Workspace
 from engine.products import PIECES, even_ranges
-from engine.threads import run_parallel
+from engine.threads import check_environment, run_parallel
 from layers.base import Layer
 from layers.checks import batch_of, float_array, gradient_like, positive_int
 from layers.im2col import output_shape
@@ -39,6 +39,7 @@ class FastPooling(Layer):
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
         super().__init__()
+        check_environment()  # a bad ZEROPROP_NUM_THREADS stops the program here
         self.pool_h = positive_int(pool_h, "FastPooling", "pool_h")
         self.pool_w = positive_int(pool_w, "FastPooling", "pool_w")
         self.stride = positive_int(stride, "FastPooling", "stride")

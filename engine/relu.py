@@ -6,6 +6,7 @@ import numpy as np
 
 from engine.memory import Workspace
 from engine.products import memory_order, split_pass
+from engine.threads import check_environment
 from layers.base import Layer
 from layers.checks import gradient_like, real_array
 
@@ -69,6 +70,7 @@ class FastRelu(Layer):
 
     def __init__(self) -> None:
         super().__init__()
+        check_environment()  # a bad ZEROPROP_NUM_THREADS stops the program here
         self._positive: np.ndarray | None = None  # not x <= 0 of the last forward (the workspace for large x)
         self._memory = Workspace()
 

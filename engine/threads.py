@@ -5,7 +5,7 @@
     threads.get_num_threads()           # -> 2
     with threads.num_threads(1):        # for one block; the previous setting comes back after it
         ...
-    ZEROPROP_NUM_THREADS=1 python -m scripts.train_neuralnet    # read at first use
+    ZEROPROP_NUM_THREADS=1 python -m scripts.train_neuralnet    # read when the first fast layer is made
 
 The setting ``n`` is the number of threads the engine computes with. The policy turns it into:
 
@@ -44,6 +44,13 @@ would change the maths (BatchNorm must see the whole batch; Dropout draws its ma
 generator, in one piece). A run resumed from a checkpoint is therefore bit-for-bit the run never
 stopped, for the same BLAS library and kernels (OpenBLAS picks them per processor, or as
 ``OPENBLAS_CORETYPE`` says), whatever the thread setting.
+
+Where the policy is not in force, NumPy's BLAS keeps its own thread count, as in any NumPy program: the
+policy is in force while a Trainer trains, inside :func:`num_threads` / :func:`in_force` blocks and
+after :func:`set_num_threads` with a count. A training loop of your own outside all three runs its
+products on OpenBLAS's threads, which split a large product differently and may round its last bits
+differently: to get the bits the Trainer gets, run the loop inside ``with engine.num_threads(n):`` or
+call ``engine.set_num_threads(n)`` first.
 
 The setting is process-wide, like ``torch.set_num_threads``; change it between steps, not while work
 runs in other threads.
@@ -130,6 +137,13 @@ def _env_setting() -> int | None:
                 raise ValueError(f"{ENV_VAR} must be a thread count from 1 to {MAX_THREADS}, got {text!r}") from None
             _state.env_read = True
         return _state.env_value
+
+
+def check_environment() -> None:
+    """ValueError, naming ``ZEROPROP_NUM_THREADS``, when it holds no thread count. Every fast layer calls
+    it when it is made, so a bad value stops a program there, before any layer has computed (or
+    changed its state), and not in the first product large enough to be split."""
+    _env_setting()
 
 
 def _check_count(name: str, n: object, allow_none: bool) -> int | None:

@@ -79,6 +79,22 @@ def test_bad_environment_variable_is_an_error_naming_it(monkeypatch, text):
         assert repr(text) in str(caught.value)
 
 
+
+def test_a_bad_environment_variable_stops_the_program_when_a_fast_layer_is_made(monkeypatch):
+    """Not in the first product large enough to split (a small network ran, a larger one failed inside
+    its forward pass, after the layer had taken the input as its own)."""
+    from engine import FastAffine, FastConvolution, FastPooling, FastRelu
+    from networks import TwoLayerNet
+
+    monkeypatch.setenv(threads.ENV_VAR, "0")
+    makers = (lambda: FastAffine(np.ones((3, 2)), np.zeros(2)), lambda: FastPooling(2, 2), FastRelu,
+              lambda: FastConvolution(np.ones((2, 1, 3, 3)), np.zeros(2)), lambda: TwoLayerNet(4, 3, 2, fast=True))
+    for make in makers:
+        with pytest.raises(ValueError, match=f"{threads.ENV_VAR} must be a thread count .* got '0'"):
+            make()
+    TwoLayerNet(4, 3, 2)  # the book's layers never use the engine
+
+
 def test_set_and_get():
     threads.set_num_threads(3)
     assert threads.get_num_threads() == 3
