@@ -3,7 +3,8 @@
 With lr 0.1 and 100 steps it reaches the minimum (0, 0) to about 1e-10 (each step multiplies x by
 1 - 2 lr = 0.8). Also runs the book's two warnings: lr 10 diverges, lr 1e-10 barely moves. The gradient
 is taken by centred differences (numerical_gradient), as the book does; the figure draws the path of
-the first 20 steps, as the book's Figure 4-10 does. Each x is printed as NumPy prints an array, as in the
+the first 20 steps, as the book's Figure 4-10 does, on its axes (wider where a start or an lr of
+your own takes the path beyond them). Each x is printed as NumPy prints an array, as in the
 book's text: [-6.11110793e-10  8.14814391e-10] for lr 0.1.
 """
 
@@ -32,18 +33,29 @@ def function_2(x: np.ndarray) -> float:
 FIGURE_STEPS = 20
 
 
+def book_or_wider(low: float, high: float, values: np.ndarray) -> tuple[float, float]:
+    """The book's axis range (low, high), widened by a margin of 5% to hold every finite value drawn (a
+    start far from the minimum, or a learning rate that diverges)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or (finite.min() >= low and finite.max() <= high):
+        return low, high
+    low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    margin = 0.05 * (high - low)
+    return low - margin, high + margin
+
+
 def path_figure(history: np.ndarray, final: np.ndarray, lr: float):
     """The points visited in the first FIGURE_STEPS steps (blue) and the axes through the minimum (dashed)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 6), layout="constrained")
     ax = fig.subplots()
-    ax.plot([-5, 5], [0, 0], "--b", linewidth=0.8)
-    ax.plot([0, 0], [-5, 5], "--b", linewidth=0.8)
+    ax.axhline(0, linestyle="--", color="b", linewidth=0.8)
+    ax.axvline(0, linestyle="--", color="b", linewidth=0.8)
     points = np.vstack([history, final[np.newaxis]])[:FIGURE_STEPS]  # x before each step, then the last x
     ax.plot(points[:, 0], points[:, 1], "o", markersize=4)
-    ax.set_xlim(-3.5, 3.5)
-    ax.set_ylim(-4.5, 4.5)
+    ax.set_xlim(*book_or_wider(-3.5, 3.5, points[:, 0]))  # the book's axes, widened where the path leaves them
+    ax.set_ylim(*book_or_wider(-4.5, 4.5, points[:, 1]))
     ax.set_xlabel("x0")
     ax.set_ylabel("x1")
     shown = f"the first {FIGURE_STEPS} of {len(history)} steps" if len(history) > FIGURE_STEPS else \

@@ -128,6 +128,22 @@ def test_gradient_method_reaches_the_minimum(tmp_path, capsys):
     assert result["history"].shape == (100, 2)
 
 
+
+@pytest.mark.parametrize(("argv", "widened"), [([], False), (["--init", "10", "-8"], True), (["--lr", "10"], True)])
+def test_gradient_method_draws_every_point_of_its_path(argv, widened):
+    """The book's axes ([-3.5, 3.5] x [-4.5, 4.5]) where the path fits them, wider where it leaves them
+    (a start at (10, -8) was drawn without its first steps, a diverging lr as one dot)."""
+    init = np.array([float(v) for v in argv[1:]] if argv[:1] == ["--init"] else [-3.0, 4.0])
+    lr = 10.0 if argv[:1] == ["--lr"] else 0.1
+    final, history = gradient_method.gradient_descent(gradient_method.function_2, init, lr=lr, step_num=100)
+    ax = gradient_method.path_figure(history, final, lr).axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    points = history[:gradient_method.FIGURE_STEPS]
+    assert ((x0, x1, y0, y1) != (-3.5, 3.5, -4.5, 4.5)) == widened
+    assert (x0 <= points[:, 0]).all() and (points[:, 0] <= x1).all()
+    assert (y0 <= points[:, 1]).all() and (points[:, 1] <= y1).all()
+
+
 def test_gradient_method_prints_x_as_the_books_text_shows_it(tmp_path, capsys):
     """NumPy's default array printing, as the book's session shows gradient_descent's results (4.4.1)."""
     gradient_method.main(["--out", str(tmp_path)])
