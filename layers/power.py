@@ -15,7 +15,8 @@ class Pow(Layer):
 
     Works on Python numbers, NumPy scalars and arrays alike. NumPy integers and booleans are taken as
     float64 (uint8 200 ** 2 would wrap round to 64); Python ints stay exact. Inputs where x^k is not a
-    real number (a negative x with a non-integer k) or not finite (x = 0 with k < 0) raise ValueError.
+    real number (a negative x with a non-integer k) or not finite (x = 0 with k < 0) raise ValueError,
+    and so does backward where the gradient is not finite (x = 0 with 0 < k < 1).
     """
 
     def __init__(self, k: float) -> None:
@@ -39,6 +40,9 @@ class Pow(Layer):
     def backward(self, dout: Any = 1.0) -> Any:
         self._require_forward(self.x)
         k = self.k
+        if 0 < k < 1 and np.any(np.equal(self.x, 0)):  # x^(k-1) = 1 / x^(1-k): the slope of sqrt at 0
+            raise ValueError(f"Pow: the gradient k * x ** ({k} - 1) of x ** {k} is infinite at x = 0, got "
+                             f"{np.count_nonzero(np.equal(self.x, 0))} zero(s)")
         local = self.x * 0 if k == 0 else k * _power(self.x, k - 1)  # k = 0: a constant, no gradient
         return self._check_dout(dout, np.shape(self.x)) * local
 

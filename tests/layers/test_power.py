@@ -65,6 +65,19 @@ def test_undefined_inputs_and_bad_exponents_raise_clear_errors():
         Pow(2).backward(1.0)
 
 
+
+@pytest.mark.parametrize("x", [0.0, np.array([0.0, 4.0])])
+def test_the_infinite_slope_of_a_root_at_zero_is_refused_in_backward(x):
+    """sqrt(0) = 0 is fine; its gradient 0.5 / sqrt(0) is not: a Python float raised ZeroDivisionError,
+    an array gave inf with a warning."""
+    layer = Pow(0.5)
+    assert np.all(layer.forward(x) == np.sqrt(x))
+    with pytest.raises(ValueError, match=r"Pow: the gradient .* of x \*\* 0.5 is infinite at x = 0, got 1 zero"):
+        layer.backward(1.0)
+    layer.forward(np.array([1.0, 4.0]))
+    np.testing.assert_allclose(layer.backward(1.0), [0.5, 0.25])
+
+
 def test_integer_array_to_a_negative_power():
     layer = Pow(-1)
     np.testing.assert_allclose(layer.forward(np.array([2, 4])), [0.5, 0.25])
