@@ -221,7 +221,8 @@ def describe_environment(threads: int, torch: ModuleType | None) -> list[str]:
 class OthersCpuShare:
     """Context manager: the share of the machine's CPU time that *other* processes used meanwhile.
 
-    Read from ``/proc/stat`` (all CPUs) minus this process's own CPU time, threads included; ``share``
+    Read from ``/proc/stat`` (all CPUs) minus this process's own CPU time, threads and the children it
+    waited for included (a job timed as a subprocess is not "others"); ``share``
     is None where ``/proc/stat`` is missing. Timings taken while others use more than a few percent
     are noisy, however they are summarised.
     """
@@ -240,7 +241,8 @@ class OthersCpuShare:
         ticks = os.sysconf("SC_CLK_TCK")
         total = sum(jiffies[:8]) / ticks  # user nice system idle iowait irq softirq steal
         idle = (jiffies[3] + jiffies[4]) / ticks
-        return total, total - idle, time.process_time()
+        own = os.times()  # this process's threads and its children waited for meanwhile (a job run as one)
+        return total, total - idle, own.user + own.system + own.children_user + own.children_system
 
     def __enter__(self) -> OthersCpuShare:
         self._start = self._read()

@@ -147,3 +147,18 @@ def test_mlp_benchmark_rejects_bad_options(argv, capsys):
     with pytest.raises(SystemExit):
         bench_mlp.parse_args(argv)
     assert "error" in capsys.readouterr().err
+
+
+def test_others_cpu_share_counts_a_child_this_process_waited_for_as_its_own():
+    """The contention benchmark times the main job as a subprocess: its CPU is not "others'" (the share
+    read 55-64% on an idle machine when only this process's threads were subtracted)."""
+    import subprocess
+    import sys
+
+    before = common.OthersCpuShare._read()
+    if before is None:
+        pytest.skip("no /proc/stat here")
+    spin = "import time\nwhile time.process_time() < 0.3:\n    pass"
+    subprocess.run([sys.executable, "-c", spin], check=True)
+    after = common.OthersCpuShare._read()
+    assert after[2] - before[2] >= 0.3  # the child's 0.3 s of CPU counted as this process's own
