@@ -15,6 +15,7 @@ implementation computing them with the same BLAS can be faster.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -30,6 +31,7 @@ from benchmarks.common import (
     paired_ratio,
     peak_rss_of,
     pin_threads,
+    positive_sizes,
     print_table,
     thread_pools,
     time_interleaved,
@@ -233,22 +235,24 @@ def bench_contention(name: str, args: argparse.Namespace, torch: ModuleType | No
 def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:
     """SimpleConvNet's time per iteration over batch sizes: it should grow linearly."""
     rows = []
-    for batch in (int(size) for size in args.batch_sweep.split(",")):
+    rounds = max(1, args.sweep_repeat // args.calls_per_round)
+    for batch in args.batch_sweep:
         net = SimpleConvNet(seed=0)
         batches = make_batches(batch)
         cases: dict[str, Step] = {"ours": zeroprop_step(net, batches)}
         if torch is not None:
             cases["torch"] = torch_step(torch, net, batches)
-        rounds = max(1, args.sweep_repeat // args.calls_per_round)
         timings = time_interleaved(cases, rounds=rounds, calls_per_round=args.calls_per_round, warmup=3,
                                    groups=thread_pools(cases), pause=args.pause)
         ours = timings["ours"].median
         row = [batch, format_seconds(ours), format_seconds(ours / batch)]
         if torch is not None:
             theirs = timings["torch"].median
-            row += [format_seconds(theirs), format_seconds(theirs / batch), format_ratio(ours / theirs)]
+            row += [format_seconds(theirs), format_seconds(theirs / batch),
+                    format_ratio(paired_ratio(timings["ours"], timings["torch"]))]
         rows.append(row)
-    print(f"\nSimpleConvNet over batch sizes ({args.sweep_repeat} timed iterations each):")
+    print(f"\nSimpleConvNet over batch sizes ({rounds * args.calls_per_round} timed iterations each, "
+          f"{rounds} paired rounds):")
     headers = ["batch", "zeroprop", "per sample"] + (["torch", "per sample", "ratio"] if torch is not None else [])
     print_table(headers, rows)
 
@@ -268,7 +272,7 @@ def report_memory(args: argparse.Namespace) -> None:
     busy = peak_rss_of(base + ["2", "--batch", str(args.batch)])
     for result in (idle, busy):
         if result.returncode != 0:
-            raise RuntimeError(f"memory probe failed: {' '.join(result.command)}\n{result.output_tail}")
+            raise RuntimeError(f"memory probe failed: {shlex.join(result.command)}\n{result.output_tail}")
     print(f"\nDeepConvNet peak resident memory, batch {args.batch}: {busy.peak_rss_mib:.1f} MiB with two training "
           f"iterations, {idle.peak_rss_mib:.1f} MiB after building the network and data alone "
           f"(the iterations add {busy.peak_rss_mib - idle.peak_rss_mib:.1f} MiB)")
@@ -282,30 +286,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add_thread_options(parser)
     parser.add_argument("--batch", type=int, default=100, help="batch size (default %(default)s)")
-    parser.add_argument("--repeat", type=int, default=200, help="timed iterations per row (default %(default)s)")
+    parser.add_argument("--repeat", type=int, help="timed iterations per row (default 200, with --quick 20)")
     parser.add_argument("--calls-per-round", type=int, default=5,
                         help="timed iterations a row runs before the next takes its turn (default %(default)s)")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed iterations per row first (default %(default)s)")
+    parser.add_argument("--warmup", type=int, help="untimed iterations per row first (default 5, with --quick 2)")
     parser.add_argument("--networks", default="SimpleConvNet,DeepConvNet",
                         help="networks to time, comma-separated (default %(default)s)")
     parser.add_argument("--batch-sweep", default="32,64,128,256,512",
+                        type=lambda text: positive_sizes(text) if text else [],
                         help="SimpleConvNet batch sizes for the sweep; empty to skip (default %(default)s)")
-    parser.add_argument("--sweep-repeat", type=int, default=40, help="timed iterations per sweep size")
+    parser.add_argument("--sweep-repeat", type=int,
+                        help="timed iterations per sweep size (default 40, with --quick 10)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     parser.add_argument("--contention", action="store_true",
                         help="also time each network's step alone and beside one busy process, zeroprop and torch")
-    parser.add_argument("--contention-rounds", type=int, default=5, help="paired rounds of --contention")
-    parser.add_argument("--quick", action="store_true", help="a fast smoke run: --repeat 20 --sweep-repeat 10")
+    parser.add_argument("--contention-rounds", type=int, default=5,
+                        help="paired rounds of --contention (default %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a fast smoke run: --repeat 20 --sweep-repeat 10 --warmup 2, where not given")
     parser.add_argument("--run-iterations", type=int, metavar="K", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.quick:
-        args.repeat, args.sweep_repeat, args.warmup = 20, 10, 2
+    for name, usual, quick in (("repeat", 200, 20), ("sweep_repeat", 40, 10), ("warmup", 5, 2)):
+        if getattr(args, name) is None:  # an option given explicitly stands, --quick or not
+            setattr(args, name, quick if args.quick else usual)
     unknown = [name for name in args.networks.split(",") if name and name not in NETWORKS]
     if unknown:
         parser.error(f"--networks: unknown {unknown}, expected some of {sorted(NETWORKS)}")
-    if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.sweep_repeat, args.contention_rounds) < 1:
-        parser.error("--threads, --repeat, --calls-per-round, --batch and --sweep-repeat must be positive")
+    if min(args.threads, args.repeat, args.calls_per_round, args.batch, args.sweep_repeat, args.contention_rounds) < 1 \
+            or args.warmup < 0:
+        parser.error("--threads, --repeat, --calls-per-round, --batch, --sweep-repeat and --contention-rounds must be "
+                     "positive, --warmup not negative")
     if args.pause < 0:
         parser.error("--pause must not be negative")
     return args
@@ -331,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_batches(args, torch)
     if not args.no_memory:
         report_memory(args)
-    print(f"\ncommand: python -m benchmarks.bench_convnet {' '.join(sys.argv[1:])}".rstrip())
+    print(f"\ncommand: python -m benchmarks.bench_convnet {shlex.join(sys.argv[1:])}".rstrip())
     return 0
 
 

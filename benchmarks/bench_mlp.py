@@ -39,6 +39,7 @@ from benchmarks.common import (
     paired_ratio,
     peak_rss_of,
     pin_threads,
+    positive_sizes,
     print_table,
     thread_pools,
     time_interleaved,
@@ -280,17 +281,6 @@ def report_rss(command: str, dataset: list[int] | None) -> int:
         print(f"  budget: float32 data set {'x'.join(map(str, dataset))} = {data_mib:.1f} MiB + 100 MiB = "
               f"{budget:.1f} MiB: {verdict} ({result.peak_rss_mib - budget:+.1f} MiB)")
     return result.returncode
-
-
-def positive_sizes(text: str, separator: str = ",") -> list[int]:
-    """``"50,1000"`` -> ``[50, 1000]``; anything but positive integers is an argparse error."""
-    try:
-        sizes = [int(word) for word in text.split(separator)]
-    except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers separated by {separator!r}, got {text!r}")
-    return sizes
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -35,6 +35,19 @@ THREAD_ENV_VARS = (
 MIB = 1024 * 1024
 
 
+# -- options -------------------------------------------------------------------------------------
+
+def positive_sizes(text: str, separator: str = ",") -> list[int]:
+    """``"50,1000"`` -> ``[50, 1000]``; anything but positive integers is an argparse error."""
+    try:
+        sizes = [int(word) for word in text.split(separator)]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by {separator!r}, got {text!r}")
+    return sizes
+
+
 # -- threads -------------------------------------------------------------------------------------
 
 def available_cores() -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -126,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.alternate:
         return alternate(args, other, this)
     torch = import_torch(args.threads)
-    this_threads = importlib.import_module("engine.threads")  # stays loaded: this checkout's policy
+    # The policy module this checkout's networks use (load_checkout drops the modules from sys.modules
+    # once loaded, so importing engine.threads again here would give a fresh copy the layers never read).
+    this_threads = this["threads"]
     controller = ThreadpoolController()
     blas_default = max((info["num_threads"] for info in controller.info() if info["user_api"] == "blas"), default=1)
 
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if torch is not None:
         headers += ["other / torch", "this / torch"]
     print_table(headers, rows)
-    print(f"command: python -m benchmarks.compare_trees {' '.join(sys.argv[1:])}")
+    print(f"command: python -m benchmarks.compare_trees {shlex.join(sys.argv[1:])}")
     return 0
 
 
@@ -206,7 +209,7 @@ def alternate_both_orders(args: argparse.Namespace, argv: list[str]) -> int:
                      format_ratio(r1), format_ratio(r2), format_ratio(math.sqrt(r1 * r2))])
     print_table(["network", "other", "this", "this / other, other loaded first", "this loaded first",
                  "geometric mean"], rows)
-    print(f"command: python -m benchmarks.compare_trees {' '.join(argv)}")
+    print(f"command: python -m benchmarks.compare_trees {shlex.join(argv)}")
     return 0
 
 
@@ -240,7 +243,7 @@ def alternate(args: argparse.Namespace, other: dict[str, ModuleType], this: dict
         rows.append([kind, format_seconds(medians[0]), format_seconds(medians[1]), format_ratio(medians[2])])
         print(RESULT_MARK, kind, *medians)
     print_table(["network", "other", "this", "this / other (median of paired steps)"], rows)
-    print(f"command: python -m benchmarks.compare_trees {' '.join(sys.argv[1:])}")
+    print(f"command: python -m benchmarks.compare_trees {shlex.join(sys.argv[1:])}")
     return 0
 
 

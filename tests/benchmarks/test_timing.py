@@ -69,7 +69,31 @@ def test_convnet_benchmark_runs_without_torch():
     assert all(value > 0 for value in medians.values())
 
 
-@pytest.mark.parametrize("argv", [["--pause", "-1"], ["--repeat", "0"], ["--networks", "LeNet"]])
+def test_convnet_batch_sweep_prints_the_ratio_paired_per_round(monkeypatch, capsys):
+    """Three rounds in which torch is slower twice: paired, zeroprop / torch is 0.5x; the ratio of the
+    two overall medians (what the sweep printed) would say 1.0x."""
+    ours = common.Timing((1.0, 1.0, 4.0), calls_per_round=1)
+    theirs = common.Timing((2.0, 2.0, 1.0), calls_per_round=1)
+    monkeypatch.setattr(bench_convnet, "time_interleaved", lambda cases, **kw: {"ours": ours, "torch": theirs})
+    monkeypatch.setattr(bench_convnet, "torch_step", lambda *a: None)
+    args = bench_convnet.parse_args(["--batch-sweep", "4", "--sweep-repeat", "3", "--calls-per-round", "1"])
+    bench_convnet.bench_batches(args, torch=object())
+    out = capsys.readouterr().out
+    assert "3 timed iterations each, 3 paired rounds" in out
+    assert out.strip().splitlines()[-1].split()[-1] == "0.50x"
+
+
+def test_convnet_benchmark_quick_fills_only_what_was_not_given():
+    args = bench_convnet.parse_args(["--quick", "--repeat", "7"])
+    assert (args.repeat, args.sweep_repeat, args.warmup) == (7, 10, 2)
+    args = bench_convnet.parse_args([])
+    assert (args.repeat, args.sweep_repeat, args.warmup, args.batch_sweep) == (200, 40, 5, [32, 64, 128, 256, 512])
+    assert bench_convnet.parse_args(["--batch-sweep", ""]).batch_sweep == []
+
+
+@pytest.mark.parametrize("argv", [["--pause", "-1"], ["--repeat", "0"], ["--networks", "LeNet"],
+                                  ["--batch-sweep", "32,"], ["--batch-sweep", "x"], ["--batch-sweep", "0"],
+                                  ["--warmup", "-1"], ["--contention-rounds", "0"]])
 def test_convnet_benchmark_rejects_bad_options(argv, capsys):
     with pytest.raises(SystemExit):
         bench_convnet.parse_args(argv)
