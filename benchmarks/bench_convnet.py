@@ -8,8 +8,10 @@ images. zeroprop and PyTorch (the same layers with the same weights, dropout inc
 run in one process with the same thread count, taking turns in rounds; medians are compared. For
 each network, one more row times the same network built from the book's layers (``fast=False``),
 the step a learner reads. The "matmul floor" times only the matrix products of
-zeroprop's im2col convolutions (forward, dW, dcol) and affines at the same shapes: no
-implementation computing them with the same BLAS can be faster.
+zeroprop's im2col convolutions (forward, dW, dcol) and affines at the same shapes, on one core
+(BLAS at one thread): no implementation computing them with the same BLAS on one core can be
+faster. The engine's Winograd convolutions compute fewer products, and it splits work over its
+threads, so its step can take less than this floor.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def matmul_step(net: Network, batch: int) -> Step:
     """The products zeroprop computes for ``net`` at ``batch``, on random arrays of the same shapes.
 
     Convolution, with W_col (FN, K), col^T (K, P) and P = N*OH*OW: out^T = W_col col^T,
-    dW = dout^T col (by :func:`layers.convolution.weight_gradient`, the layer's own way, which sums
+    dW = dout^T col (by :func:`engine.convolution.weight_gradient`, the layer's own way, which sums
     products over chunks for small filters), and dcol^T = W_col^T dout^T where the layer passes a
     gradient on.
     Affine: x W, x^T dout, and dout W^T where it passes a gradient on.

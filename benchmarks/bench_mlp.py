@@ -11,8 +11,9 @@ rounds of the two rows' medians in that round. "Plain float32 NumPy" is the same
 out in one method with no layers: the reference point the 784-50-10 target is set against.
 "TwoLayerNet(fast=True)" is the same network built from the engine's twins of Affine and Relu, whose
 large products are split over the engine's threads; the targets are checked for both builds. The
-"matmul floor" rows time only the network's matrix products at the same shapes: no implementation
-that computes them with the same BLAS can be faster.
+"matmul floor" rows time only the network's matrix products at the same shapes, on one core (BLAS
+at one thread): no implementation that computes them with the same BLAS on one core can be faster;
+``fast=True``, which splits its large products over the engine's threads, can.
 """
 
 from __future__ import annotations

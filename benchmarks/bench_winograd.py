@@ -98,8 +98,9 @@ class Im2colConvolution:
 
 
 def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType | None,
-                seed: int = 0) -> dict[str, Step]:
-    """Forward + backward closures for one layer shape, all on the same float32 data."""
+                seed: int = 0, workers: int | None = None) -> dict[str, Step]:
+    """Forward + backward closures for one layer shape, all on the same float32 data; the "winograd"
+    case on ``workers`` engine threads (None: the engine's setting)."""
     rng = np.random.default_rng(seed)
     first = C == 1
     x_data = rng.standard_normal((batch, C, H, H), dtype=np.float32)
@@ -118,7 +119,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
     ws, ws_one, ws_blas = WinogradWorkspace(), WinogradWorkspace(), WinogradWorkspace()
 
     def winograd() -> object:  # as FastConvolution runs it
-        with threads.single_blas_thread():
+        with threads.num_threads(workers), threads.single_blas_thread():
             return winograd_on(ws, parts)
 
     def winograd_one_thread() -> object:
@@ -181,8 +182,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--layers", default=",".join(name for name, *_ in DEEP_CONV_LAYERS),
                         help="which of DeepConvNet's convolutions to time (default: all)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="limit NumPy's BLAS (threadpoolctl) and torch to this many threads for the whole run "
-                             "(default: leave both at their defaults)")
+                        help="limit NumPy's BLAS (threadpoolctl), torch and the engine's worker threads (the "
+                             "winograd case) to this many for the whole run (default: leave all at their defaults)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
     args = parser.parse_args(argv)
     if min(args.rounds, args.calls_per_round, args.batch, 1 if args.threads is None else args.threads) < 1:
@@ -218,13 +219,14 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
     print(describe_machine())
     print(f"float32, batch {args.batch}, forward + backward per layer; {args.rounds} rounds of "
-          f"{args.calls_per_round} calls; torch threads: {torch.get_num_threads() if torch else 'not used'}")
+          f"{args.calls_per_round} calls; torch threads: {torch.get_num_threads() if torch else 'not used'}; "
+          f"the winograd case's engine threads: {args.threads or threads.get_num_threads()}")
     headers = ["layer", "C", "FN", "H", "pad", "case", "median", "/ torch", "/ winograd", "prefer_winograd"]
     rows = []
     for name, C, FN, H, pad in DEEP_CONV_LAYERS:
         if name not in args.layers:
             continue
-        cases = layer_cases(C, FN, H, pad, args.batch, torch)
+        cases = layer_cases(C, FN, H, pad, args.batch, torch, workers=args.threads)
         groups = {case: thread_pool(case) for case in cases}
         with OthersCpuShare() as others:
             timings = time_interleaved(cases, rounds=args.rounds, calls_per_round=args.calls_per_round,

@@ -33,6 +33,7 @@ THREAD_ENV_VARS = (
 )
 
 MIB = 1024 * 1024
+_pinned_threads: int | None = None  # the count pin_threads put in THREAD_ENV_VARS, if it ran
 
 
 # -- options -------------------------------------------------------------------------------------
@@ -61,7 +62,8 @@ def available_cores() -> int:
 def add_thread_options(parser: argparse.ArgumentParser) -> None:
     """--threads and --pause: the options of every benchmark that times NumPy against torch."""
     parser.add_argument("--threads", type=int, default=available_cores(),
-                        help="threads for NumPy's BLAS and for torch (default: all %(default)s cores)")
+                        help="the engine's thread count (its policy runs BLAS at one thread and this many workers) "
+                             "and torch's threads (default: all %(default)s cores)")
     parser.add_argument("--pause", type=float, default=0.2,
                         help="seconds to wait when switching between NumPy and torch, for the idle threads of one "
                              "to stop spinning before the other runs (default %(default)s)")
@@ -81,8 +83,10 @@ def pin_threads(threads: int, allow_reexec: bool = True) -> None:
     restarts itself with the same interpreter and arguments so that the setting takes effect (or, with
     ``allow_reexec=False``, raises RuntimeError).
     """
+    global _pinned_threads
     if threads < 1:
         raise ValueError(f"pin_threads: expected at least 1 thread, got {threads}")
+    _pinned_threads = threads
     wanted = str(threads)
     already = all(os.environ.get(name) == wanted for name in THREAD_ENV_VARS)
     os.environ.update(dict.fromkeys(THREAD_ENV_VARS, wanted))
@@ -199,8 +203,11 @@ def openblas_settings(environ: Mapping[str, str] | None = None) -> str | None:
 
 
 def describe_blas() -> str:
-    """'BLAS: <blas_kernels()>; OpenBLAS settings in the environment: <openblas_settings() or none>'."""
-    return f"BLAS: {blas_kernels()}; OpenBLAS settings in the environment: {openblas_settings() or 'none'}"
+    """'BLAS: <blas_kernels()>; OpenBLAS settings in the environment: <openblas_settings() or none>', the
+    thread counts :func:`pin_threads` set itself left out (the environment's settings are the user's)."""
+    environ = {name: value for name, value in os.environ.items()
+               if not (name in THREAD_ENV_VARS and _pinned_threads is not None and value == str(_pinned_threads))}
+    return f"BLAS: {blas_kernels()}; OpenBLAS settings in the environment: {openblas_settings(environ) or 'none'}"
 
 
 def describe_machine() -> str:
