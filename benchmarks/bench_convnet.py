@@ -216,6 +216,10 @@ def bench_network(name: str, args: argparse.Namespace, torch: ModuleType | None)
     return medians
 
 
+# The speed issue's target for a step beside one busy process, as a ratio to its time alone.
+CONTENTION_TARGETS = {"DeepConvNet": 1.5}
+
+
 def bench_contention(name: str, args: argparse.Namespace, torch: ModuleType | None) -> None:
     """One step of ``name`` alone and beside one busy process, paired per round, zeroprop and torch."""
     from benchmarks.contention import time_contention
@@ -226,12 +230,16 @@ def bench_contention(name: str, args: argparse.Namespace, torch: ModuleType | No
     if torch is not None:
         cases["torch"] = torch_step(torch, net, batches)
     rows = []
+    target = CONTENTION_TARGETS.get(name)
     for case, step in cases.items():
         timing = time_contention(step, rounds=args.contention_rounds, calls=args.calls_per_round * 2, warmup=3)
+        verdict = "-"
+        if case == "zeroprop" and target is not None:
+            verdict = f"<= {target:.2f}x: " + ("met" if timing.ratio <= target else "NOT met")
         rows.append([case, format_seconds(timing.alone_median), format_seconds(timing.beside_median),
-                     f"{timing.ratio:.2f}x"])
+                     f"{timing.ratio:.2f}x", verdict])
     print(f"\n{name}, batch {args.batch}, beside one busy process ({args.contention_rounds} paired rounds):")
-    print_table(["implementation", "alone", "beside a busy process", "ratio"], rows)
+    print_table(["implementation", "alone", "beside a busy process", "ratio", "target"], rows)
 
 
 def bench_batches(args: argparse.Namespace, torch: ModuleType | None) -> None:

@@ -198,3 +198,16 @@ def test_others_cpu_share_counts_a_child_this_process_waited_for_as_its_own():
     subprocess.run([sys.executable, "-c", spin], check=True)
     after = common.OthersCpuShare._read()
     assert after[2] - before[2] >= 0.25  # the child's 0.3 s of CPU (in 10 ms ticks) counted as its own
+
+
+@pytest.mark.parametrize(("alone", "beside", "verdict"), [(1.0, 1.6, "NOT met"), (1.0, 1.4, "met")])
+def test_convnet_contention_prints_deepconvnets_target(monkeypatch, capsys, alone, beside, verdict):
+    """The README judges the 1.5x target from this table: it says whether zeroprop's ratio meets it."""
+    from benchmarks import contention
+
+    fake = contention.ContentionTiming((alone,), (beside,), None)
+    monkeypatch.setattr(contention, "time_contention", lambda *a, **kw: fake)
+    args = bench_convnet.parse_args(["--no-torch", "--batch", "2", "--contention", "--contention-rounds", "1"])
+    bench_convnet.bench_contention("DeepConvNet", args, None)
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("zeroprop"))
+    assert row.rstrip().endswith(f"<= 1.50x: {verdict}")
