@@ -42,7 +42,8 @@ class SimpleNet(Network):
             if W.ndim != 2:
                 raise ValueError(f"SimpleNet: expected W of shape (input_size, output_size), got {W.shape}")
         # no bias: the book's simpleNet computes x W alone, so b stays zero and is not a parameter
-        self.add_layer("Affine", Affine(W, np.zeros(W.shape[1], self.dtype)), W="W")
+        affine = self.add_layer("Affine", Affine(W, np.zeros(W.shape[1], self.dtype)), W="W")
+        affine.needs_input_grad = False  # its input is data, as every network's first layer
 
     @property
     def W(self) -> np.ndarray:

@@ -112,3 +112,14 @@ def test_the_books_sample_weights_reach_its_accuracy(book_code_dir, mnist_test_f
     x, t = mnist_test_flat
     net = load_book_network(book_code_dir / "ch03" / "sample_weight.pkl", "sample")
     assert net.accuracy(x, t) * len(t) == pytest.approx(9352, abs=1e-6)
+
+
+def test_every_network_skips_the_gradient_of_its_data():
+    """The first layer's input is data: every network switches its dx off (docs/ARCHITECTURE.md)."""
+    from networks import DeepConvNet, MultiLayerNet, SimpleConvNet, TwoLayerNet
+
+    small = {"input_dim": (1, 28, 28)}
+    for net in (SimpleNet(BOOK_W), SampleNetwork(seed=0), TwoLayerNet(4, 3, 2), TwoLayerNet(4, 3, 2, fast=True),
+                MultiLayerNet(4, [3], 2), SimpleConvNet(**small), DeepConvNet(**small)):
+        first = next(iter(net.layers.values()))
+        assert first.needs_input_grad is False, type(net).__name__
