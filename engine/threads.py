@@ -28,7 +28,8 @@ code needs. On an idle 2-core machine, the main job (``python -m scripts.train_n
 3000``, built-in digits) took 2.1 s alone and 5.4 s beside one busy process (2.6x) at OpenBLAS's
 default of 2 threads; at 1 thread, 2.2 s alone and 2.3 s beside it (1.05x). On the same kind of
 machine kept busy by other people's jobs (load average 8), it took 4.1 s at 1 thread and 24.7 s at
-2. The MLP's products (100x784 @ 784x50) are too small for a second thread to gain more than 5% even
+2 (later, on three other 2-core processors, 10-18x at 2 threads and 0.9-1.1x at 1: docs/SPEED.md). The
+MLP's products (100x784 @ 784x50) are too small for a second thread to gain more than 5% even
 on an idle machine. Work that is big enough to split goes to the workers instead: they take the
 pieces from a queue (a worker that gets less CPU takes fewer pieces) and sleep while idle, so beside
 a busy process they lose only the CPU share they do not get, rather than the 2x and more of a static
