@@ -146,17 +146,22 @@ def directory_problem(path: str | os.PathLike) -> str | None:
     if os.fspath(path) == "":
         return "expected a folder name, got an empty one (use . for the current folder)"
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        return f"{os.fspath(path)!r} exists and is not a directory"
-    existing = path
-    while not existing.exists():
-        if existing.parent == existing:
-            break
-        existing = existing.parent
-    if not existing.is_dir():
-        return f"{os.fspath(existing)!r} is not a directory, so {os.fspath(path)!r} cannot be created"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"{os.fspath(existing)!r} is not writable"
+    try:
+        if path.is_symlink() and not path.exists():  # dangling, or a loop: exists() says False for both
+            return f"{os.fspath(path)!r} is a symbolic link to nothing that exists"
+        if path.exists() and not path.is_dir():
+            return f"{os.fspath(path)!r} exists and is not a directory"
+        existing = path
+        while not os.path.lexists(existing):  # a dangling link above stops the walk: it cannot be created
+            if existing.parent == existing:
+                break
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"{os.fspath(existing)!r} is not a directory, so {os.fspath(path)!r} cannot be created"
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return f"{os.fspath(existing)!r} is not writable"
+    except OSError as error:  # a name too long, say
+        return f"{os.fspath(path)!r} cannot be used: {error.strerror or error}"
     return None
 
 
@@ -167,8 +172,13 @@ def file_problem(path: str | os.PathLike) -> str | None:
     problem = directory_problem(path.parent)
     if problem is not None:
         return problem
-    if path.is_dir():
-        return f"{os.fspath(path)!r} is a folder, where a file is to be written"
+    try:
+        if path.is_dir():
+            return f"{os.fspath(path)!r} is a folder, where a file is to be written"
+        if path.is_symlink() and not path.exists():
+            return f"{os.fspath(path)!r} is a symbolic link to nothing that exists, where a file is to be written"
+    except OSError as error:
+        return f"{os.fspath(path)!r} cannot be used: {error.strerror or error}"
     return None
 
 
@@ -192,7 +202,10 @@ def existing_dir(text: str) -> Path:
 
 def _existing(text: str, is_kind: Callable[[Path], bool], kind: str) -> Path:
     path = Path(text)
-    if not is_kind(path):
-        problem = f"is not {kind}" if path.exists() else "does not exist"
-        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    try:
+        if not is_kind(path):
+            problem = f"is not {kind}" if path.exists() else "does not exist"
+            raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    except OSError as error:  # a name too long, say
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be used: {error.strerror or error}") from None
     return path

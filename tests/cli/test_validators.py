@@ -114,3 +114,22 @@ def test_require_at_most_is_one_line_with_status_2(capsys):
     assert info.value.code == 2
     assert capsys.readouterr().err == ("my_script: error: argument --batch-size: expected at most 150 (the training "
                                        "samples), got 151 (see --help)\n")
+
+
+def test_dangling_or_looping_links_and_overlong_names_are_refused_while_parsing(tmp_path):
+    """Path.exists() says False for a dangling link or a loop, so the walk up to a writable parent passed
+    them and the run failed after its work; a name too long raised OSError from the check itself."""
+    from cli.validators import directory_problem, existing_dir, file_problem
+
+    (tmp_path / "dangling").symlink_to(tmp_path / "missing" / "dir")
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    for name in ("dangling", "loop1"):
+        assert "symbolic link to nothing" in directory_problem(tmp_path / name)
+        assert "symbolic link to nothing" in file_problem(tmp_path / name)
+        assert "is not a directory, so" in directory_problem(tmp_path / name / "sub")
+    long_name = tmp_path / ("a" * 300)
+    assert "cannot be used" in directory_problem(long_name)
+    with pytest.raises(argparse.ArgumentTypeError, match="cannot be used"):
+        existing_dir(str(long_name))
+    assert directory_problem(tmp_path / "new" / "folder") is None
