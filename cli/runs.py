@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from cli.parser import ScriptParser
 from training import CheckpointError, Trainer, TrainingDivergedError, TrainingInterrupted
-from training.trainer import CHECKPOINT_NAME
+from training.trainer import CHECKPOINT_NAME, DIVERGED_NAME
 
 T = TypeVar("T")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
@@ -28,9 +28,10 @@ def check_resume_options(parser: ScriptParser, args: object) -> None:
     folder = getattr(args, "checkpoint_dir", None)
     if getattr(args, "resume", False) and folder is None:
         parser.error(NEEDS_CHECKPOINT_DIR)
-    if folder is not None and (Path(folder) / CHECKPOINT_NAME).is_dir():
-        parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} is a folder, where the "
-                     f"checkpoint file goes")
+    for name in (CHECKPOINT_NAME, DIVERGED_NAME):  # a diverged run's state goes beside latest.npz
+        if folder is not None and (Path(folder) / name).is_dir():
+            parser.error(f"argument --checkpoint-dir: {Path(folder) / name} is a folder, where the "
+                         f"checkpoint file goes")
     if folder is not None and not getattr(args, "resume", False) and (Path(folder) / CHECKPOINT_NAME).is_file():
         parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} holds an earlier run; add "
                      "--resume to continue it, or delete it (or choose another folder) to start afresh")

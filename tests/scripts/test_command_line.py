@@ -351,13 +351,14 @@ def test_resume_without_a_checkpoint_or_from_a_corrupt_one(tmp_path, capsys):
 
 @pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet"])
 @pytest.mark.parametrize("resume", [False, True])
-def test_a_folder_where_the_checkpoint_goes_is_refused_while_parsing(script, resume, tmp_path, capsys,
+@pytest.mark.parametrize("name", ["latest.npz", "diverged.npz"])  # diverged.npz: the divergence message was lost
+def test_a_folder_where_the_checkpoint_goes_is_refused_while_parsing(script, resume, name, tmp_path, capsys,
                                                                      no_data_loading):
-    (tmp_path / "ck" / "latest.npz").mkdir(parents=True)
+    (tmp_path / "ck" / name).mkdir(parents=True)
     argv = ["--quick", "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]
     assert run_main(script, argv + ["--resume"] * resume).code == 2
     line = one_error_line(capsys, script)
-    assert "--checkpoint-dir" in line and "latest.npz is a folder, where the checkpoint file goes" in line
+    assert "--checkpoint-dir" in line and f"{name} is a folder, where the checkpoint file goes" in line
 
 
 @pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "train_deepnet"])
