@@ -138,6 +138,11 @@ def unit_interval_float(text: str) -> float:
     return value
 
 
+def _dangling_link(path: Path) -> bool:
+    """A symbolic link whose target is missing, or a loop of links: ``exists()`` says False for both."""
+    return path.is_symlink() and not path.exists()
+
+
 def directory_problem(path: str | os.PathLike) -> str | None:
     """Why files could not be written under directory ``path`` (created if missing), or None if they could.
 
@@ -147,7 +152,7 @@ def directory_problem(path: str | os.PathLike) -> str | None:
         return "expected a folder name, got an empty one (use . for the current folder)"
     path = Path(path)
     try:
-        if path.is_symlink() and not path.exists():  # dangling, or a loop: exists() says False for both
+        if _dangling_link(path):
             return f"{os.fspath(path)!r} is a symbolic link to nothing that exists"
         if path.exists() and not path.is_dir():
             return f"{os.fspath(path)!r} exists and is not a directory"
@@ -175,7 +180,7 @@ def file_problem(path: str | os.PathLike) -> str | None:
     try:
         if path.is_dir():
             return f"{os.fspath(path)!r} is a folder, where a file is to be written"
-        if path.is_symlink() and not path.exists():
+        if _dangling_link(path):
             return f"{os.fspath(path)!r} is a symbolic link to nothing that exists, where a file is to be written"
     except OSError as error:
         return f"{os.fspath(path)!r} cannot be used: {error.strerror or error}"
