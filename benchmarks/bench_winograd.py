@@ -14,6 +14,8 @@ batch-last layout a previous fast layer hands over (the first layer's input is d
   batched products gain or lose from OpenBLAS's own threading;
 - im2col: a written-out reference (9 window copies into a (C*9, OH*OW*N) matrix, three products,
   9 strided additions for dx);
+- fft 1 thread: the convolution through ``numpy.fft`` (:mod:`benchmarks.fft_convolution`, measured and
+  not kept), BLAS at one thread: compare it with "winograd 1 thread";
 - layers.Convolution: the book layer of this project, as it stands;
 - torch: ``torch.nn.functional.conv2d`` forward and backward (torch's default thread count).
 
@@ -40,6 +42,7 @@ from benchmarks.common import (
     print_table,
     time_interleaved,
 )
+from benchmarks.fft_convolution import FftConvolution
 from engine import threads
 from engine.convolution import batch_parts
 from engine.winograd import WinogradWorkspace, prefer_winograd, winograd_backward, winograd_forward
@@ -135,6 +138,13 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
         ref.forward(x)
         return ref.backward(dout, need_dx)
 
+    fft_reference = FftConvolution(W, b, pad)
+
+    def fft_one_thread() -> object:
+        with threads.single_blas_thread():
+            fft_reference.forward(x)
+            return fft_reference.backward(dout, need_dx)
+
     layer = Convolution(W.copy(), b.copy(), stride=1, pad=pad)
     layer.needs_input_grad = need_dx
 
@@ -144,7 +154,7 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
 
     cases: dict[str, Step] = {"winograd": winograd, "winograd 1 thread": winograd_one_thread,
                               "winograd, BLAS threads": winograd_blas_threads,
-                              "im2col": im2col, "layers.Convolution": book_layer}
+                              "im2col": im2col, "fft 1 thread": fft_one_thread, "layers.Convolution": book_layer}
     if torch is not None:
         xt = torch.from_numpy(np.ascontiguousarray(x_data)).requires_grad_(need_dx)
         Wt = torch.from_numpy(W.copy()).requires_grad_(True)
@@ -169,7 +179,7 @@ def thread_pool(case: str) -> str:
     thread throughout)."""
     if case == "torch":
         return "torch"
-    return "one BLAS thread" if case in ("winograd", "winograd 1 thread") else "BLAS threads"
+    return "one BLAS thread" if case in ("winograd", "winograd 1 thread", "fft 1 thread") else "BLAS threads"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -221,7 +231,8 @@ def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
     print(f"float32, batch {args.batch}, forward + backward per layer; {args.rounds} rounds of "
           f"{args.calls_per_round} calls; torch threads: {torch.get_num_threads() if torch else 'not used'}; "
           f"the winograd case's engine threads: {args.threads or threads.get_num_threads()}")
-    headers = ["layer", "C", "FN", "H", "pad", "case", "median", "/ torch", "/ winograd", "prefer_winograd"]
+    headers = ["layer", "C", "FN", "H", "pad", "case", "median", "/ torch", "/ winograd", "/ winograd 1 thread",
+               "prefer_winograd"]
     rows = []
     for name, C, FN, H, pad in DEEP_CONV_LAYERS:
         if name not in args.layers:
@@ -235,8 +246,9 @@ def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
         for case, timing in timings.items():
             to_torch = paired_ratio(timing, timings["torch"]) if "torch" in timings else None
             to_wino = paired_ratio(timing, timings["winograd"])
+            to_one = paired_ratio(timing, timings["winograd 1 thread"])
             rows.append([name, C, FN, H, pad, case, format_seconds(timing.median), format_ratio(to_torch),
-                         format_ratio(to_wino), prefer if case == "winograd" else ""])
+                         format_ratio(to_wino), format_ratio(to_one), prefer if case == "winograd" else ""])
         share = f"{others.share:.0%}" if others.share is not None else "unknown"
         print(f"  {name} done (other processes used {share} of the CPU meanwhile)", flush=True)
     print_table(headers, rows)
