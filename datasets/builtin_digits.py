@@ -97,7 +97,13 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def _builtin_arrays(n_train: int, n_test: int, seed: int, data_dir: str | os.PathLike[str] | None) -> dict:
     path = builtin_cache_path(seed, n_train, n_test, data_dir)
-    if path.is_file():
+    try:
+        cached = path.is_file()
+    except OSError as error:  # a folder name too long, say: no cache can be read or written there
+        _log.warning("cannot use the built-in digits cache at %s (%s); generating them", path,
+                     error.strerror or error)
+        return generate_builtin_digits(n_train, n_test, seed)
+    if cached:
         try:
             return read_builtin_cache(path, n_train, n_test)
         except BuiltinCacheError as error:

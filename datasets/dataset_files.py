@@ -12,6 +12,7 @@ mirror).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from datasets.cache import ENV_DATA_DIR, display_path
@@ -64,12 +65,15 @@ def ensure_dataset_files(
     needed = spec.files if needed is None else needed
     corrupt: dict[str, str] = {}
     missing: list[RemoteFile] = []
-    for remote in needed:
-        problem = _problem(directory / remote.name, remote)
-        if problem is not None:
-            corrupt[remote.name] = problem
-        if problem is not None or not (directory / remote.name).is_file():
-            missing.append(remote)
+    try:
+        for remote in needed:
+            problem = _problem(directory / remote.name, remote)
+            if problem is not None:
+                corrupt[remote.name] = problem
+            if problem is not None or not (directory / remote.name).is_file():
+                missing.append(remote)
+    except OSError as error:  # a name too long, say: no file there can even be looked for
+        _raise_unusable(spec, directory, needed, error)
     if not missing:
         return directory
     if not download:
@@ -217,4 +221,21 @@ def _raise_uncreatable(spec: DatasetSpec, directory: Path, missing: list[RemoteF
         directory=str(directory),
         short_reason=f"its folder cannot be created ({why})",
         corrupt=tuple(name for name in names if name in corrupt),
+    )
+
+
+def _raise_unusable(spec: DatasetSpec, directory: Path, needed: tuple[RemoteFile, ...], error: OSError) -> None:
+    """The data set's folder cannot even be looked in (a name too long, say), so nothing can be found or fetched."""
+    names = [remote.name for remote in needed]
+    why = error.strerror or str(error)
+    value = os.environ.get(ENV_DATA_DIR, "").strip()
+    now = f"now {value!r}" if value else "not set now"
+    raise DatasetUnavailableError(
+        f"{spec.title} is not available: its folder {display_path(directory)} cannot be used ({why}), so its "
+        f"files can be neither found nor downloaded there.\n"
+        f"To fix: set {ENV_DATA_DIR} ({now}) to a folder that can be used (it gets a '{spec.name}' sub-folder), "
+        f"or pass data_dir=; or use the built-in digits instead: {BUILTIN_HINT}.",
+        missing=tuple(names),
+        directory=str(directory),
+        short_reason=f"its folder cannot be used ({why})",
     )

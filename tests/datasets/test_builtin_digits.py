@@ -197,3 +197,13 @@ def test_cache_with_labels_out_of_range_is_refused_and_regenerated(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     with np.load(path, allow_pickle=False) as stored:
         assert np.array_equal(stored[key], expected[key]), "the bad cache is replaced"
+
+
+def test_a_cache_folder_whose_name_is_too_long_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A data folder the file system refuses to look at (a name too long) only costs the cache: the digits
+    are generated, with a warning, not a traceback."""
+    expected = generate_builtin_digits(20, 10, seed=3)
+    (x, t), _ = load_builtin_digits(normalize=False, flatten=False, n_train=20, n_test=10, seed=3,
+                                    data_dir=tmp_path / ("a" * 300))
+    assert np.array_equal(x[:, 0], expected["x_train"]) and np.array_equal(t, expected["t_train"])
+    assert "File name too long" in caplog.text

@@ -92,3 +92,25 @@ def test_a_data_folder_that_cannot_be_created_falls_back_or_says_so(tmp_path: Pa
     with pytest.raises(DatasetUnavailableError, match=rf"cannot be created to download them into \({why}\)"):
         load_dataset("mnist", data_dir=data_dir)
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_data_root_whose_name_is_too_long_is_named_not_a_traceback(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """ZEROPROP_DATA_DIR with a name longer than the file system allows: os.stat fails, before any file is
+    looked at; the error names the variable, its value and the reason, and the default run falls back."""
+    root = str(tmp_path / ("a" * 300))
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", root)
+    with pytest.raises(DatasetUnavailableError) as caught:
+        load_dataset("mnist", download=False)
+    message = str(caught.value)
+    assert "Traceback" not in message and "File name too long" in message
+    assert f"ZEROPROP_DATA_DIR (now {root!r})" in message
+    assert caught.value.short_reason == "its folder cannot be used (File name too long)"
+
+    def small_builtin_digits(**options):
+        images = np.zeros((2, 784), np.float32)
+        return (images, np.array([1, 2])), (images, np.array([3, 4]))
+
+    monkeypatch.setattr("datasets.registry.load_builtin_digits", small_builtin_digits)
+    _, info = load_dataset("mnist", fallback_to_builtin=True)
+    assert info.fell_back and "its folder cannot be used (File name too long)" in info.fallback_reason
