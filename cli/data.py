@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from cli.parser import ScriptParser
-from datasets import DatasetInfo, DatasetUnavailableError, load_dataset, load_mnist_split
+from datasets import DataDirError, DatasetInfo, DatasetUnavailableError, load_dataset, load_mnist_split
 
 DEFAULT_DATASET = "mnist"
 
@@ -23,7 +23,8 @@ def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bo
     """``((x_train, t_train), (x_test, t_test)), info`` for --dataset ``requested`` (None: the default).
 
     A fallback prints its notice; an explicit data set that cannot be had ends the script (status 2) with
-    the loader's message: which files are missing, where they were looked for, how to get them. The data
+    the loader's message: which files are missing, where they were looked for, how to get them; so does a
+    data folder that cannot be worked out (:class:`datasets.DataDirError`), whatever was asked. The data
     never depends on a script's --seed (which seeds weights and batches): the built-in digits are always
     the loader's default draw, the same train and test sets and one cache file for every run.
     ``normalize=False`` keeps the pixels as uint8 0-255, as the book's ``load_mnist(normalize=False)``.
@@ -34,6 +35,8 @@ def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bo
                                   fallback_to_builtin=requested is None)
     except DatasetUnavailableError as error:
         parser.fail(f"--dataset {name}: {error}")
+    except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default one
+        parser.fail(str(error))
     if info.fell_back:
         print(f"notice: {info.fallback_reason}")
     return data, info

@@ -8,7 +8,13 @@ and built-in MNIST-like digits that need no network.
 from datasets.builtin_digits import builtin_cache_path, generate_builtin_digits, load_builtin_digits
 from datasets.cache import ENV_DATA_DIR, cache_root, dataset_dir
 from datasets.dataset_files import ensure_dataset_files
-from datasets.errors import BuiltinCacheError, ChecksumMismatchError, DatasetUnavailableError, IdxFormatError
+from datasets.errors import (
+    BuiltinCacheError,
+    ChecksumMismatchError,
+    DataDirError,
+    DatasetUnavailableError,
+    IdxFormatError,
+)
 from datasets.idx import read_idx
 from datasets.mnist import (
     load_fashion_mnist,
@@ -32,6 +38,7 @@ __all__ = [
     "MNIST",
     "BuiltinCacheError",
     "ChecksumMismatchError",
+    "DataDirError",
     "DatasetInfo",
     "DatasetSpec",
     "DatasetUnavailableError",

@@ -12,27 +12,46 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from datasets.errors import DataDirError
+
 ENV_DATA_DIR = "ZEROPROP_DATA_DIR"
+DEFAULT_ROOT = "~/.cache/zeroprop"
+
+
+def _expanded(text: str, what: str) -> Path:
+    """``text`` with a leading ``~`` or ``~user`` expanded; :class:`DataDirError` naming ``what`` if it cannot be."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # an unknown user, or no HOME and no password entry for this one
+        head = Path(text).parts[0]
+        whose = "this user's home folder" if head == "~" else f"the home folder of a user {head[1:]!r}"
+        raise DataDirError(f"{what}, but {whose} cannot be found on this system ({head} cannot be expanded); "
+                           "give a folder path without it") from None
 
 
 def cache_root() -> Path:
-    """``$ZEROPROP_DATA_DIR`` when set and non-empty, else ``~/.cache/zeroprop``."""
+    """``$ZEROPROP_DATA_DIR`` when set and non-empty, else ``~/.cache/zeroprop``; :class:`DataDirError` when the
+    chosen one starts with a ``~`` that cannot be expanded."""
     from_env = os.environ.get(ENV_DATA_DIR, "").strip()
     if from_env:
-        return Path(from_env).expanduser()
-    return Path.home() / ".cache" / "zeroprop"
+        return _expanded(from_env, f"{ENV_DATA_DIR} is {from_env!r}")
+    try:
+        return Path.home() / ".cache" / "zeroprop"
+    except (RuntimeError, KeyError):  # no HOME, and no password entry for this user
+        raise DataDirError(f"the default data folder {DEFAULT_ROOT} cannot be found: this user's home folder is "
+                           f"unknown (HOME is not set); set {ENV_DATA_DIR} to a folder for the data sets") from None
 
 
 def dataset_dir(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The directory holding data set ``name``: ``data_dir`` itself if given, else ``cache_root() / name``."""
     if data_dir is not None:
-        return Path(data_dir).expanduser()
+        return _expanded(os.fspath(data_dir), f"data_dir {os.fspath(data_dir)!r} was given")
     return cache_root() / name
 
 
 def display_path(path: Path) -> str:
-    """``path`` with the home directory written as ``~``, for short messages."""
+    """``path`` with the home directory written as ``~``, for short messages (as it is when there is no home)."""
     try:
         return "~/" + str(Path(path).relative_to(Path.home()))
-    except ValueError:
+    except (ValueError, RuntimeError, KeyError):
         return str(path)

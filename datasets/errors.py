@@ -31,3 +31,8 @@ class IdxFormatError(ValueError):
 
 class BuiltinCacheError(ValueError):
     """A cached built-in digits file is unreadable or does not hold what its name promises."""
+
+
+class DataDirError(ValueError):
+    """The folder data sets are kept in cannot be worked out: ``ZEROPROP_DATA_DIR`` (or a ``data_dir``) starts with
+    an unknown user's ``~``, or, with the variable unset, the home folder of ``~/.cache/zeroprop`` is unknown."""

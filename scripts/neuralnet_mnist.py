@@ -18,7 +18,7 @@ import numpy as np
 
 from cli import existing_dir, positive_int, script_parser
 from cli.data import load_mnist_test_images
-from datasets import dataset_dir
+from datasets import DataDirError, dataset_dir
 from networks import SampleNetwork
 
 HOW_TO_GET_WEIGHTS = """neuralnet_mnist: no --weights given. This script runs the book's trained chapter-3
@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> dict:
         network.load_params(args.weights)
     except ValueError as err:
         parser.error(f"--weights: {err}")
-    directory = dataset_dir("mnist", args.mnist_test_dir)
+    try:
+        directory = dataset_dir("mnist", args.mnist_test_dir)
+    except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default cache
+        parser.fail(str(error))
     (x, t), _ = load_mnist_test_images(parser, directory, flatten=True)
 
     predicted = network.predict_labels(x, batch_size=args.batch_size)

@@ -13,7 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/show_builtin_digits.py`:
 import numpy as np
 
 from cli import add_out_option, add_seed_option, positive_int, script_parser
-from datasets import load_builtin_digits
+from datasets import DataDirError, load_builtin_digits
 from fileio import atomic_write
 
 MAX_PIXELS = 25_000_000  # of the PNG: about 600 MB while it is drawn (a 1000-per-class grid at scale 1 is 7.8 M)
@@ -49,7 +49,10 @@ def main(argv: list[str] | None = None) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    _, (x_test, t_test) = load_builtin_digits(normalize=False, flatten=False, seed=args.seed)
+    try:
+        _, (x_test, t_test) = load_builtin_digits(normalize=False, flatten=False, seed=args.seed)
+    except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default cache
+        parser.fail(str(error))
     fewest = int(np.bincount(t_test, minlength=10).min())
     parser.require_at_most("--per-class", args.per_class, fewest, "the test images of the rarest digit")
     grid = digit_grid(x_test[:, 0], t_test, args.per_class)

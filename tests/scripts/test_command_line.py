@@ -462,6 +462,25 @@ def test_the_default_falls_back_naming_the_missing_files(partial_mnist_cache, ca
     assert notice.endswith("using the built-in digits instead")
 
 
+@pytest.mark.parametrize(("script", "argv"), [
+    ("train_neuralnet", ["--quick"]), ("train_neuralnet", ["--quick", "--dataset", "mnist"]),
+    ("train_convnet", ["--quick", "--dataset", "builtin"]), ("show_builtin_digits", []), ("neuralnet_mnist", []),
+])
+def test_a_data_folder_under_an_unknown_users_home_is_one_line(script, argv, tmp_path, monkeypatch, capsys):
+    value = "~zeroprop-no-such-user-7f3a/data"
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", value)
+    if script == "neuralnet_mnist":
+        from networks import SampleNetwork
+
+        argv = ["--weights", str(SampleNetwork(seed=0).save_params(tmp_path / "w.npz"))]
+    else:
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    assert run_main(script, argv).code == 2
+    line = one_error_line(capsys, script)
+    assert f"ZEROPROP_DATA_DIR is {value!r}" in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_converter_refuses_pickles_that_are_not_the_books_network(tmp_path, capsys):
     wrong = tmp_path / "wrong.pkl"
     with open(wrong, "wb") as f:
