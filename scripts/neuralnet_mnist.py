@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as `python scripts/neuralnet_mnist.py`: mak
 
 import numpy as np
 
-from cli import existing_dir, positive_int, script_parser
+from cli import existing_dir, existing_file, positive_int, script_parser
 from cli.data import load_mnist_test_images
 from datasets import DataDirError, dataset_dir
 from networks import SampleNetwork
@@ -33,7 +33,8 @@ then run: python -m scripts.neuralnet_mnist --weights sample.npz [--mnist-test-d
 
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--weights", type=Path, help="the network's parameters, an .npz (W1, b1, W2, b2, W3, b3)")
+    parser.add_argument("--weights", type=existing_file,
+                        help="the network's parameters, an .npz (W1, b1, W2, b2, W3, b3)")
     parser.add_argument("--mnist-test-dir", type=existing_dir, default=None,
                         help="folder holding t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
                              "(default: the MNIST cache, ~/.cache/zeroprop/mnist or $ZEROPROP_DATA_DIR/mnist)")
@@ -43,8 +44,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.weights is None:
         parser.exit(2, HOW_TO_GET_WEIGHTS)
-    if not args.weights.is_file():
-        parser.error(f"--weights: no such file {args.weights}")
     network = SampleNetwork()
     try:
         network.load_params(args.weights)

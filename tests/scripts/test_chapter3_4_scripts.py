@@ -234,6 +234,17 @@ def test_neuralnet_mnist_without_weights_says_how_to_convert(capsys):
     assert "convert_book_weights --network sample" in err and "sample_weight.pkl" in err
 
 
+@pytest.mark.parametrize(("weights", "problem"), [("a" * 300, "cannot be used: File name too long"),
+                                                 ("no-such-weights.npz", "does not exist")])
+def test_neuralnet_mnist_refuses_weights_it_cannot_read_in_one_line(weights, problem, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        neuralnet_mnist.main(["--weights", weights])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert err.startswith(f"neuralnet_mnist: error: argument --weights: {weights!r} {problem}")
+
+
 def test_neuralnet_mnist_names_a_missing_test_set(tmp_path, capsys):
     weights = SampleNetwork(seed=0).save_params(tmp_path / "w.npz")
     with pytest.raises(SystemExit) as exit_info:
