@@ -21,17 +21,30 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopp
 NEEDS_CHECKPOINT_DIR = "--resume needs --checkpoint-dir, the folder of the run to continue"
 
 
+def _no_checkpoint(path: Path) -> str | None:
+    """Why --resume cannot continue from ``path`` (the run's latest.npz) before it is read; None if it is a file."""
+    if path.is_file():
+        return None
+    return f"--resume needs a checkpoint, and {path} {'is not a file' if path.exists() else 'does not exist'}"
+
+
 def check_resume_options(parser: ScriptParser, args: object) -> None:
-    """Refuse --resume without --checkpoint-dir, a --checkpoint-dir whose checkpoint cannot be written (a
-    folder where its file goes), and one holding a checkpoint without --resume (a new run would replace
-    it), while parsing, before any data is loaded."""
+    """Refuse --resume without --checkpoint-dir or without a checkpoint in it (as :func:`resume_if_asked` would,
+    after the data had loaded), a --checkpoint-dir whose checkpoint cannot be written (a folder where its file
+    goes), and one holding a checkpoint without --resume (a new run would replace it), while parsing, before
+    any data is loaded."""
     folder = getattr(args, "checkpoint_dir", None)
-    if getattr(args, "resume", False) and folder is None:
+    resume = getattr(args, "resume", False)
+    if resume and folder is None:
         parser.error(NEEDS_CHECKPOINT_DIR)
     for name in (CHECKPOINT_NAME, DIVERGED_NAME):  # a diverged run's state goes beside latest.npz
         if folder is not None and (Path(folder) / name).is_dir():
             parser.error(f"argument --checkpoint-dir: {Path(folder) / name} is a folder, where the "
                          f"checkpoint file goes")
+    # --resume continues latest.npz alone (the Trainer's checkpoint_path): a diverged.npz beside it is not resumed
+    missing = _no_checkpoint(Path(folder) / CHECKPOINT_NAME) if resume else None
+    if missing is not None:
+        parser.error(missing)
     if folder is not None and not getattr(args, "resume", False) and (Path(folder) / CHECKPOINT_NAME).is_file():
         parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} holds an earlier run; add "
                      "--resume to continue it, or delete it (or choose another folder) to start afresh")
@@ -45,8 +58,9 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
     path = trainer.checkpoint_path
     if path is None:
         parser.fail(NEEDS_CHECKPOINT_DIR)
-    if not path.is_file():
-        parser.fail(f"--resume needs a checkpoint, and {path} {'is not a file' if path.exists() else 'does not exist'}")
+    missing = _no_checkpoint(path)
+    if missing is not None:
+        parser.fail(missing)
     try:
         trainer.resume(path)
     except (CheckpointError, ValueError, OSError) as error:

@@ -349,6 +349,20 @@ def test_resume_without_a_checkpoint_or_from_a_corrupt_one(tmp_path, capsys):
     assert not (tmp_path / "train_convnet").exists()                     # nothing trained, nothing written
 
 
+@pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "train_deepnet"])
+@pytest.mark.parametrize("left", [[], ["diverged.npz"]])  # the scripts resume latest.npz alone
+def test_resume_from_a_folder_without_a_checkpoint_is_refused_while_parsing(script, left, tmp_path, capsys,
+                                                                            no_data_loading):
+    (tmp_path / "ck").mkdir()
+    for name in left:
+        (tmp_path / "ck" / name).write_bytes(b"a diverged run's state")
+    argv = ["--quick", "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck"), "--resume"]
+    assert run_main(script, argv).code == 2
+    line = one_error_line(capsys, script)
+    assert f"--resume needs a checkpoint, and {tmp_path / 'ck' / 'latest.npz'} does not exist" in line
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet"])
 @pytest.mark.parametrize("resume", [False, True])
 @pytest.mark.parametrize("name", ["latest.npz", "diverged.npz"])  # diverged.npz: the divergence message was lost
