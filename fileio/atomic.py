@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import signal
@@ -19,6 +20,23 @@ from typing import BinaryIO
 
 TEMP_SUFFIX = ".part"
 _TEMP_MIDDLE = r"[a-z0-9_]{8}"   # what tempfile.mkstemp puts between prefix and suffix
+_MIDDLE_BYTES = 8
+NAME_MAX = 255   # bytes in one name on the usual file systems (ext4, XFS, Btrfs, tmpfs, APFS)
+
+
+def _temp_prefix(name: str) -> str:
+    """How the temporary files of a file called ``name`` begin: ``.<name>.``; for a name too long to take the
+    15 bytes more, ``.<its beginning>~<8 hex digits of a hash of the whole name>.``, which fits and still
+    tells it from the temporary files of another long name that begins the same."""
+    prefix = f".{name}."
+    room = NAME_MAX - _MIDDLE_BYTES - len(TEMP_SUFFIX)
+    if len(os.fsencode(prefix)) <= room:
+        return prefix
+    tail = f"~{hashlib.sha256(os.fsencode(name)).hexdigest()[:8]}."
+    stem = name
+    while len(os.fsencode(f".{stem}{tail}")) > room:  # cut whole characters, never half of one
+        stem = stem[:-1]
+    return f".{stem}{tail}"
 
 
 def _umask() -> int:
@@ -42,7 +60,7 @@ def _temp_file(path: Path) -> tuple[int, str]:
     """Create ``path``'s folder if needed and a temporary file in it; an OSError names ``path``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        return tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path.name), suffix=TEMP_SUFFIX)
     except OSError as error:
         blocked = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), None)
         if blocked is not None:
@@ -86,9 +104,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
 
 
 def temp_file_pattern(path: str | os.PathLike) -> re.Pattern[str]:
-    """The names :func:`atomic_write` gives its temporary files for ``path``: ``.<name>.<8 chars>.part``."""
-    name = Path(path).name
-    return re.compile(re.escape(f".{name}.") + _TEMP_MIDDLE + re.escape(TEMP_SUFFIX))
+    """The names :func:`atomic_write` gives its temporary files for ``path``: ``.<name>.<8 chars>.part``, with
+    ``<name>`` shortened as :func:`_temp_prefix` does for a name too long for that."""
+    return re.compile(re.escape(_temp_prefix(Path(path).name)) + _TEMP_MIDDLE + re.escape(TEMP_SUFFIX))
 
 
 def remove_stale_temp_files(path: str | os.PathLike) -> list[Path]:

@@ -90,3 +90,22 @@ def test_a_folder_where_the_file_goes_is_reported_under_the_targets_name(tmp_pat
     assert info.value.filename == os.fspath(tmp_path / "adir") and ".part" not in str(info.value)
     assert str(info.value) == f"[Errno {errno.EISDIR}] Is a directory: {os.fspath(tmp_path / 'adir')!r}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]  # no temporary file left
+
+
+@pytest.mark.parametrize("name", ["a" * 241, "w" * 251 + ".npz", "é" * 127 + "x"])  # 241, 255 and 255 bytes
+def test_a_name_up_to_the_longest_allowed_is_written_and_its_temporary_file_is_known(name, tmp_path):
+    """The temporary file beside a long name gets a shortened name, still one remove_stale_temp_files knows as
+    this file's and not another's (a long name sharing its beginning)."""
+    from fileio.atomic import remove_stale_temp_files, temp_file_pattern
+
+    path = tmp_path / name
+    sibling = tmp_path / (name[:-1] + ("b" if name[-1] != "b" else "c"))
+    with atomic_write(path) as handle:
+        handle.write(b"data")
+        [temp] = [entry for entry in os.listdir(tmp_path) if entry != name]
+        assert temp_file_pattern(path).fullmatch(temp) and not temp_file_pattern(sibling).fullmatch(temp)
+        assert len(os.fsencode(temp)) <= 255
+    assert path.read_bytes() == b"data" and os.listdir(tmp_path) == [name]
+    stale = tmp_path / temp
+    stale.write_bytes(b"left by a killed write")
+    assert remove_stale_temp_files(sibling) == [] and remove_stale_temp_files(path) == [stale]
