@@ -1,17 +1,28 @@
 """The data a script trains on, chosen by its --dataset option.
 
 Without --dataset a script uses MNIST, or the built-in digits when MNIST cannot be had, saying why in one
-line that names the missing files. A --dataset given explicitly is honoured or refused: never replaced.
+line that names the missing files. A --dataset given explicitly is honoured or refused, in one line that says
+what is missing where, why it could not be downloaded and how to get it: never replaced.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 
 from cli.parser import ScriptParser
-from datasets import DataDirError, DatasetInfo, DatasetUnavailableError, load_dataset, load_mnist_split
+from datasets import (
+    ENV_DATA_DIR,
+    IDX_DATASETS,
+    DataDirError,
+    DatasetInfo,
+    DatasetUnavailableError,
+    load_dataset,
+    load_mnist_split,
+)
+from datasets.cache import display_path
 
 DEFAULT_DATASET = "mnist"
 
@@ -23,8 +34,8 @@ def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bo
     """``((x_train, t_train), (x_test, t_test)), info`` for --dataset ``requested`` (None: the default).
 
     A fallback prints its notice; an explicit data set that cannot be had ends the script (status 2) with
-    the loader's message: which files are missing, where they were looked for, how to get them; so does a
-    data folder that cannot be worked out (:class:`datasets.DataDirError`), whatever was asked. The data
+    one line (:func:`unavailable_line`); so does a data folder that cannot be worked out
+    (:class:`datasets.DataDirError`), whatever was asked. The data
     never depends on a script's --seed (which seeds weights and batches): the built-in digits are always
     the loader's default draw, the same train and test sets and one cache file for every run.
     ``normalize=False`` keeps the pixels as uint8 0-255, as the book's ``load_mnist(normalize=False)``.
@@ -34,12 +45,22 @@ def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bo
         data, info = load_dataset(name, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label,
                                   fallback_to_builtin=requested is None)
     except DatasetUnavailableError as error:
-        parser.fail(f"--dataset {name}: {error}")
+        parser.fail(f"--dataset {name}: {unavailable_line(name, error)}")
     except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default one
         parser.fail(str(error))
     if info.fell_back:
         print(f"notice: {info.fallback_reason}")
     return data, info
+
+
+def unavailable_line(name: str, error: DatasetUnavailableError) -> str:
+    """The loader's several lines about data set ``name`` in one: what is missing where and why it could not be
+    downloaded (every mirror's reason is summed up in ``error.short_reason``), and how to get it."""
+    spec = IDX_DATASETS[name]
+    return (f"{spec.title} is not available in {display_path(Path(error.directory))} ({error.lacking}) and "
+            f"{error.short_reason}; to get it, connect to the network and run again, copy its original .gz files "
+            f"there (or set {ENV_DATA_DIR} to a folder whose '{spec.name}' sub-folder holds them), or use --dataset "
+            "builtin")
 
 
 def first(split: Split, n: int | None) -> Split:

@@ -20,6 +20,14 @@ class DatasetUnavailableError(RuntimeError):
         self.short_reason = short_reason
         self.corrupt = corrupt
 
+    @property
+    def lacking(self) -> str:
+        """What is lacking, in one clause: ``"missing a.gz, b.gz; c.gz failing verification"``."""
+        absent = [name for name in self.missing if name not in self.corrupt]
+        return "; ".join(part for part in (f"missing {', '.join(absent)}" if absent else "",
+                                           f"{', '.join(self.corrupt)} failing verification" if self.corrupt else "")
+                         if part)
+
 
 class ChecksumMismatchError(ValueError):
     """A file's checksum differs from the known one for that file."""

@@ -76,12 +76,8 @@ def load_dataset(
         if not fallback_to_builtin:
             raise
         where = display_path(dataset_dir(spec.name, data_dir))
-        absent = [name for name in error.missing if name not in error.corrupt]
-        lacking = "; ".join(part for part in (f"missing {', '.join(absent)}" if absent else "",
-                                               f"{', '.join(error.corrupt)} failing verification"
-                                               if error.corrupt else "") if part)
         reason = (
-            f"{spec.title} is not complete in {where} ({lacking}) and "
+            f"{spec.title} is not complete in {where} ({error.lacking}) and "
             f"{error.short_reason}: "
             "using the built-in digits instead"
         )

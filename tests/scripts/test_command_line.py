@@ -447,8 +447,10 @@ def test_an_explicit_dataset_is_never_replaced(script, partial_mnist_cache, no_b
     err = captured.err
     assert "Traceback" not in err and "notice:" not in captured.out and "built-in" not in captured.out
     first = err.splitlines()[0]
-    assert first.startswith(f"{script}: error: --dataset mnist: MNIST is not available: 2 file(s) missing")
-    assert "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in first and "t10k" not in first
+    assert first.startswith(f"{script}: error: --dataset mnist: MNIST is not available in "
+                            f"{partial_mnist_cache / 'mnist'} (missing train-images-idx3-ubyte.gz, "
+                            "train-labels-idx1-ubyte.gz) and could not be downloaded")
+    assert "t10k" not in first
     assert not out.exists()
 
 
@@ -457,9 +459,27 @@ def test_an_explicit_fashion_mnist_is_never_replaced(partial_mnist_cache, no_bui
     assert run_main("apply_filter", ["--dataset", "fashion-mnist", "--out", str(out)]).code == 2
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "notice:" not in captured.out
-    assert captured.err.startswith("apply_filter: error: --dataset fashion-mnist: Fashion-MNIST is not available: "
-                                   "4 file(s) missing")
+    assert captured.err.startswith("apply_filter: error: --dataset fashion-mnist: Fashion-MNIST is not available in "
+                                   f"{partial_mnist_cache / 'fashion-mnist'} (missing train-images-idx3-ubyte.gz")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("script", ["train_neuralnet", "mnist_show"])
+def test_an_explicit_dataset_that_cannot_be_had_is_one_line_saying_how_to_get_it(script, tmp_path, monkeypatch,
+                                                                                 no_builtin_digits, capsys):
+    import datasets.download
+
+    def offline(url, *args, **kwargs):
+        raise datasets.download.DownloadError(url, "no network (test)", unreachable=True)
+
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(datasets.download, "_open", offline)
+    argv = ["--dataset", "mnist", "--out", str(tmp_path / "out")] + (["--quick"] if script == "train_neuralnet" else [])
+    assert run_main(script, argv).code == 2
+    line = one_error_line(capsys, script)
+    assert line.startswith(f"{script}: error: --dataset mnist: MNIST is not available in {tmp_path / 'data' / 'mnist'} "
+                           f"(missing {', '.join(MNIST_FILES)}) and could not be downloaded (no network)")
+    assert "ZEROPROP_DATA_DIR" in line and line.endswith("or use --dataset builtin")
 
 
 def test_the_default_falls_back_naming_the_missing_files(partial_mnist_cache, capsys, monkeypatch):
