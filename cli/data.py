@@ -16,9 +16,11 @@ from cli.parser import ScriptParser
 from datasets import (
     ENV_DATA_DIR,
     IDX_DATASETS,
+    MNIST,
     DataDirError,
     DatasetInfo,
     DatasetUnavailableError,
+    dataset_dir,
     load_dataset,
     load_mnist_split,
 )
@@ -69,11 +71,26 @@ def first(split: Split, n: int | None) -> Split:
     return (x, t) if n is None else (x[:n], t[:n])
 
 
-def load_mnist_test_images(parser: ScriptParser, data_dir: str | os.PathLike, *,
+def load_mnist_test_images(parser: ScriptParser, data_dir: str | os.PathLike | None, *,
                            flatten: bool = False) -> tuple[Split, str]:
-    """The real MNIST test set (t10k-*.gz in ``data_dir``) as (N, 1, 28, 28) images (``flatten``: N x 784
-    rows), and its title; missing or unreadable files end the script naming --mnist-test-dir."""
+    """The real MNIST test set (t10k-*.gz in ``data_dir``, the --mnist-test-dir given; None: the MNIST cache) as
+    (N, 1, 28, 28) images (``flatten``: N x 784 rows), and its title. Missing or unreadable files end the script
+    naming the folder read: --mnist-test-dir, or else the cache folder, with --mnist-test-dir as the way to
+    read another."""
+    if data_dir is not None:
+        where, how = "argument --mnist-test-dir", ""
+    else:
+        try:
+            data_dir = dataset_dir(MNIST.name)
+        except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default cache
+            parser.fail(str(error))
+        folder = (f"the MNIST cache folder under {ENV_DATA_DIR}, {display_path(data_dir)}"
+                  if os.environ.get(ENV_DATA_DIR, "").strip() else
+                  f"the default MNIST cache folder {display_path(data_dir)}")
+        where = f"no MNIST test set in {folder}"
+        how = (f"; python -m scripts.mnist_show --dataset {MNIST.name} downloads MNIST there, or pass "
+               "--mnist-test-dir DIR to read t10k-*.gz from another folder")
     try:
         return load_mnist_split("test", data_dir, flatten=flatten), f"MNIST test set in {data_dir}"
     except (OSError, ValueError, DatasetUnavailableError) as error:
-        parser.fail(f"argument --mnist-test-dir: {error}")
+        parser.fail(f"{where}: {error}{how}")

@@ -18,7 +18,6 @@ import numpy as np
 
 from cli import existing_dir, existing_file, positive_int, script_parser
 from cli.data import load_mnist_test_images
-from datasets import DataDirError, dataset_dir
 from networks import SampleNetwork
 
 HOW_TO_GET_WEIGHTS = """neuralnet_mnist: no --weights given. This script runs the book's trained chapter-3
@@ -49,11 +48,7 @@ def main(argv: list[str] | None = None) -> dict:
         network.load_params(args.weights)
     except ValueError as err:
         parser.error(f"--weights: {err}")
-    try:
-        directory = dataset_dir("mnist", args.mnist_test_dir)
-    except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default cache
-        parser.fail(str(error))
-    (x, t), _ = load_mnist_test_images(parser, directory, flatten=True)
+    (x, t), _ = load_mnist_test_images(parser, args.mnist_test_dir, flatten=True)
 
     predicted = network.predict_labels(x, batch_size=args.batch_size)
     correct = int(np.count_nonzero(predicted == t))

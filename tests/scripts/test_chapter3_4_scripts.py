@@ -253,6 +253,27 @@ def test_neuralnet_mnist_names_a_missing_test_set(tmp_path, capsys):
     assert "t10k-images-idx3-ubyte.gz" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("from_variable", [True, False])
+def test_neuralnet_mnist_without_mnist_test_dir_names_the_cache_it_read(from_variable, tmp_path, monkeypatch, capsys):
+    """No --mnist-test-dir given: the error is about the cache folder read (ZEROPROP_DATA_DIR's or the default
+    one under the home folder), and --mnist-test-dir comes only as the way to read another folder."""
+    weights = SampleNetwork(seed=0).save_params(tmp_path / "w.npz")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    if from_variable:
+        monkeypatch.setenv("ZEROPROP_DATA_DIR", str(tmp_path / "data"))
+        folder = f"the MNIST cache folder under ZEROPROP_DATA_DIR, {tmp_path / 'data' / 'mnist'}"
+    else:
+        monkeypatch.delenv("ZEROPROP_DATA_DIR", raising=False)
+        folder = "the default MNIST cache folder ~/.cache/zeroprop/mnist"
+    with pytest.raises(SystemExit) as exit_info:
+        neuralnet_mnist.main(["--weights", str(weights)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert err.startswith(f"neuralnet_mnist: error: no MNIST test set in {folder}: ")
+    assert "argument --mnist-test-dir" not in err and "pass --mnist-test-dir" in err
+
+
 @pytest.mark.parametrize("kind", ["a file", "corrupt files"])
 def test_neuralnet_mnist_refuses_an_unreadable_test_dir_in_one_line(kind, tmp_path, capsys):
     weights = SampleNetwork(seed=0).save_params(tmp_path / "w.npz")
