@@ -17,7 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/apply_filter.py`: make t
 
 import numpy as np
 
-from cli import add_dataset_option, add_out_option, load_script_data, nonnegative_int, script_parser
+from cli import add_dataset_option, add_out_option, existing_file, load_script_data, nonnegative_int, script_parser
 from layers import Convolution
 from networks import SimpleConvNet
 from training.plots import save_figure
@@ -61,27 +61,27 @@ def main(argv: list[str] | None = None) -> dict:
     add_out_option(parser)
     add_dataset_option(parser)
     parser.add_argument("--index", type=nonnegative_int, default=0, help="which test image (default 0)")
-    parser.add_argument("--weights", type=Path, default=None,
+    parser.add_argument("--weights", type=existing_file, default=None,
                         help="a SimpleConvNet .npz: apply its first 8 learned filters instead of the hand-made ones")
     args = parser.parse_args(argv)
     parser.require_writable_files(args.out / "apply_filter" / "apply_filter.png")
 
-    (_, (x_test, t_test)), info = load_script_data(parser, args.dataset, flatten=False)
-    parser.require_at_most("--index", args.index, len(x_test) - 1, f"the {len(x_test)} test images count from 0")
-    image = x_test[args.index].astype(np.float64)  # (1, 28, 28)
-
     if args.weights is None:
         filters = FILTERS
         pad = 1
-    else:
+    else:  # read before the data set loads, so that weights of another network are refused at once
         network = SimpleConvNet()
         try:
             network.load_params(args.weights)
-        except (ValueError, FileNotFoundError) as err:
+        except (OSError, ValueError) as err:
             parser.error(f"--weights: {err}")
         learned = network.params["W1"][:8, 0].astype(np.float64)
         filters = {f"filter {i}": w for i, w in enumerate(learned)}
         pad = learned.shape[-1] // 2
+
+    (_, (x_test, t_test)), info = load_script_data(parser, args.dataset, flatten=False)
+    parser.require_at_most("--index", args.index, len(x_test) - 1, f"the {len(x_test)} test images count from 0")
+    image = x_test[args.index].astype(np.float64)  # (1, 28, 28)
     W = np.stack(list(filters.values()))[:, np.newaxis]  # (FN, 1, FH, FW)
     layer = Convolution(W, np.zeros(len(W)), stride=1, pad=pad)
     outputs = layer.forward(image[np.newaxis])[0]  # (FN, H, W)

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> dict:
     network = SampleNetwork()
     try:
         network.load_params(args.weights)
-    except ValueError as err:
+    except (OSError, ValueError) as err:  # not the network's weights, or a file that cannot be read
         parser.error(f"--weights: {err}")
     (x, t), _ = load_mnist_test_images(parser, args.mnist_test_dir, flatten=True)
 

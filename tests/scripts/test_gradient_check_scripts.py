@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from layers import compare_gradients
+from networks import SimpleConvNet, TwoLayerNet
 from scripts import apply_filter, batch_norm_gradient_check, gradient_check, gradient_check_convnet
 
 LINE = re.compile(r"^(\w+) \([\dx]+\): .* error = (\S+) (<|>=) 1e-07: (OK|FAIL)", re.M)
@@ -114,3 +115,44 @@ def test_the_checks_say_what_they_are_doing_on_stderr(capsys):
     assert lines == ["... two-point differences of all 4 parameters (the book's figure)",
                      *(f"... parameter {i} of 4, {name}" for i, name in enumerate(["W1", "b1", "W2", "b2"], 1))]
     assert "... " not in captured.out
+
+
+@pytest.mark.parametrize("weights, problem", [("no-such.npz", "does not exist"),
+                                              ("w" * 300 + ".npz", "cannot be used: File name too long")])
+def test_apply_filter_refuses_weights_it_cannot_read_while_parsing(weights, problem, monkeypatch, capsys):
+    monkeypatch.setattr(apply_filter, "load_script_data", _must_not_load_data)
+    with pytest.raises(SystemExit) as exit_info:
+        apply_filter.main(["--weights", weights])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert f"argument --weights: {weights!r} {problem}" in err
+
+
+def test_apply_filter_refuses_another_networks_weights_before_loading_data(tmp_path, monkeypatch, capsys):
+    weights = TwoLayerNet(4, 3, 2, seed=0).save_params(tmp_path / "two_layer.npz")
+    monkeypatch.setattr(apply_filter, "load_script_data", _must_not_load_data)
+    with pytest.raises(SystemExit) as exit_info:
+        apply_filter.main(["--weights", str(weights)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--weights: SimpleConvNet.load_params" in err and "does not match this network" in err
+
+
+def test_apply_filter_names_a_weights_file_it_may_not_read(tmp_path, monkeypatch, capsys):
+    weights = tmp_path / "w.npz"
+    weights.write_bytes(b"")
+
+    def refuse(self, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(SimpleConvNet, "load_params", refuse)
+    with pytest.raises(SystemExit) as exit_info:
+        apply_filter.main(["--weights", str(weights)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "--weights: [Errno 13] Permission denied" in err
+
+
+def _must_not_load_data(*args, **kwargs):
+    raise AssertionError("the data set was loaded before --weights was checked")
