@@ -39,9 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", metavar="OUTPUT.npz", type=Path, help="where to write the parameters")
     args = parser.parse_args(argv)
     output = Path(npz_path(args.output))  # the file save_params will write: ".npz" appended when missing
-    if output.is_dir():
-        parser.error(f"argument OUTPUT.npz: {str(output)!r} is a directory; give a file name")
-    parser.require_writable_dir(output.parent, "OUTPUT.npz")
+    parser.require_writable_files(output, option="OUTPUT.npz")  # its folder, a name too long, a folder in its place
 
     print(WARNING, file=sys.stderr)
     if not args.trust_pickle:

@@ -547,7 +547,16 @@ def test_the_converter_checks_the_npz_path_it_will_write(tmp_path, capsys):
     assert run_main("convert_book_weights", ["--network", "sample", "--trust-pickle", str(pkl),
                                              str(tmp_path / "out")]).code == 2
     line = one_error_line(capsys, "convert_book_weights")
-    assert "argument OUTPUT.npz" in line and "out.npz" in line and "is a directory" in line
+    assert "argument OUTPUT.npz" in line and "out.npz" in line and "is a folder" in line
+
+
+@pytest.mark.parametrize("output", ["o" * 300 + ".npz", "o" * 300 + "/out.npz"])
+def test_the_converter_refuses_an_output_name_too_long_in_one_line(output, tmp_path, capsys):
+    pkl = book_sample_pickle(tmp_path / "sample.pkl")
+    assert run_main("convert_book_weights", ["--network", "sample", "--trust-pickle", str(pkl),
+                                             str(tmp_path / output)]).code == 2
+    line = one_error_line(capsys, "convert_book_weights")
+    assert "argument OUTPUT.npz" in line and "File name too long" in line
 
 
 @pytest.mark.parametrize("value", [1e300, float("nan"), float("inf")])
