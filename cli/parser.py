@@ -119,4 +119,6 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
     """--checkpoint-dir (a writable directory, checked at once) and --resume."""
     parser.add_argument("--checkpoint-dir", type=writable_dir, default=None,
                         help="save a resumable checkpoint there after every epoch (default: none)")
-    parser.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint-dir")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run saved in --checkpoint-dir (its latest.npz, or the diverged.npz "
+                             "a run that diverged in its first epoch left)")

@@ -4,6 +4,7 @@ script that trains, so that all of them answer Ctrl-C and a diverged loss the sa
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -21,18 +22,27 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program stopp
 NEEDS_CHECKPOINT_DIR = "--resume needs --checkpoint-dir, the folder of the run to continue"
 
 
-def _no_checkpoint(path: Path) -> str | None:
-    """Why --resume cannot continue from ``path`` (the run's latest.npz) before it is read; None if it is a file."""
-    if path.is_file():
-        return None
-    return f"--resume needs a checkpoint, and {path} {'is not a file' if path.exists() else 'does not exist'}"
+def resume_source(folder: str | os.PathLike) -> Path | None:
+    """The checkpoint --resume continues in ``folder``: latest.npz (the last epoch's end), or, where a run diverged
+    before its first epoch ended, the diverged.npz it left (the state before the loss stopped being finite, to
+    continue with a smaller learning rate); None when neither is a file."""
+    for name in (CHECKPOINT_NAME, DIVERGED_NAME):
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    return None
+
+
+def _no_checkpoint(folder: str | os.PathLike) -> str:
+    latest = Path(folder) / CHECKPOINT_NAME
+    return (f"--resume needs a checkpoint, and {latest} {'is not a file' if latest.exists() else 'does not exist'} "
+            f"(nor {DIVERGED_NAME}, which a run that diverged in its first epoch leaves)")
 
 
 def check_resume_options(parser: ScriptParser, args: object) -> None:
-    """Refuse --resume without --checkpoint-dir or without a checkpoint in it (as :func:`resume_if_asked` would,
-    after the data had loaded), a --checkpoint-dir whose checkpoint cannot be written (a folder where its file
-    goes), and one holding a checkpoint without --resume (a new run would replace it), while parsing, before
-    any data is loaded."""
+    """Refuse --resume without --checkpoint-dir or without a checkpoint in it (:func:`resume_source`; as
+    :func:`resume_if_asked` would, after the data had loaded), a --checkpoint-dir whose checkpoint cannot be
+    written (a folder where its file goes), and one holding a checkpoint without --resume (a new run would
+    replace it), while parsing, before any data is loaded."""
     folder = getattr(args, "checkpoint_dir", None)
     resume = getattr(args, "resume", False)
     if resume and folder is None:
@@ -41,26 +51,25 @@ def check_resume_options(parser: ScriptParser, args: object) -> None:
         if folder is not None and (Path(folder) / name).is_dir():
             parser.error(f"argument --checkpoint-dir: {Path(folder) / name} is a folder, where the "
                          f"checkpoint file goes")
-    # --resume continues latest.npz alone (the Trainer's checkpoint_path): a diverged.npz beside it is not resumed
-    missing = _no_checkpoint(Path(folder) / CHECKPOINT_NAME) if resume else None
-    if missing is not None:
-        parser.error(missing)
-    if folder is not None and not getattr(args, "resume", False) and (Path(folder) / CHECKPOINT_NAME).is_file():
+    if resume and resume_source(folder) is None:
+        parser.error(_no_checkpoint(folder))
+    if folder is not None and not resume and (Path(folder) / CHECKPOINT_NAME).is_file():
         parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} holds an earlier run; add "
                      "--resume to continue it, or delete it (or choose another folder) to start afresh")
 
 
 def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> None:
-    """With --resume, move ``trainer`` on to the checkpoint in its checkpoint directory; a checkpoint that
-    is missing or cannot be resumed ends the script (exit 2) with one line saying why."""
+    """With --resume, move ``trainer`` on to the checkpoint in its checkpoint directory (:func:`resume_source`,
+    saying so when that is diverged.npz); a checkpoint that is missing or cannot be resumed ends the script
+    (exit 2) with one line saying why."""
     if not resume:
         return
-    path = trainer.checkpoint_path
-    if path is None:
+    if trainer.checkpoint_path is None:
         parser.fail(NEEDS_CHECKPOINT_DIR)
-    missing = _no_checkpoint(path)
-    if missing is not None:
-        parser.fail(missing)
+    folder = trainer.checkpoint_path.parent
+    path = resume_source(folder)
+    if path is None:
+        parser.fail(_no_checkpoint(folder))
     try:
         trainer.resume(path)
     except (CheckpointError, ValueError, OSError) as error:
@@ -68,6 +77,10 @@ def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> Non
     if trainer.finished:
         parser.fail(f"--resume: {path} is already at iteration {trainer.current_iter}, where this run stops "
                     f"(iteration {trainer.max_iter}); ask for more iterations or epochs to train further")
+    if path.name == DIVERGED_NAME:
+        print(f"resuming from {path}, where the earlier run was before its loss diverged (iteration "
+              f"{trainer.current_iter}; there is no {CHECKPOINT_NAME}): a smaller learning rate than its own may "
+              "be needed", file=sys.stderr)
 
 
 def _exit_interrupted(line: str) -> None:

@@ -672,7 +672,7 @@ class Trainer:
             last = self.checkpoint_path if self.checkpoint_path.is_file() else None
             saved = f" They are saved to {path}"
             saved += (f"; the last epoch's checkpoint, {last}, is kept as it was (resume it with a smaller "
-                      "learning rate)." if last is not None else ".")
+                      "learning rate)." if last is not None else " (resume from them with a smaller learning rate).")
         raise TrainingDivergedError(
             f"Trainer: training diverged: the loss became {loss} at iteration {failed} "
             f"(epoch {epoch}, batch {batch} of {self.iter_per_epoch}) with learning rate {lr:g}. {kept}{saved} "

@@ -350,17 +350,35 @@ def test_resume_without_a_checkpoint_or_from_a_corrupt_one(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "train_deepnet"])
-@pytest.mark.parametrize("left", [[], ["diverged.npz"]])  # the scripts resume latest.npz alone
-def test_resume_from_a_folder_without_a_checkpoint_is_refused_while_parsing(script, left, tmp_path, capsys,
+def test_resume_from_a_folder_without_a_checkpoint_is_refused_while_parsing(script, tmp_path, capsys,
                                                                             no_data_loading):
     (tmp_path / "ck").mkdir()
-    for name in left:
-        (tmp_path / "ck" / name).write_bytes(b"a diverged run's state")
     argv = ["--quick", "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck"), "--resume"]
     assert run_main(script, argv).code == 2
     line = one_error_line(capsys, script)
-    assert f"--resume needs a checkpoint, and {tmp_path / 'ck' / 'latest.npz'} does not exist" in line
+    assert f"--resume needs a checkpoint, and {tmp_path / 'ck' / 'latest.npz'} does not exist (nor diverged.npz" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_that_diverged_in_its_first_epoch_is_resumed_from_what_it_left(tmp_path, small_dataset, capsys):
+    """No epoch ended, so there is no latest.npz: --resume continues diverged.npz, the state before the loss
+    stopped being finite, and the run goes on from there with the smaller learning rate given."""
+    ck = tmp_path / "ck"
+    argv = ["--quick", "--batch-size", "10", "--out", str(tmp_path / "out"), "--checkpoint-dir", str(ck)]
+    code = run_main("train_neuralnet", [*argv, "--lr", "1e30"]).code
+    assert isinstance(code, str) and "training diverged" in code and "resume from them" in code
+    assert (ck / "diverged.npz").is_file() and not (ck / "latest.npz").exists()
+    capsys.readouterr()
+    from networks import TwoLayerNet
+    from training.checkpoint import load_checkpoint
+
+    left_at = load_checkpoint(ck / "diverged.npz", TwoLayerNet(784, 50, 10).params).iteration
+    result = importlib.import_module("scripts.train_neuralnet").main([*argv, "--lr", "0.1", "--resume"])
+    err = capsys.readouterr().err
+    assert f"resuming from {ck / 'diverged.npz'}" in err and f"iteration {left_at}" in err
+    assert (ck / "latest.npz").is_file()
+    assert load_checkpoint(ck / "latest.npz", TwoLayerNet(784, 50, 10).params).iteration > left_at
+    assert result is not None
 
 
 @pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet"])
