@@ -59,6 +59,7 @@ runs in other threads.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import queue
 import threading
@@ -101,10 +102,11 @@ class _State:
         self.lock = threading.RLock()
         self.controller: ThreadpoolController | None = None
         self.pool: _Workers | None = None
-        self.single_blas_users = 0
-        self.blas_at_one = 0  # > 0 while the policy holds BLAS at one thread (no need to limit it again)
-        self.single_blas_limiter: Any = None
-        self.process_limiter: Any = None  # set_num_threads' first BLAS limit (it knows the limits before it)
+        self.set_calls = 0           # calls of set_num_threads so far: a block ending after one keeps its setting
+        self.process_setting: int | None = None   # what set_num_threads asked for, blocks aside
+        self.blas_holds = 0          # holders of BLAS at one thread: set_num_threads, each block, each worker batch
+        self.blas_limiter: Any = None  # the first holder's limit, which knows BLAS's counts from before any hold
+        self.process_holds = False   # whether set_num_threads holds one of them
 
 
 _state = _State()
@@ -188,29 +190,43 @@ def _limit_blas(count: int) -> Any:
     return _controller().limit(limits=count, user_api="blas")
 
 
+def _hold_blas() -> None:
+    """One more holder of BLAS at one thread (call with ``_state.lock`` held); the first one limits it."""
+    if _state.blas_holds == 0:
+        _state.blas_limiter = _limit_blas(BLAS_THREADS)
+    _state.blas_holds += 1
+
+
+def _release_blas() -> None:
+    """One holder fewer (call with ``_state.lock`` held); after the last, BLAS's counts are as before the first."""
+    _state.blas_holds -= 1
+    if _state.blas_holds == 0 and _state.blas_limiter is not None:
+        _state.blas_limiter.restore_original_limits()
+        _state.blas_limiter = None
+
+
 def set_num_threads(n: int | None) -> None:
     """Compute with ``n`` threads from now on; BLAS is limited at once, process-wide. None goes back to the
-    default: the engine's own count, and BLAS's thread counts as they were before the first call."""
+    default: the engine's own count, and BLAS's thread counts as they were before the policy first limited
+    them. Called inside a :func:`num_threads` block, the setting outlasts the block."""
     n = _check_count("set_num_threads", n, allow_none=True)
     with _state.lock:
         _env_setting()   # a bad ZEROPROP_NUM_THREADS is reported at the first use, whatever it is
-        _state.requested = n
-        if n is None:
-            if _state.process_limiter is not None:
-                _state.process_limiter.restore_original_limits()
-                _state.process_limiter = None
-                _state.blas_at_one -= 1
-        else:
-            limiter = _limit_blas(policy().blas_threads)
-            if _state.process_limiter is None:
-                _state.process_limiter = limiter
-                _state.blas_at_one += 1
+        _state.requested = _state.process_setting = n
+        _state.set_calls += 1
+        if n is not None and not _state.process_holds:
+            _hold_blas()
+            _state.process_holds = True
+        elif n is None and _state.process_holds:
+            _release_blas()
+            _state.process_holds = False
     keep_freed_memory()
 
 
 def num_threads(n: int | None) -> AbstractContextManager[None]:
     """Compute with ``n`` threads (None: the default) inside the block; the previous setting and the
-    BLAS libraries' thread counts come back after it, even on an error."""
+    BLAS libraries' thread counts come back after it, even on an error (unless :func:`set_num_threads`
+    was called meanwhile: its setting stays)."""
     return _setting_for_block(_check_count("num_threads", n, allow_none=True))
 
 
@@ -218,18 +234,16 @@ def num_threads(n: int | None) -> AbstractContextManager[None]:
 def _setting_for_block(n: int | None) -> Iterator[None]:
     with _state.lock:
         _env_setting()
-        previous = _state.requested
+        previous, set_calls = _state.requested, _state.set_calls
         _state.requested = n
-        limiter = _limit_blas(policy().blas_threads)
-        _state.blas_at_one += 1
+        _hold_blas()
     keep_freed_memory()
     try:
         yield
     finally:
         with _state.lock:
-            _state.requested = previous
-            limiter.restore_original_limits()
-            _state.blas_at_one -= 1
+            _state.requested = previous if _state.set_calls == set_calls else _state.process_setting
+            _release_blas()
 
 
 def in_force() -> AbstractContextManager[None]:
@@ -242,20 +256,24 @@ def in_force() -> AbstractContextManager[None]:
 
 class _Batch:
     """Tasks that the calling thread and the woken workers take one at a time, in the order given,
-    until none is left or one has failed (then no further task starts)."""
+    until none is left or one has failed (then no further task starts). The workers run them in a copy
+    of the caller's context, so that context variables (NumPy's ``errstate`` among them) are the caller's."""
 
     def __init__(self, tasks: list[Callable[[], Any]]) -> None:
         self.tasks = tasks
         self.results: list[Any] = [None] * len(tasks)
         self.errors: list[BaseException | None] = [None] * len(tasks)
+        self.context = contextvars.copy_context()
         self.taken = 0
         self.finished = 0
+        self.helpers_running = 0   # tasks a worker has taken and not yet finished
         self.stopped = False
         self.lock = threading.Lock()
+        self.helpers_idle = threading.Condition(self.lock)
         self.done = threading.Lock()
         self.done.acquire()   # released by whoever finishes the last task that will run
 
-    def work(self) -> None:
+    def work(self, helper: bool = False) -> None:
         """Take and run tasks until none is left; the thread that finishes the last one signals ``done``."""
         while True:
             with self.lock:
@@ -263,6 +281,7 @@ class _Batch:
                     return
                 index = self.taken
                 self.taken += 1
+                self.helpers_running += helper
             try:
                 self.results[index] = self.tasks[index]()
             except BaseException as error:   # handed to the caller, which raises the first in order
@@ -272,6 +291,9 @@ class _Batch:
                 failed = False
             with self.lock:
                 self.finished += 1
+                self.helpers_running -= helper
+                if not self.helpers_running:
+                    self.helpers_idle.notify_all()
                 self.stopped = self.stopped or failed
                 last = self.finished == self.taken and (self.stopped or self.taken == len(self.tasks))
             if last:
@@ -284,10 +306,20 @@ class _Batch:
         self.tasks, self.results, self.errors = [], [], []
         return results, errors
 
-    def stop(self) -> None:
-        """Start no further task (the caller was interrupted); tasks already running finish."""
+    def stop_and_wait(self) -> None:
+        """Start no further task (the caller was interrupted) and wait for the tasks the workers are running:
+        they write into the layers' scratch memory, which the caller's next call would use meanwhile. They
+        are pieces of one step (milliseconds); a further interrupt meanwhile does not cut the wait short."""
         with self.lock:
             self.stopped = True
+        while True:
+            try:
+                with self.lock:
+                    while self.helpers_running:
+                        self.helpers_idle.wait()
+                return
+            except KeyboardInterrupt:
+                continue
 
 
 class _Workers:
@@ -298,10 +330,11 @@ class _Workers:
     and takes tasks one at a time, so one that gets less CPU takes fewer. Handing work over this way
     costs about 10-40 us per batch here, against 115-130 us through ``concurrent.futures`` (a future
     and a waiter per task, and the calling thread idle); a DeepConvNet step makes ~50 such hand-overs.
-    Since the caller can do every task itself, nothing waits for a helper that is not there (in a
-    child made by ``fork``, say). A batch that a helper finds late in its queue holds no task or
-    result any more (:meth:`_Batch.release`): kept alive, their arrays were freed later than the
-    allocator expected, and every step faulted ~9,700 pages in again (120 ms instead of 70).
+    Since the caller can do every task itself, nothing waits for a helper that is not there (one busy
+    elsewhere, say; a child made by ``fork`` starts a pool of its own). A batch that a helper finds
+    late in its queue holds no task or result any more (:meth:`_Batch.release`): kept alive, their
+    arrays were freed later than the allocator expected, and every step faulted ~9,700 pages in again
+    (120 ms instead of 70).
     """
 
     def __init__(self, size: int) -> None:
@@ -316,7 +349,7 @@ class _Workers:
             batch = self.inbox.get()
             if batch is None:
                 return
-            batch.work()
+            batch.context.copy().run(batch.work, helper=True)
 
     def run(self, tasks: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException | None]]:
         """The tasks' results and errors, in the order given."""
@@ -327,8 +360,9 @@ class _Workers:
         try:
             batch.work()
             batch.done.acquire()
-        except BaseException:   # interrupted (Ctrl-C) between tasks: start nothing more, let the rest end
-            batch.stop()
+        except BaseException:   # interrupted (Ctrl-C) between tasks: start nothing more, wait for the rest
+            batch.stop_and_wait()
+            batch.release()
             raise
         finally:
             _worker.inside = False
@@ -338,6 +372,18 @@ class _Workers:
         """Let the helpers end (after any batch they are working on)."""
         for _ in range(1, self.size):
             self.inbox.put(None)
+
+
+def _after_fork_in_child() -> None:
+    """A child made by ``fork`` has none of its parent's worker threads: forget their pool (work posted to it
+    would wait in its queue for ever, a batch each hand-over) so that the child starts its own, and take a
+    fresh lock (another thread of the parent may have held this one at the fork)."""
+    _state.pool = None
+    _state.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _pool(size: int) -> _Workers:
@@ -351,20 +397,15 @@ def _pool(size: int) -> _Workers:
 
 @contextmanager
 def single_blas_thread() -> Iterator[None]:
-    """BLAS at one thread while any caller's workers run (counted, so that overlapping callers in
-    different threads restore the original count only when the last one leaves)."""
+    """BLAS at one thread while any caller's workers run (counted with every other holder, so that
+    overlapping callers in different threads restore the original count only when the last one leaves)."""
     with _state.lock:
-        if _state.single_blas_users == 0 and not _state.blas_at_one:
-            _state.single_blas_limiter = _limit_blas(1)
-        _state.single_blas_users += 1
+        _hold_blas()
     try:
         yield
     finally:
         with _state.lock:
-            _state.single_blas_users -= 1
-            if _state.single_blas_users == 0 and _state.single_blas_limiter is not None:
-                _state.single_blas_limiter.restore_original_limits()
-                _state.single_blas_limiter = None
+            _release_blas()
 
 
 def run_parallel(tasks: Iterable[Callable[[], R]]) -> list[R]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import select
+import signal
 import threading
 import time
 import warnings
@@ -351,8 +352,8 @@ def test_split_pass_splits_views_that_are_not_contiguous_and_refuses_mixed_layou
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_still_completes_parallel_work():
-    """A child made by fork has none of its parent's helper threads; the calling thread does every task
-    itself instead of waiting for helpers that do not exist."""
+    """A child made by fork has none of its parent's helper threads: it starts a pool of its own, and never
+    waits for, or posts work to, helpers that do not exist."""
     with threads.num_threads(2):
         threads.run_parallel([lambda: 1, lambda: 2])   # the parent's helpers exist now
         reader, writer = os.pipe()
@@ -361,7 +362,9 @@ def test_a_forked_child_still_completes_parallel_work():
             pid = os.fork()
         if pid == 0:   # the child: report the result and leave at once, whatever happens
             try:
-                os.write(writer, repr(threads.run_parallel([lambda k=k: k * k for k in range(6)])).encode())
+                squares = threads.run_parallel([lambda k=k: k * k for k in range(6)])
+                helpers = [t for t in threading.enumerate() if t.name.startswith("zeroprop-worker")]
+                os.write(writer, repr((squares, len(helpers))).encode())
             finally:
                 os._exit(0)
         os.close(writer)
@@ -369,4 +372,62 @@ def test_a_forked_child_still_completes_parallel_work():
         output = os.read(reader, 1000).decode() if ready else "no answer within 20 s"
         os.close(reader)
         os.waitpid(pid, 0) if ready else os.kill(pid, 9)
-    assert output == repr([k * k for k in range(6)])
+    # the child's own helper: before, work went to the parent's pool, whose queue nobody reads in the child
+    assert output == repr(([k * k for k in range(6)], 1))
+
+
+def test_an_interrupted_caller_returns_only_after_the_workers_tasks_have_ended():
+    """A Ctrl-C while the caller waits for its workers must not let it go on while a worker still writes
+    into the layers' scratch memory, which the caller's next call would use."""
+    ended, worker_started = [], threading.Event()
+
+    def task() -> None:
+        if threading.current_thread() is threading.main_thread():   # the caller's piece: done at once, and
+            worker_started.wait(10)                                 # the interrupt comes while it waits
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            return
+        worker_started.set()
+        time.sleep(0.4)   # the worker's piece outlasts the interrupt
+        ended.append(True)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with threads.num_threads(2):
+            with pytest.raises(KeyboardInterrupt):
+                threads.run_parallel([task, task])
+            assert ended == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_workers_see_the_callers_floating_point_error_settings():
+    """np.errstate is a context variable: a division by zero raises on a worker as on the caller."""
+    both_running = threading.Barrier(2, timeout=10)
+
+    def divide() -> tuple[str, bool]:
+        both_running.wait()   # one task on each thread
+        try:
+            np.divide(np.ones(4), np.zeros(4))
+        except FloatingPointError:
+            return threading.current_thread().name, True
+        return threading.current_thread().name, False
+
+    with threads.num_threads(2), np.errstate(divide="raise"):
+        results = threads.run_parallel([divide, divide])
+    assert any(name.startswith("zeroprop-worker") for name, _ in results)
+    assert [raised for _, raised in results] == [True, True]
+
+
+def test_set_num_threads_inside_a_block_outlasts_it_and_none_gives_blas_back(blas_at_two):
+    with threads.num_threads(2):
+        threads.set_num_threads(1)
+    assert threads.get_num_threads() == 1 and set(blas_counts()) == {1}
+    with threads.single_blas_thread():
+        assert set(blas_counts()) == {1}
+    threads.set_num_threads(None)
+    assert threads.get_num_threads() == threads.default_num_threads()
+    assert set(blas_counts()) == {2}   # as before the policy first limited BLAS, not the block's 1
