@@ -1,9 +1,9 @@
 """Chapter 7.5 (figure 7-23): train the book's SimpleConvNet, conv(30 5x5) - relu - pool - affine(100) - relu - affine.
 
 The book's recipe: Adam (lr 0.001) on mini-batches of 100, train and test accuracy measured on 1000 samples at
-each epoch's end. The book runs 20 epochs on all 60,000 images (12,000 updates, 8-11 minutes on a 2-core CPU)
+each epoch's end. The book runs 20 epochs on all 60,000 images (12,000 updates, about 2 minutes on a 2-core CPU)
 and reaches about 99% test accuracy on MNIST; by default this script runs 10 epochs on the first 10,000 images
-(1,000 updates, about a minute), which already gives about 98%. --book runs the book's full recipe; with
+(1,000 updates, about 8 seconds), which already gives about 98%. --book runs the book's full recipe; with
 --checkpoint-dir it can be stopped and continued with --resume. Uses MNIST when it is cached or can be
 downloaded, otherwise the built-in digits (with a notice saying why). Saves the loss and accuracy curves as a
 PNG and the trained weights as simple_convnet.npz (for visualize_filter --weights).
