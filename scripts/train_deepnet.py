@@ -5,10 +5,10 @@ The book's recipe: Adam (lr 0.001) on mini-batches of 100, accuracy measured on 
 end; the book runs 20 epochs on all 60,000 images and reaches 99.35% test accuracy on MNIST. This network is
 slow on a CPU (about 40 ms per batch of 100 on a 2-core CPU, forward, backward and update: some 25 s per
 epoch of 60,000 images), so by default this script runs 8 short epochs on the first 5,000 images (400
-updates, about 20 seconds), enough for a curve. --book runs the book's full recipe (about 8-10 minutes); add --checkpoint-dir to be
-able to stop and --resume. Uses MNIST when it is cached or can be downloaded, otherwise the built-in digits
-(with a notice saying why). Saves the loss and accuracy curves as a PNG and the trained weights as
-deep_convnet.npz (for misclassified_mnist and half_float_network --weights).
+updates, about 20 seconds), enough for a curve. --book runs the book's full recipe (about 8-10 minutes);
+add --checkpoint-dir to be able to stop and --resume. Uses MNIST when it is cached or can be downloaded,
+otherwise the built-in digits (with a notice saying why). Saves the loss and accuracy curves as a PNG and
+the trained weights as deep_convnet.npz (for misclassified_mnist and half_float_network --weights).
 """
 
 import argparse
