@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -167,6 +168,10 @@ def directory_problem(path: str | os.PathLike) -> str | None:
             return f"{os.fspath(existing)!r} is not writable"
     except OSError as error:  # a name too long, say
         return f"{os.fspath(path)!r} cannot be used: {error.strerror or error}"
+    try:  # os.access says yes to root, and on file systems such as /proc or a read-only mount: try it
+        os.rmdir(tempfile.mkdtemp(prefix=".zeroprop-probe-", dir=existing))
+    except OSError as error:
+        return f"nothing can be written in {os.fspath(existing)!r}: {error.strerror or error}"
     return None
 
 

@@ -72,6 +72,19 @@ def test_writable_dir(tmp_path):
     assert writable_dir(str(tmp_path / " ")) == tmp_path / " "  # a name of spaces is a name
 
 
+def test_the_writing_probe_leaves_nothing_behind(tmp_path):
+    assert directory_problem(tmp_path) is None and directory_problem(tmp_path / "to" / "make") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_where_nothing_can_be_written_is_refused_even_where_access_says_yes():
+    """os.access says a folder is writable to root, and on /proc, whatever can really be done there: the
+    run then ended in a traceback after its work, when its figure could not be written."""
+    with pytest.raises(argparse.ArgumentTypeError, match="nothing can be written in '/proc'"):
+        writable_dir("/proc/zeroprop-out")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 def test_unwritable_dir(tmp_path):
     locked = tmp_path / "locked"
