@@ -269,7 +269,7 @@ class _Batch:
         self.helpers_running = 0   # tasks a worker has taken and not yet finished
         self.stopped = False
         self.lock = threading.Lock()
-        self.helpers_idle = threading.Condition(self.lock)
+        self.helpers_idle: threading.Condition | None = None   # made when an interrupted caller must wait
         self.done = threading.Lock()
         self.done.acquire()   # released by whoever finishes the last task that will run
 
@@ -292,7 +292,7 @@ class _Batch:
             with self.lock:
                 self.finished += 1
                 self.helpers_running -= helper
-                if not self.helpers_running:
+                if self.helpers_idle is not None and not self.helpers_running:   # an interrupted caller waits
                     self.helpers_idle.notify_all()
                 self.stopped = self.stopped or failed
                 last = self.finished == self.taken and (self.stopped or self.taken == len(self.tasks))
@@ -312,6 +312,7 @@ class _Batch:
         are pieces of one step (milliseconds); a further interrupt meanwhile does not cut the wait short."""
         with self.lock:
             self.stopped = True
+            self.helpers_idle = threading.Condition(self.lock)
         while True:
             try:
                 with self.lock:
