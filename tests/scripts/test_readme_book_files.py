@@ -1,4 +1,4 @@
-"""The README's tables from the book to the code name every file of the book's ch03-ch08, so that a reader
+"""The README's tables from the book to the code name every file of the book's ch02-ch08, so that a reader
 holding a book file name finds where it went by searching for that name."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("## From the book to the code (chapters 3 to 5)", "## Chapters 6 to 8")
+SECTIONS = ("## From the book to the code (chapters 2 to 5)", "## Chapters 6 to 8")
 
-# The book repository's ch03-ch08 Python files, but ch08/awesome_net.py (one comment, no code).
+# The book repository's ch02-ch08 Python files, but ch08/awesome_net.py (one comment, no code).
 BOOK_FILES = {
+    "ch02": ["and_gate", "nand_gate", "or_gate", "xor_gate"],
     "ch03": ["mnist_show", "neuralnet_mnist", "neuralnet_mnist_batch", "relu", "sig_step_compare", "sigmoid",
              "step_function"],
     "ch04": ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet", "train_neuralnet",
