@@ -5,7 +5,8 @@ for a person too (a 4 like a 9, a 7 like a 1). The network's weights come from -
 by train_deepnet, or the book's deep_convnet_params.pkl converted by convert_book_weights); without it the
 network is trained here for --epochs 1 (minutes on a CPU; --network simple is faster). The test images are the
 test split of --dataset, or the real MNIST test set in --mnist-test-dir. Draws the first --count misclassified
-images, dark on light as the book does, each titled "true T, pred P".
+images, dark on light as the book does, each titled "true T, pred P" (when none is misclassified, a figure
+saying so, which replaces an earlier run's).
 """
 
 import argparse
@@ -27,7 +28,7 @@ from cli.convnet import (
     parse_with_quick,
 )
 from fileio import save_figure
-from training.plots import image_grid_figure, image_panel_titles
+from training.plots import image_grid_figure, image_panel_titles, text_figure
 
 COLUMNS = 5
 QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
@@ -52,20 +53,23 @@ def main(argv: list[str] | None = None) -> dict:
     predicted = network.predict_labels(x_test)
     wrong = np.flatnonzero(predicted != t_test)
     accuracy = 1.0 - len(wrong) / len(t_test)
-    print(f"{type(network).__name__} on {title}: test accuracy {accuracy:.4f}, "
+    name = type(network).__name__
+    print(f"{name} on {title}: test accuracy {accuracy:.4f}, "
           f"{len(wrong)} of {len(t_test)} images misclassified")
     shown = wrong[:args.count]
     pairs = {view: (int(t_test[i]), int(predicted[i])) for view, i in enumerate(shown, start=1)}
     print("misclassified, {view: (label, inference)}:", pairs)
 
-    figures, titles = [], []
     if len(shown):
         fig = image_grid_figure(x_test[shown, 0], math.ceil(len(shown) / COLUMNS), COLUMNS,
                                 titles=[f"true {t}, pred {p}" for t, p in pairs.values()],
-                                title=f"{type(network).__name__}: first misclassified test images")
-        titles = image_panel_titles(fig)
-        figures.append(save_figure(fig, out / "misclassified.png"))
-        print(f"figure: {figures[0]}")
+                                title=f"{name}: first misclassified test images")
+    else:  # still a figure, so that one an earlier run left can never pass for this run's
+        fig = text_figure(f"no image among the {len(t_test)} test images was misclassified",
+                          title=f"{name} on {title}")
+    titles = image_panel_titles(fig)
+    figures = [save_figure(fig, out / "misclassified.png")]
+    print(f"figure: {figures[0]}")
     return {"figures": figures, "titles": titles, "indices": shown, "accuracy": accuracy,
             "misclassified": len(wrong), "test_size": len(t_test), "predicted": predicted}
 

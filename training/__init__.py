@@ -13,6 +13,7 @@ from training.plots import (
     plot_image_grid,
     plot_loss_curves,
     smooth_curve,
+    text_figure,
 )
 from training.progress import ProgressBar, with_progress
 from training.recipes import TrainedRun, accuracy_table, adam_trainer, final_accuracies, train_plot_save
@@ -56,4 +57,5 @@ __all__ = [
     "train_plot_save",
     "with_progress",
     "smooth_curve",
+    "text_figure",
 ]

@@ -212,6 +212,20 @@ def image_grid_figure(
     return fig
 
 
+def text_figure(text: str, *, title: str | None = None, inches: tuple[float, float] = (5.5, 1.6)) -> Figure:
+    """A figure holding only ``text``, centred, under ``title``: what a script draws where its figure has
+    nothing to show (no misclassified image), so that the file it writes always belongs to the run."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=inches, layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def image_panel_titles(fig: Figure) -> list[str]:
     """The titles of the panels of ``fig`` that show an image, in grid order."""
     return [ax.get_title() for ax in fig.axes if ax.images]

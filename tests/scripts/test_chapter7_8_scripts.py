@@ -122,3 +122,38 @@ def test_half_float_networks_batches_under_the_progress_bar_change_no_label():
     labels = half_float_network.labels_with_progress(network, x, "test", quiet=True)
     np.testing.assert_array_equal(labels, network.predict_labels(x))
     assert len(x) > half_float_network.PROGRESS_BATCH
+
+
+class KnowsTheLabels:
+    """A network that classifies every test image right: it answers with the labels it was given."""
+
+    def __init__(self, labels: np.ndarray) -> None:
+        self.labels = labels
+
+    def predict_labels(self, x: np.ndarray) -> np.ndarray:
+        assert len(x) == len(self.labels)
+        return self.labels.copy()
+
+
+def test_misclassified_mnist_with_nothing_misclassified_still_writes_its_figure(tmp_path, monkeypatch, capsys):
+    """A figure left by an earlier run must never pass for this run's: it is replaced by one saying that no
+    image was misclassified, and its path is printed as usual."""
+    stale = tmp_path / "misclassified_mnist" / "misclassified.png"
+    stale.parent.mkdir()
+    stale.write_bytes(b"an earlier run's figure")
+    monkeypatch.setattr(misclassified_mnist, "network_from_args",
+                        lambda parser, kind, args, train, test: KnowsTheLabels(test[1]))
+    drawn = []
+
+    def save_figure(fig, path):
+        drawn.extend(text.get_text() for ax in fig.axes for text in ax.texts)
+        return real_save_figure(fig, path)
+
+    real_save_figure = misclassified_mnist.save_figure
+    monkeypatch.setattr(misclassified_mnist, "save_figure", save_figure)
+    result = quick(misclassified_mnist.main, tmp_path, "--test-size", "30")
+    assert result["misclassified"] == 0 and result["accuracy"] == 1.0 and result["titles"] == []
+    assert result["figures"] == [stale] and stale.read_bytes()[:4] == b"\x89PNG"
+    out = capsys.readouterr().out
+    assert f"figure: {stale}" in out and "0 of 30 images misclassified" in out
+    assert drawn == ["no image among the 30 test images was misclassified"]
