@@ -2,7 +2,8 @@
 
 Prints as the book's ch05/buy_apple.py does: the price and dApple_num as whole yen, dApple and dTax as Python
 prints them (a whole number given stays whole: --apple 100 is the book's int 100, --apple 100.0 a float).
-Whole yen are rounded, where the book truncates with int(): 200 x 1.15 is 229.99999999999997, 230 yen.
+Whole yen are rounded, where the book truncates with int(): 200 x 1.15 is 229.99999999999997, 230 yen. A price
+that is not whole yen (within 1e-9, relative) prints as it is: --apple 0.3 --tax 1 costs 0.6, not 1.
 """
 
 import sys
@@ -12,6 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/buy_apple.py`: make the 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cli import number_in_range, script_parser
+from cli.printing import whole_yen
 from layers import MulLayer
 
 LIMIT = 1e100  # on each input: every product and sum of three stays a finite number
@@ -34,9 +36,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
 
     result = {"price": price, "dApple": dapple, "dApple_num": dapple_num, "dTax": dtax}
-    print("price:", round(price))
+    print("price:", whole_yen(price))
     print("dApple:", dapple)
-    print("dApple_num:", round(dapple_num))
+    print("dApple_num:", whole_yen(dapple_num))
     print("dTax:", dtax)
     return result
 

@@ -2,7 +2,8 @@
 
 Prints as the book's ch05/buy_apple_orange.py does: the price and the gradients by the counts as whole yen, the
 others as Python prints them (dOrange: 3.3000000000000003, 1.1 x 3 in floating point; a whole number given
-stays whole, as the book's constants are). Whole yen are rounded, where the book truncates with int().
+stays whole, as the book's constants are). Whole yen are rounded, where the book truncates with int(); a value
+that is not whole yen (within 1e-9, relative) prints as it is (--orange 0.5 --tax 1: dOrange_num 0.5, not 0).
 """
 
 import sys
@@ -12,6 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/buy_apple_orange.py`: ma
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cli import number_in_range, script_parser
+from cli.printing import whole_yen
 from layers import AddLayer, MulLayer
 
 LIMIT = 1e100  # on each input: every product and sum of them stays a finite number
@@ -45,11 +47,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "price": price, "dApple": dapple, "dApple_num": dapple_num,
         "dOrange": dorange, "dOrange_num": dorange_num, "dTax": dtax,
     }
-    print("price:", round(price))
+    print("price:", whole_yen(price))
     print("dApple:", dapple)
-    print("dApple_num:", round(dapple_num))
+    print("dApple_num:", whole_yen(dapple_num))
     print("dOrange:", dorange)
-    print("dOrange_num:", round(dorange_num))
+    print("dOrange_num:", whole_yen(dorange_num))
     print("dTax:", dtax)
     return result
 

@@ -55,3 +55,19 @@ def test_against_the_books_own_file(name, book_code_dir):
     book = subprocess.run([sys.executable, f"{name}.py"], cwd=book_code_dir / "ch05", capture_output=True,
                           text=True, timeout=60, check=True)
     assert book.stdout == BOOK_OUTPUT[name]
+
+
+@pytest.mark.parametrize(("name", "argv", "expected"), [
+    ("buy_apple", ["--apple", "0.3", "--tax", "1"],
+     {"price": 0.3 * 2 * 1, "dApple_num": 0.3 * 1}),
+    ("buy_apple_orange", ["--orange", "0.5", "--tax", "1"],
+     {"price": (100 * 2 + 0.5 * 3) * 1, "dApple_num": 100 * 1, "dOrange_num": 0.5 * 1}),
+    ("buy_apple", ["--apple", "1e-12", "--tax", "1"],
+     {"price": 1e-12 * 2 * 1, "dApple_num": 1e-12 * 1}),
+])
+def test_a_price_that_is_not_whole_yen_prints_as_it_is(name, argv, expected, capsys):
+    """The book prints int(price) for its whole-yen inputs; a price far from whole yen is never rounded."""
+    SCRIPTS[name].main(argv)
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    for key, value in expected.items():
+        assert lines[key] == str(value), key
