@@ -16,6 +16,7 @@ from cli.parser import (
 from cli.progress import show_progress
 from cli.runs import EXIT_INTERRUPTED, check_resume_options, resume_if_asked, until_stopped
 from cli.validators import (
+    MAX_ABS_GRAPH_INPUT,
     MAX_CHECK_SAMPLES,
     MAX_LAYER_WIDTH,
     directory_problem,
@@ -24,6 +25,7 @@ from cli.validators import (
     file_problem,
     finite_float,
     float_in_range,
+    graph_input,
     int_in_range,
     layer_width,
     nonnegative_int,
@@ -38,6 +40,7 @@ from cli.validators import (
 __all__ = [
     "DEFAULT_DATASET",
     "EXIT_INTERRUPTED",
+    "MAX_ABS_GRAPH_INPUT",
     "MAX_CHECK_SAMPLES",
     "MAX_LAYER_WIDTH",
     "QUICK_NOTE",
@@ -54,6 +57,7 @@ __all__ = [
     "finite_float",
     "first",
     "float_in_range",
+    "graph_input",
     "int_in_range",
     "layer_width",
     "load_script_data",

@@ -131,6 +131,21 @@ def layer_width(text: str) -> int:
 _layer_width = int_in_range(1, MAX_LAYER_WIDTH)
 
 
+# The inputs of chapter 5's small graphs: a product of three such numbers, and a sum of a few such products,
+# stays a finite float64 (below 1.8e308), and so does every gradient.
+MAX_ABS_GRAPH_INPUT = 1e100
+
+
+def graph_input(text: str) -> float:
+    """An input of a small computational graph (chapter 5): a number in [-MAX_ABS_GRAPH_INPUT,
+    MAX_ABS_GRAPH_INPUT], so that the graph's values and gradients stay finite."""
+    return _graph_input(text)
+
+
+_graph_input = float_in_range(-MAX_ABS_GRAPH_INPUT, MAX_ABS_GRAPH_INPUT,
+                              why="so that every value and gradient of the graph stays a finite number")
+
+
 def unit_interval_float(text: str) -> float:
     """A number in [0, 1) (dropout ratios)."""
     value = finite_float(text)

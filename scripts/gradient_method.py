@@ -16,11 +16,14 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_method.py`: mak
 
 import numpy as np
 
-from cli import add_out_option, finite_float, int_in_range, positive_float, script_parser
+from cli import add_out_option, float_in_range, int_in_range, positive_float, script_parser
 from layers import gradient_descent
 from training.plots import save_figure
 
 MAX_STEPS = 1_000_000  # each a numerical gradient in Python, about 20 s in all, every point kept for the figure
+# The book's h = 1e-4 must still move each coordinate of the start, as in gradient_1d: at |x| = 1e10 the spacing
+# of float64 is ~2e-6; beyond about 1e12, x + h == x and the numerical gradient is 0.
+INIT_LIMIT = 1e10
 
 
 def function_2(x: np.ndarray) -> float:
@@ -42,6 +45,13 @@ def book_or_wider(low: float, high: float, values: np.ndarray) -> tuple[float, f
     low, high = min(low, float(finite.min())), max(high, float(finite.max()))
     margin = 0.05 * (high - low)
     return low - margin, high + margin
+
+
+def first_overflow(history: np.ndarray, final: np.ndarray) -> int | None:
+    """The number of steps after which x, or f(x) = x0² + x1², stopped being finite; None if it never did."""
+    points = np.vstack([history, final[np.newaxis]])
+    finite = np.isfinite(points).all(axis=1) & np.isfinite(np.sum(points**2, axis=1))
+    return None if finite.all() else int(np.argmin(finite))
 
 
 def path_figure(history: np.ndarray, final: np.ndarray, lr: float):
@@ -70,13 +80,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default 0.1)")
     parser.add_argument("--steps", type=int_in_range(0, MAX_STEPS), default=100,
                         help=f"number of steps, at most {MAX_STEPS} (default 100)")
-    parser.add_argument("--init", type=finite_float, nargs=2, default=[-3.0, 4.0], metavar=("X0", "X1"),
-                        help="starting point (default -3 4)")
+    init_range = float_in_range(-INIT_LIMIT, INIT_LIMIT, "where the book's h = 1e-4 still resolves x + h")
+    parser.add_argument("--init", type=init_range, nargs=2, default=[-3.0, 4.0], metavar=("X0", "X1"),
+                        help=f"starting point, each in [{-INIT_LIMIT:g}, {INIT_LIMIT:g}] (default -3 4)")
     args = parser.parse_args(argv)
     parser.require_writable_files(args.out / "gradient_method" / "gradient_method.png")
 
     init = np.array(args.init)
-    final, history = gradient_descent(function_2, init, lr=args.lr, step_num=args.steps)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, in one line
+        final, history = gradient_descent(function_2, init, lr=args.lr, step_num=args.steps)
+        steps_done = first_overflow(history, final)
+    if steps_done is not None:
+        parser.error(f"argument --lr: gradient descent with lr {args.lr:g} went too far: after {steps_done} "
+                     "step(s) x0² + x1² is no longer a finite number (try a smaller --lr)")
     print(f"from {init.tolist()}, lr {args.lr:g}, {args.steps} steps: x = {final}, f(x) = {function_2(final):.3g}")
     others = {}
     for lr in (10.0, 1e-10):  # the book's: too large diverges, too small hardly moves

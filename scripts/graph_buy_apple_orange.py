@@ -11,7 +11,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/graph_buy_apple_orange.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import add_out_option, finite_float, script_parser
+from cli import add_out_option, graph_input, script_parser
 from fileio import save_figure
 from graphs import Graph, format_value
 from graphs.draw import draw_graph
@@ -35,11 +35,11 @@ def build(apple: float = 100, apple_num: float = 2, orange: float = 150, orange_
 
 def main(argv: list[str] | None = None) -> Graph:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--apple", type=finite_float, default=100, help="price of one apple (default 100)")
-    parser.add_argument("--apple-num", type=finite_float, default=2, help="number of apples (default 2)")
-    parser.add_argument("--orange", type=finite_float, default=150, help="price of one orange (default 150)")
-    parser.add_argument("--orange-num", type=finite_float, default=3, help="number of oranges (default 3)")
-    parser.add_argument("--tax", type=finite_float, default=1.1, help="tax factor (default 1.1)")
+    parser.add_argument("--apple", type=graph_input, default=100, help="price of one apple (default 100)")
+    parser.add_argument("--apple-num", type=graph_input, default=2, help="number of apples (default 2)")
+    parser.add_argument("--orange", type=graph_input, default=150, help="price of one orange (default 150)")
+    parser.add_argument("--orange-num", type=graph_input, default=3, help="number of oranges (default 3)")
+    parser.add_argument("--tax", type=graph_input, default=1.1, help="tax factor (default 1.1)")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
     out_dir = args.out / "graph_buy_apple_orange"

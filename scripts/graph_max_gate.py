@@ -11,7 +11,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/graph_max_gate.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import add_out_option, finite_float, script_parser
+from cli import add_out_option, graph_input, script_parser
 from fileio import save_figure
 from graphs import Graph, format_value
 from graphs.draw import draw_graph
@@ -31,7 +31,7 @@ def build(inputs: dict[str, float] = INPUTS) -> Graph:
 def main(argv: list[str] | None = None) -> Graph:
     parser = script_parser(__doc__, __file__)
     for name, default in INPUTS.items():
-        parser.add_argument(f"-{name}", type=finite_float, default=default, help=f"{name} (default {default:g})")
+        parser.add_argument(f"-{name}", type=graph_input, default=default, help=f"{name} (default {default:g})")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
     out_dir = args.out / "graph_max_gate"

@@ -10,7 +10,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/graph_simple.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import add_out_option, finite_float, script_parser
+from cli import add_out_option, graph_input, script_parser
 from fileio import save_figure
 from graphs import Graph, format_value
 from graphs.draw import draw_graph
@@ -27,9 +27,9 @@ def build(x: float = -2.0, y: float = 5.0, z: float = -4.0) -> Graph:
 
 def main(argv: list[str] | None = None) -> Graph:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("-x", type=finite_float, default=-2.0, help="x (default -2)")
-    parser.add_argument("-y", type=finite_float, default=5.0, help="y (default 5)")
-    parser.add_argument("-z", type=finite_float, default=-4.0, help="z (default -4)")
+    parser.add_argument("-x", type=graph_input, default=-2.0, help="x (default -2)")
+    parser.add_argument("-y", type=graph_input, default=5.0, help="y (default 5)")
+    parser.add_argument("-z", type=graph_input, default=-4.0, help="z (default -4)")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
     out_dir = args.out / "graph_simple"

@@ -9,6 +9,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,12 @@ BEYOND_LIMITS = [
     ("gradient_1d", ["--at=-1e151", "--out", "{out}"], "--at", "[-1e+10, 1e+10]"),
     ("gradient_1d", ["--at", "1e20", "--out", "{out}"], "--at", "h = 1e-4 still resolves"),
     ("gradient_method", ["--steps", "1000000000000", "--out", "{out}"], "--steps", "[0, 1000000]"),
+    ("gradient_method", ["--init", "1e300", "1", "--out", "{out}"], "--init", "h = 1e-4 still resolves"),
+    ("gradient_method", ["--init", "1", "-20000000000", "--out", "{out}"], "--init", "[-1e+10, 1e+10]"),
+    ("graph_simple", ["-x", "1e308", "-y", "1e308", "--out", "{out}"], "-x", "[-1e+100, 1e+100]"),
+    ("graph_simple", ["-z=-1e101", "--out", "{out}"], "-z", "stays a finite number"),
+    ("graph_max_gate", ["-x", "1e200", "-y", "1e200", "--out", "{out}"], "-x", "[-1e+100, 1e+100]"),
+    ("graph_buy_apple_orange", ["--tax", "1e300", "--out", "{out}"], "--tax", "[-1e+100, 1e+100]"),
     ("graph_logistic_regression", ["-m", "1000000000000", "--out", "{out}"], "-m", "[1, 1000000]"),
     ("graph_two_layer_net", ["--quick", "--batch-size", "100000", "--out", "{out}"], "--batch-size",
      "expected at most 60000"),
@@ -198,6 +205,19 @@ def test_a_learning_rate_that_saturates_the_logistic_regression_is_one_line(lr, 
     assert line.startswith(f"graph_logistic_regression: error: argument --lr: gradient descent with lr {float(lr):g} "
                            "went too far: after 1 update(s) sigma(z) rounds to 0 or 1")
     assert not out.exists()                                                  # no figure drawn
+
+
+@pytest.mark.parametrize("lr", ["1e300", "1e200"])
+def test_a_learning_rate_that_overflows_the_gradient_method_is_one_line(lr, tmp_path, capsys):
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                  # no RuntimeWarning of NumPy's either
+        assert run_main("gradient_method", ["--lr", lr, "--out", str(out)]).code == 2
+    line = one_error_line(capsys, "gradient_method")
+    assert line.startswith(f"gradient_method: error: argument --lr: gradient descent with lr {float(lr):g} "
+                           "went too far: after ")
+    assert "x0² + x1² is no longer a finite number" in line
+    assert capsys.readouterr().out == "" and not out.exists()            # nothing printed, no figure drawn
 
 
 @pytest.mark.parametrize(("script", "argv"), [
