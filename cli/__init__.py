@@ -3,7 +3,7 @@ whose errors are one line with exit status 2, the options many scripts share, an
 runs those options select. The scripts stay short, runnable examples; this is where their common rules
 live and are tested once."""
 
-from cli.data import DEFAULT_DATASET, first, load_script_data
+from cli.data import DEFAULT_DATASET, first, first_within, load_script_data
 from cli.parser import (
     QUICK_NOTE,
     ScriptParser,
@@ -56,6 +56,7 @@ __all__ = [
     "file_problem",
     "finite_float",
     "first",
+    "first_within",
     "float_in_range",
     "graph_input",
     "int_in_range",

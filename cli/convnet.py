@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from cli.data import Split, first, load_mnist_test_images, load_script_data
+from cli.data import Split, first_within, load_mnist_test_images, load_script_data
 from cli.parser import (
     QUICK_NOTE,
     ScriptParser,
@@ -116,17 +116,21 @@ def parse_with_quick(parser: argparse.ArgumentParser, argv: list[str] | None, qu
 
 def images_for(parser: ScriptParser, args: argparse.Namespace, *, test_size: int | None,
                need_test: bool = True) -> tuple[Split | None, Split | None, str | None]:
-    """The training split (first --train-size) when there are no --weights, the test images (first ``test_size``),
-    and their title: --mnist-test-dir's when given, else --dataset's. Without ``need_test``, test images only
-    come with training; with --weights nothing is loaded then."""
+    """The training split (first --train-size) when there are no --weights, the test images (first ``test_size``,
+    the --test-size given or a size of the script's own), and their title: --mnist-test-dir's when given, else
+    --dataset's. Without ``need_test``, test images only come with training; with --weights nothing is loaded
+    then. A --train-size or --test-size written above the images there are is refused (see ScriptParser.within_data)."""
     mnist_test_dir = getattr(args, "mnist_test_dir", None)
     train = test = title = None
     if args.weights is None or (need_test and mnist_test_dir is None):
         train, test, title = load_images(parser, args.dataset)
-        train = first(train, args.train_size)
+        if args.weights is None:
+            train = first_within(parser, "--train-size", train, args.train_size, "training images")
     if mnist_test_dir is not None:
         test, title = load_mnist_test_images(parser, mnist_test_dir)
-    return train, None if test is None else first(test, test_size), title
+    if test is not None:
+        test = first_within(parser, "--test-size", test, test_size, "test images")
+    return train, test, title
 
 
 def book_trainer(parser: ScriptParser, network: Network, train: Split, test: Split, *, epochs: int, lr: float,
@@ -175,19 +179,23 @@ def train_and_report(parser: ScriptParser, network_class: type[Network], args: a
     out = args.out / prog
     parser.require_writable_files(out / "loss_and_accuracy.png", out / weights_file)
     train, test, title = load_images(parser, args.dataset)
-    train, test = first(train, args.train_size), first(test, args.test_size)
-    print(f"data: {title}, {len(train[0])} training and {len(test[0])} test images, {args.epochs} epoch(s)")
+    train = first_within(parser, "--train-size", train, args.train_size, "training images")
+    test = first_within(parser, "--test-size", test, args.test_size, "test images")
+    n_train, n_test = len(train[0]), len(test[0])
+    eval_samples = parser.within_data("--eval-samples", args.eval_samples, max(n_train, n_test),
+                                      f"the larger of the {n_train} training and {n_test} test images")
+    print(f"data: {title}, {n_train} training and {n_test} test images, {args.epochs} epoch(s)")
 
     network = network_class(seed=args.seed)
     trainer = book_trainer(parser, network, train, test, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                           seed=args.seed, eval_samples=args.eval_samples, quiet=args.quick,
+                           seed=args.seed, eval_samples=eval_samples, quiet=args.quick,
                            checkpoint_dir=args.checkpoint_dir, resume=args.resume)
     figure_title = f"{network_class.__name__} on {title}, Adam lr {args.lr:g}, batch {args.batch_size}"
     run = until_stopped(parser, lambda: train_plot_save(trainer, test, out, title=figure_title,
                                                         weights_file=weights_file))
     history = run.history
     print(f"final train acc {history.train_acc_list[-1]:.4f}, test acc {history.test_acc_list[-1]:.4f} "
-          f"(each on up to {args.eval_samples} samples)")
+          f"(each on up to {eval_samples} samples)")
     print(f"test accuracy on all {len(test[0])} test images: {run.test_acc:.4f}")
     print(f"figure: {run.figure}")
     print(f"weights: {run.weights}")

@@ -71,6 +71,13 @@ def first(split: Split, n: int | None) -> Split:
     return (x, t) if n is None else (x[:n], t[:n])
 
 
+def first_within(parser: ScriptParser, option: str, split: Split, n: int | None, what: str) -> Split:
+    """The first ``n`` samples of ``split``, the value of ``option``: one written above the samples there are is
+    refused naming them ("the 150 ``what``"), one from a default or --quick is cut to them
+    (:meth:`ScriptParser.within_data`)."""
+    return first(split, parser.within_data(option, n, len(split[0]), f"the {len(split[0])} {what}"))
+
+
 def load_mnist_test_images(parser: ScriptParser, data_dir: str | os.PathLike | None, *,
                            flatten: bool = False) -> tuple[Split, str]:
     """The real MNIST test set (t10k-*.gz in ``data_dir``, the --mnist-test-dir given; None: the MNIST cache) as

@@ -29,6 +29,7 @@ class ScriptParser(argparse.ArgumentParser):
     def parse_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
                    ) -> argparse.Namespace:  # type: ignore[override]
         parsed = super().parse_args(args, namespace)
+        self._argv = args  # what was parsed (None: the command line), for written() and within_data()
         try:
             threads.default_num_threads()
         except ValueError as error:
@@ -48,6 +49,22 @@ class ScriptParser(argparse.ArgumentParser):
         (``why`` says which), as argparse refuses a bad value: one line, exit status 2."""
         if value > limit:
             self.error(f"argument {option}: expected at most {limit} ({why}), got {value}")
+
+    def within_data(self, option: str, value: int | None, limit: int, why: str) -> int | None:
+        """``value`` of ``option``, a number of samples to take from data that has ``limit`` (``why`` says which):
+        above it, refused as :meth:`require_at_most` refuses when the user wrote ``option``, else (a default,
+        --quick's) cut to ``limit`` without a word, so that --quick runs on a small data set. None (all) stays."""
+        if value is None or value <= limit:
+            return value
+        if self.written(option):
+            self.require_at_most(option, value, limit, why)
+        return limit
+
+    def written(self, option: str) -> bool:
+        """Whether ``option`` (as "--test-size") was written in the arguments parsed last; False for an option
+        this parser does not have."""
+        action = self._option_string_actions.get(option)
+        return action is not None and action.dest in self.given(getattr(self, "_argv", None))
 
     def require_writable_dir(self, path: str | os.PathLike, option: str = "--out") -> Path:
         """``path`` as a Path, after checking that files can be written there; else fail naming ``option``."""

@@ -17,7 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/batch_norm_test.py`: mak
 
 import numpy as np
 
-from cli import QUICK_NOTE, int_in_range, load_script_data, positive_float, positive_int
+from cli import QUICK_NOTE, first_within, int_in_range, load_script_data, positive_float, positive_int
 from cli.chapter6 import chapter6_parser
 from fileio import save_figure
 from networks import MultiLayerNet
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
     scales, train_size, epochs = args.scales, args.train_size, args.epochs
 
     ((x_train, t_train), (x_test, t_test)), info = load_script_data(parser, args.dataset)
-    x_train, t_train = x_train[:train_size], t_train[:train_size]
+    x_train, t_train = first_within(parser, "--train-size", (x_train, t_train), train_size,
+                                    f"training samples of {info.title}")
     if len(x_train) % BATCH_SIZE == 1:
         parser.error(f"argument --train-size: expected a size that leaves no mini-batch of one sample (batch norm "
                      f"cannot normalise it; the batch is {BATCH_SIZE}), got {len(x_train)}")

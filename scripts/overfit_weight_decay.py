@@ -13,7 +13,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/overfit_weight_decay.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import first, load_script_data, positive_float, until_stopped
+from cli import first, first_within, load_script_data, positive_float, until_stopped
 from cli.chapter6 import chapter6_parser, parse_overfit_args
 from networks import MultiLayerNet
 from training import History, Trainer, accuracy_table, final_accuracies, plot_accuracy_panels
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> dict:
                      f"got {args.weight_decay:g}")
 
     (train, test), info = load_script_data(parser, args.dataset)
-    (x_train, t_train), (x_test, t_test) = first(train, args.train_size), first(test, 500 if args.quick else None)
+    x_train, t_train = first_within(parser, "--train-size", train, args.train_size, f"training samples of {info.title}")
+    x_test, t_test = first(test, 500 if args.quick else None)
 
     runs = {"without weight decay": 0.0, f"weight decay lambda = {args.weight_decay:g}": args.weight_decay}
     histories: dict[str, History] = {}

@@ -86,12 +86,15 @@ def train(parser: ScriptParser, args: argparse.Namespace) -> tuple[TwoLayerNet, 
     (train_split, test_split), info = load_script_data(parser, args.dataset)
     (x_train, t_train), (x_test, t_test) = train_split, test_split
     parser.require_at_most("--batch-size", args.batch_size, len(x_train), f"the training samples of {info.title}")
+    eval_samples = parser.within_data("--eval-samples", args.eval_samples, max(len(x_train), len(x_test)),
+                                      f"the larger of the {len(x_train)} training and {len(x_test)} test samples "
+                                      f"of {info.title}")
     print(f"data: {info.title}, {len(x_train)} training and {len(x_test)} test images")
 
     network = TwoLayerNet(x_train.shape[1], args.hidden, 10, seed=args.seed, fast=args.fast, activation=args.activation)
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=None, mini_batch_size=args.batch_size,
                       optimizer="SGD", optimizer_param={"lr": args.lr},
-                      evaluate_sample_num_per_epoch=args.eval_samples, seed=args.seed,
+                      evaluate_sample_num_per_epoch=eval_samples, seed=args.seed,
                       max_iterations=args.iters, checkpoint_dir=args.checkpoint_dir, progress=not args.quick)
     resume_if_asked(parser, trainer, args.resume)
     history = until_stopped(parser, trainer.train)

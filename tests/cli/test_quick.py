@@ -50,3 +50,24 @@ def test_the_convnet_scripts_quick_keeps_an_explicit_epochs(tmp_path):
     explicit = parse(["--quick", "--epochs", "4"])
     assert explicit.epochs == 4 and explicit.train_size == train_convnet.QUICK["train_size"]
     assert parse(["--quick"]).epochs == train_convnet.QUICK["epochs"]
+
+
+@pytest.mark.parametrize(("argv", "refused"), [
+    (["--quick"], False),                          # --quick's 100: cut to the 20 samples there are
+    ([], False),                                   # the default 100: cut too
+    (["--quick", "--test-size", "100"], True),     # written out: refused, as --batch-size is
+    (["--test-size=21"], True),
+])
+def test_within_data_refuses_a_size_written_out_and_cuts_the_others(argv, refused, capsys):
+    parser = parser_with("--test-size")
+    args = parser.apply_quick(parser.parse_args(argv), argv, test_size=100)
+    if refused:
+        with pytest.raises(SystemExit) as info:
+            parser.within_data("--test-size", args.test_size, 20, "the 20 test images")
+        assert info.value.code == 2
+        assert capsys.readouterr().err == (f"example: error: argument --test-size: expected at most 20 (the 20 test "
+                                           f"images), got {args.test_size} (see --help)\n")
+    else:
+        assert parser.within_data("--test-size", args.test_size, 20, "the 20 test images") == 20
+    assert parser.within_data("--test-size", 20, 20, "the 20 test images") == 20
+    assert parser.within_data("--test-size", None, 20, "the 20 test images") is None

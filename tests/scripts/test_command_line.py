@@ -118,6 +118,21 @@ BEYOND_THE_DATA = [
     *[(script, ["--batch-size", "151", "--out", "{out}"], "--batch-size",
        "expected at most 150 (the 150 training images), got 151")
       for script in ("train_convnet", "train_deepnet", "misclassified_mnist", "visualize_filter")],
+    # Sizes written out above the data are refused as --batch-size is; --quick's and the defaults are cut (below).
+    ("train_neuralnet", ["--eval-samples", "151", "--out", "{out}"], "--eval-samples",
+     "expected at most 150 (the larger of the 150 training and 20 test samples of a small stand-in), got 151"),
+    *[(script, ["--train-size", "151", "--out", "{out}"], "--train-size",
+       "expected at most 150 (the 150 training samples of a small stand-in), got 151")
+      for script in ("overfit_dropout", "overfit_weight_decay", "batch_norm_test")],
+    *[(script, ["--test-size", "21", "--out", "{out}"], "--test-size",
+       "expected at most 20 (the 20 test images), got 21")
+      for script in ("train_convnet", "train_deepnet", "misclassified_mnist", "half_float_network")],
+    *[(script, ["--train-size", "151", "--out", "{out}"], "--train-size",
+       "expected at most 150 (the 150 training images), got 151")
+      for script in ("train_convnet", "train_deepnet", "misclassified_mnist", "visualize_filter",
+                     "half_float_network")],
+    ("train_convnet", ["--eval-samples", "151", "--out", "{out}"], "--eval-samples",
+     "expected at most 150 (the larger of the 150 training and 20 test images), got 151"),
 ]
 
 
@@ -195,6 +210,32 @@ def test_a_value_beyond_the_data_is_refused_before_training(script, argv, option
     line = one_error_line(capsys, script)
     assert f"argument {option}: expected" in line and limit in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("script", "argv", "said"), [
+    ("overfit_dropout", ["--quick", "--epochs", "1"], "first 150 training samples, 20 test samples"),
+    ("overfit_weight_decay", ["--quick", "--epochs", "1"], "first 150 training samples, 20 test samples"),
+    ("misclassified_mnist", ["--quick"], "0 of 20 images misclassified"),
+    ("train_convnet", ["--quick", "--epochs", "1"], "150 training and 20 test images"),
+    ("train_neuralnet", ["--quick", "--iters", "3"], "150 training and 20 test images"),
+])
+def test_a_default_or_quick_size_above_the_data_is_cut_to_it(script, argv, said, tmp_path, capsys, small_dataset,
+                                                            monkeypatch):
+    """Sizes the user did not write (--quick's 200 test images, the overfitting runs' 300 training samples) take
+    what a small data set has, so that --quick runs on any data set."""
+    if script == "misclassified_mnist":             # no training: a network that knows the labels will do
+        class KnowsTheLabels:
+            def __init__(self, labels):
+                self.labels = labels
+
+            def predict_labels(self, x):
+                return self.labels[:len(x)]
+
+        module = importlib.import_module("scripts.misclassified_mnist")
+        monkeypatch.setattr(module, "network_from_args",
+                            lambda parser, kind, args, train, test: KnowsTheLabels(test[1]))
+    importlib.import_module(f"scripts.{script}").main([*argv, "--out", str(tmp_path)])
+    assert said in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lr", ["10", "1e308"])
