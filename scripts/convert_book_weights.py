@@ -43,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(WARNING, file=sys.stderr)
     if not args.trust_pickle:
-        print("refusing to read the pickle: pass --trust-pickle to confirm you trust its source", file=sys.stderr)
-        return 2
+        parser.fail(f"refusing to read {str(args.input)!r}: pass --trust-pickle to confirm you trust its source")
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a value too large for --dtype becomes inf: refused below
             net = load_book_network(args.input, args.network, np.dtype(args.dtype))

@@ -620,6 +620,18 @@ def book_sample_pickle(path: Path, **overrides: float) -> Path:
     return path
 
 
+def test_the_converter_without_trust_pickle_is_the_usual_one_line_error(tmp_path, capsys):
+    pkl = book_sample_pickle(tmp_path / "sample.pkl")
+    out = tmp_path / "sample.npz"
+    assert run_main("convert_book_weights", ["--network", "sample", str(pkl), str(out)]).code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    warning, line = captured.err.splitlines()                            # the warning, then the usual error line
+    assert warning.startswith("warning: a pickle can run code")
+    assert line.startswith("convert_book_weights: error: ") and "--trust-pickle" in line and str(pkl) in line
+    assert not out.exists()
+
+
 def test_the_converter_checks_the_npz_path_it_will_write(tmp_path, capsys):
     pkl = book_sample_pickle(tmp_path / "sample.pkl")
     (tmp_path / "out.npz").mkdir()                                      # OUTPUT "out" is written as out.npz
