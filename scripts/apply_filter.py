@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
     layer = Convolution(W, np.zeros(len(W)), stride=1, pad=pad)
     outputs = layer.forward(image[np.newaxis])[0]  # (FN, H, W)
 
-    print(f"image {args.index} of the {info.name} test set (label {int(t_test[args.index])}), shape {image.shape}")
+    print(f"test image {args.index} of {info.title} (label {int(t_test[args.index])}), shape {image.shape}")
     for (name, kernel), out in zip(filters.items(), outputs, strict=True):
         print(f"{name:>16} {kernel.shape[0]}x{kernel.shape[1]}: output {out.shape}, min {out.min():.3f}, "
               f"max {out.max():.3f}")

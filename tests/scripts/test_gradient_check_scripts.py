@@ -101,6 +101,15 @@ def test_apply_filter_outputs_are_the_correlations(tmp_path, capsys):
     assert vertical.max() > 1 and vertical.min() < -1  # a stroke has a rising and a falling edge
 
 
+def test_apply_filter_names_the_data_set_by_its_title(tmp_path, capsys):
+    from datasets import load_dataset
+
+    result = apply_filter.main(["--dataset", "builtin", "--index", "3", "--out", str(tmp_path)])
+    (_, (_, t_test)), info = load_dataset("builtin", flatten=False)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"test image 3 of {info.title} (label {t_test[3]}), shape {(1, *result['image'].shape)}"
+
+
 def test_apply_filter_refuses_an_index_out_of_range(capsys):
     with pytest.raises(SystemExit) as exit_info:
         apply_filter.main(["--dataset", "builtin", "--index", "100000000"])
