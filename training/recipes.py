@@ -72,8 +72,8 @@ def final_accuracies(histories: Mapping[str, History]) -> dict[str, dict[str, fl
 def accuracy_table(final: Mapping[str, Mapping[str, float]]) -> str:
     """:func:`final_accuracies` as a Markdown table, one row per run."""
     width = max(len(title) for title in final)
-    lines = [f"| {'run':<{width}} | train acc | test acc | gap   |",
-             f"|{'-' * (width + 2)}|-----------|----------|-------|"]
+    lines = [f"| {'run':<{width}} | train acc | test acc | gap    |",  # a gap takes 6: -0.001 (test above train)
+             f"|{'-' * (width + 2)}|-----------|----------|--------|"]
     for title, row in final.items():
-        lines.append(f"| {title:<{width}} | {row['train_acc']:>9.4f} | {row['test_acc']:>8.4f} | {row['gap']:>5.3f} |")
+        lines.append(f"| {title:<{width}} | {row['train_acc']:>9.4f} | {row['test_acc']:>8.4f} | {row['gap']:>6.3f} |")
     return "\n".join(lines)

@@ -107,6 +107,18 @@ def test_overfit_scripts(tmp_path, script):
         assert final["gap"] == pytest.approx(final["train_acc"] - final["test_acc"])
 
 
+def test_the_overfit_table_stays_aligned_when_the_gap_is_negative():
+    from training import accuracy_table
+
+    final = {"without weight decay": {"train_acc": 1.0, "test_acc": 0.75, "gap": 0.25},
+             "weight decay lambda = 0.1": {"train_acc": 0.5, "test_acc": 0.501, "gap": 0.5 - 0.501},
+             "dropout": {"train_acc": 0.0, "test_acc": 1.0, "gap": -1.0}}
+    lines = accuracy_table(final).splitlines()
+    columns = {tuple(i for i, char in enumerate(line) if char == "|") for line in lines}
+    assert len(columns) == 1 and len(lines) == 2 + len(final)
+    assert "-0.001 |" in lines[3] and "-1.000 |" in lines[4]
+
+
 def test_hyperparameter_optimization(tmp_path, capsys):
     result = quick(hyperparameter_optimization.main, tmp_path, "--dataset", "builtin")
     assert len(result["results"]) == 3
