@@ -1,4 +1,5 @@
-"""How the scripts print the book's numbers where the book's own print would mislead for other inputs."""
+"""How the scripts print what they report where a plain print would mislead or read wrong: the book's whole
+yen, and how many losses a final loss averages."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ def whole_yen(value: int | float) -> int | float:
         return value
     whole = round(value)
     return whole if abs(value - whole) <= WHOLE_TOLERANCE * abs(value) else value
+
+
+def final_loss_note(window: int) -> str:
+    """What a final loss smoothed over the last ``window`` mini-batch losses is, for a script's report."""
+    return "the last mini-batch loss" if window == 1 else f"mean of the last {window} mini-batch losses"

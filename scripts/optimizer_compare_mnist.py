@@ -13,6 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/optimizer_compare_mnist.
 
 from cli import load_script_data, until_stopped
 from cli.chapter6 import add_iteration_options, chapter6_parser, parse_iteration_args
+from cli.printing import final_loss_note
 from networks import MultiLayerNet
 from training import Trainer, plot_loss_curves
 from training.plots import default_window, smooth
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> dict:
     window = default_window(iters)
     final_loss = {name: float(smooth(curve, window)[-1]) for name, curve in losses.items()}
     print(f"{info.title}, MultiLayerNet 784-100x4-10, batch {args.batch_size}, {iters} iterations, seed {args.seed}")
-    print(f"final loss: mean of the last {window} mini-batch losses; test accuracy on all {len(t_test)} test samples")
+    print(f"final loss: {final_loss_note(window)}; test accuracy on all {len(t_test)} test samples")
     print("| optimizer | lr     | final loss | test accuracy |")
     print("|-----------|--------|------------|---------------|")
     for name in losses:

@@ -13,6 +13,7 @@ if __package__ in (None, ""):  # run as `python scripts/weight_init_compare.py`:
 
 from cli import load_script_data, positive_float, until_stopped
 from cli.chapter6 import add_iteration_options, chapter6_parser, parse_iteration_args
+from cli.printing import final_loss_note
 from networks import MultiLayerNet
 from networks.init import WeightInit
 from training import Trainer, plot_loss_curves
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> dict:
     final_loss = {name: float(smooth(curve, window)[-1]) for name, curve in losses.items()}
     print(f"{info.title}, MultiLayerNet 784-100x4-10 (ReLU), SGD lr {args.lr:g}, batch {args.batch_size}, "
           f"{iters} iterations, seed {args.seed}")
-    print(f"final loss: mean of the last {window} mini-batch losses; test accuracy on all {len(t_test)} test samples")
+    print(f"final loss: {final_loss_note(window)}; test accuracy on all {len(t_test)} test samples")
     print("| weight init | final loss | test accuracy |")
     print("|-------------|------------|---------------|")
     for name in losses:

@@ -64,6 +64,16 @@ def test_optimizer_compare_mnist(tmp_path, capsys):
     assert "| Adam" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("script", "extra", "said"), [
+    (optimizer_compare_mnist, ["--optimizers", "SGD"], "final loss: the last mini-batch loss; test accuracy"),
+    (weight_init_compare, [], "final loss: the last mini-batch loss; test accuracy"),  # --quick's 40: a window of 1
+    (weight_init_compare, ["--iters", "100"], "final loss: mean of the last 2 mini-batch losses; test accuracy"),
+])
+def test_the_final_loss_line_says_how_many_losses_it_averages(script, extra, said, tmp_path, capsys):
+    quick(script.main, tmp_path, "--dataset", "builtin", *extra)
+    assert said in capsys.readouterr().out
+
+
 def test_weight_init_activation_histogram(tmp_path):
     result = quick(weight_init_activation_histogram.main, tmp_path)
     assert [Path(f).name for f in result["figures"]] == [
