@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"finite as {args.dtype} (NaN or inf in the pickle, or too large for {args.dtype}); "
                         "nothing written")
     path = net.save_params(output)
-    print(path)
+    print(f"weights: {path}")
     return 0
 
 

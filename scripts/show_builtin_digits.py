@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as handle:
         plt.imsave(handle, grid, cmap="gray", vmin=0, vmax=255, format="png")
-    print(path)
+    print(f"figure: {path}")
     return path
 
 
