@@ -8,7 +8,9 @@ what is missing where, why it could not be downloaded and how to get it: never r
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from datasets import (
     DatasetUnavailableError,
     dataset_dir,
     load_dataset,
+    load_dataset_split,
     load_mnist_split,
 )
 from datasets.cache import display_path
@@ -42,10 +45,27 @@ def load_script_data(parser: ScriptParser, requested: str | None, *, flatten: bo
     the loader's default draw, the same train and test sets and one cache file for every run.
     ``normalize=False`` keeps the pixels as uint8 0-255, as the book's ``load_mnist(normalize=False)``.
     """
+    return _load(parser, requested, load_dataset, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label)
+
+
+def load_script_split(parser: ScriptParser, requested: str | None, split: str, *, flatten: bool = True,
+                      one_hot_label: bool = False, normalize: bool = True) -> tuple[Split, DatasetInfo]:
+    """``(x, t), info``: one split ("train" or "test") of --dataset ``requested``, as :func:`load_script_data`
+    gives it, for a script that needs no other: an MNIST-like data set is then had (or falls back, or is
+    refused) on that split's two files alone."""
+    def load(name: str, **options: Any) -> tuple[Split, DatasetInfo]:
+        return load_dataset_split(name, split, **options)
+
+    return _load(parser, requested, load, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label)
+
+
+def _load(parser: ScriptParser, requested: str | None, loader: Callable[..., tuple[Any, DatasetInfo]],
+          **options: bool) -> tuple[Any, DatasetInfo]:
+    """What ``loader`` (load_dataset's arguments) gives for --dataset ``requested``, its fallback said and its
+    errors turned into one line (see :func:`load_script_data`)."""
     name = DEFAULT_DATASET if requested is None else requested
     try:
-        data, info = load_dataset(name, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label,
-                                  fallback_to_builtin=requested is None)
+        data, info = loader(name, **options, fallback_to_builtin=requested is None)
     except DatasetUnavailableError as error:
         parser.fail(f"--dataset {name}: {unavailable_line(name, error)}")
     except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default one

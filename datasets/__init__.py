@@ -19,12 +19,13 @@ from datasets.idx import read_idx
 from datasets.mnist import (
     load_fashion_mnist,
     load_idx_dataset,
+    load_idx_dataset_split,
     load_idx_split,
     load_kmnist,
     load_mnist,
     load_mnist_split,
 )
-from datasets.registry import BUILTIN, DATASET_NAMES, DatasetInfo, load_dataset
+from datasets.registry import BUILTIN, DATASET_NAMES, DatasetInfo, load_dataset, load_dataset_split
 from datasets.shuffle import shuffle_dataset
 from datasets.specs import FASHION_MNIST, IDX_DATASETS, KMNIST, MNIST, DatasetSpec, RemoteFile
 
@@ -51,8 +52,10 @@ __all__ = [
     "generate_builtin_digits",
     "load_builtin_digits",
     "load_dataset",
+    "load_dataset_split",
     "load_fashion_mnist",
     "load_idx_dataset",
+    "load_idx_dataset_split",
     "load_idx_split",
     "load_kmnist",
     "load_mnist",

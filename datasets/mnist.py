@@ -101,6 +101,26 @@ def load_idx_dataset(
     return train, test
 
 
+def load_idx_dataset_split(
+    spec: DatasetSpec,
+    split: str,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    data_dir: PathLike | None = None,
+    download: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Split:
+    """``(x, t)`` of one split ("train" or "test") of the data set ``spec``, as :func:`load_idx_dataset` gives
+    it, from the cache directory: only that split's two files are checked, and downloaded when missing."""
+    needed = spec.split_files(split)
+    directory = dataset_dir(spec.name, data_dir)
+    ensure_dataset_files(spec, directory, download=download, timeout=timeout, needed=needed)
+    return format_split(*_read_split(spec, split, directory), normalize=normalize, flatten=flatten,
+                        one_hot_label=one_hot_label, num_classes=spec.num_classes)
+
+
 def load_mnist(
     normalize: bool = True,
     flatten: bool = True,

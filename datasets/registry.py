@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from datasets.builtin_digits import load_builtin_digits
 from datasets.cache import dataset_dir, display_path
 from datasets.errors import DatasetUnavailableError
-from datasets.mnist import load_idx_dataset
-from datasets.specs import IDX_DATASETS
+from datasets.mnist import load_idx_dataset, load_idx_dataset_split
+from datasets.specs import IDX_DATASETS, SPLITS
 
 BUILTIN = "builtin"
 DATASET_NAMES: tuple[str, ...] = (*IDX_DATASETS, BUILTIN)
@@ -62,15 +63,46 @@ def load_dataset(
     cache directory, not ``data_dir``) and ``info`` says why; otherwise
     :class:`DatasetUnavailableError` propagates.
     """
-    options = dict(normalize=normalize, flatten=flatten, one_hot_label=one_hot_label)
+    return _load(name, None, dict(normalize=normalize, flatten=flatten, one_hot_label=one_hot_label),
+                 data_dir=data_dir, download=download, fallback_to_builtin=fallback_to_builtin, seed=seed)
+
+
+def load_dataset_split(
+    name: str,
+    split: str,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    download: bool = True,
+    fallback_to_builtin: bool = False,
+    seed: int = 0,
+) -> tuple[Split, DatasetInfo]:
+    """``(x, t), info``: one split ("train" or "test") of ``name``, as :func:`load_dataset` gives it. An MNIST-like
+    data set needs only that split's two files (a folder holding the test files alone gives the test split);
+    it falls back, with ``fallback_to_builtin``, only when those cannot be had."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return _load(name, split, dict(normalize=normalize, flatten=flatten, one_hot_label=one_hot_label),
+                 data_dir=data_dir, download=download, fallback_to_builtin=fallback_to_builtin, seed=seed)
+
+
+def _load(name: str, split: str | None, options: dict[str, bool], *, data_dir: str | os.PathLike[str] | None,
+          download: bool, fallback_to_builtin: bool, seed: int) -> tuple[Any, DatasetInfo]:
+    """Both splits of ``name`` (``split`` None) or the one named, and what was loaded (see :func:`load_dataset`)."""
+    def pick(data: tuple[Split, Split]) -> Any:
+        return data if split is None else data[SPLITS.index(split)]
+
     if name == BUILTIN:
         data = load_builtin_digits(**options, seed=seed, data_dir=data_dir)
-        return data, DatasetInfo(BUILTIN, BUILTIN, "built-in digits")
+        return pick(data), DatasetInfo(BUILTIN, BUILTIN, "built-in digits")
     if name not in IDX_DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASET_NAMES)}")
     spec = IDX_DATASETS[name]
     try:
-        data = load_idx_dataset(spec, **options, data_dir=data_dir, download=download)
+        data = (load_idx_dataset(spec, **options, data_dir=data_dir, download=download) if split is None else
+                load_idx_dataset_split(spec, split, **options, data_dir=data_dir, download=download))
         return data, DatasetInfo(name, name, spec.title)
     except DatasetUnavailableError as error:
         if not fallback_to_builtin:
@@ -82,4 +114,4 @@ def load_dataset(
             "using the built-in digits instead"
         )
     data = load_builtin_digits(**options, seed=seed)
-    return data, DatasetInfo(name, BUILTIN, "built-in digits", reason)
+    return pick(data), DatasetInfo(name, BUILTIN, "built-in digits", reason)

@@ -1,10 +1,10 @@
 """Chapter 7.6 (apply_filter): what a convolution filter does to an image.
 
 Runs one digit (a test image of --dataset; without it MNIST, or the built-in digits when MNIST is not
-available) through the Convolution layer with hand-made 3x3 filters (stride 1, pad 1, so the output is the
-image's size): a vertical-edge and a horizontal-edge filter (Sobel), a blur and a sharpen. Edge filters
-respond where the brightness changes across their direction, positive on one side of a stroke and negative
-on the other.
+available; of MNIST and its look-alikes only the two test files are needed) through the Convolution layer
+with hand-made 3x3 filters (stride 1, pad 1, so the output is the image's size): a vertical-edge and a
+horizontal-edge filter (Sobel), a blur and a sharpen. Edge filters respond where the brightness changes
+across their direction, positive on one side of a stroke and negative on the other.
 With --weights (a SimpleConvNet .npz, e.g. the book's converted params) it applies the first 8 learned
 first-layer filters instead, as the book does with 16. The figure shows the input, each filter and its output.
 """
@@ -17,7 +17,8 @@ if __package__ in (None, ""):  # run as `python scripts/apply_filter.py`: make t
 
 import numpy as np
 
-from cli import add_dataset_option, add_out_option, existing_file, load_script_data, nonnegative_int, script_parser
+from cli import add_dataset_option, add_out_option, existing_file, nonnegative_int, script_parser
+from cli.data import load_script_split
 from layers import Convolution
 from networks import SimpleConvNet
 from training.plots import save_figure
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
         filters = {f"filter {i}": w for i, w in enumerate(learned)}
         pad = learned.shape[-1] // 2
 
-    (_, (x_test, t_test)), info = load_script_data(parser, args.dataset, flatten=False)
+    (x_test, t_test), info = load_script_split(parser, args.dataset, "test", flatten=False)
     parser.require_at_most("--index", args.index, len(x_test) - 1, f"the {len(x_test)} test images count from 0")
     image = x_test[args.index].astype(np.float64)  # (1, 28, 28)
     W = np.stack(list(filters.values()))[:, np.newaxis]  # (FN, 1, FH, FW)

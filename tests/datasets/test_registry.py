@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets import DATASET_NAMES, DatasetUnavailableError, load_dataset
+from datasets import DATASET_NAMES, DatasetUnavailableError, load_dataset, load_dataset_split, load_mnist_split
 
 
 def test_names() -> None:
@@ -114,3 +114,34 @@ def test_a_data_root_whose_name_is_too_long_is_named_not_a_traceback(tmp_path: P
     monkeypatch.setattr("datasets.registry.load_builtin_digits", small_builtin_digits)
     _, info = load_dataset("mnist", fallback_to_builtin=True)
     assert info.fell_back and "its folder cannot be used (File name too long)" in info.fallback_reason
+
+
+def test_one_split_needs_only_its_own_files(tmp_path: Path, builtin_root: Path, mnist_dir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder holding MNIST's two test files gives the test split; the training split falls back, naming its
+    own two files."""
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    partial = tmp_path / "mnist"
+    partial.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (partial / name).symlink_to(mnist_dir / name)
+    x_all, t_all = load_mnist_split("test", mnist_dir)
+    (x, t), info = load_dataset_split("mnist", "test", data_dir=partial, download=False, fallback_to_builtin=True)
+    assert not info.fell_back and (info.name, info.title) == ("mnist", "MNIST")
+    np.testing.assert_array_equal(x, x_all)
+    np.testing.assert_array_equal(t, t_all)
+
+    (x, _), info = load_dataset_split("mnist", "train", data_dir=partial, download=False, fallback_to_builtin=True)
+    assert info.fell_back and len(x) == 60000
+    assert "(missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz)" in info.fallback_reason
+    with pytest.raises(DatasetUnavailableError, match="train-images-idx3-ubyte.gz"):
+        load_dataset_split("mnist", "train", data_dir=partial, download=False)
+
+
+def test_one_split_of_the_builtin_digits_is_that_of_load_dataset(builtin_root: Path) -> None:
+    (_, (x_all, _)), _ = load_dataset("builtin", flatten=False, data_dir=builtin_root / "builtin-digits")
+    (x, _), info = load_dataset_split("builtin", "test", flatten=False, data_dir=builtin_root / "builtin-digits")
+    np.testing.assert_array_equal(x, x_all)
+    assert info.name == "builtin" and not info.fell_back
+    with pytest.raises(ValueError, match="split must be one of"):
+        load_dataset_split("builtin", "validation")

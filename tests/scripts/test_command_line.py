@@ -142,6 +142,7 @@ def no_data_loading(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("data was loaded before the arguments were checked")
     monkeypatch.setattr(cli.data, "load_dataset", refuse)
+    monkeypatch.setattr(cli.data, "load_dataset_split", refuse)
 
 
 def run_main(script: str, argv: list[str]) -> SystemExit:
@@ -510,7 +511,6 @@ EXPLICIT_DATASET_RUNS = {
     "train_neuralnet": ["--quick", "--out", "{out}"],
     "train_convnet": ["--quick", "--out", "{out}"],
     "optimizer_compare_mnist": ["--quick", "--out", "{out}"],
-    "apply_filter": ["--out", "{out}"],
     "train_neuralnet_numerical": ["--quick", "--out", "{out}"],
     "batch_norm_gradient_check": [],
     "graph_two_layer_net": ["--out", "{out}"],
@@ -539,8 +539,25 @@ def test_an_explicit_fashion_mnist_is_never_replaced(partial_mnist_cache, no_bui
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "notice:" not in captured.out
     assert captured.err.startswith("apply_filter: error: --dataset fashion-mnist: Fashion-MNIST is not available in "
-                                   f"{partial_mnist_cache / 'fashion-mnist'} (missing train-images-idx3-ubyte.gz")
+                                   f"{partial_mnist_cache / 'fashion-mnist'} (missing t10k-images-idx3-ubyte.gz, "
+                                   "t10k-labels-idx1-ubyte.gz) and could not be downloaded")
+    assert "train-" not in captured.err                                  # apply_filter needs the test files alone
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["--dataset", "mnist"]])
+def test_apply_filter_needs_only_the_test_files(argv, partial_mnist_cache, no_builtin_digits, mnist_dir, tmp_path,
+                                                capsys):
+    """One test image is all it draws: a folder holding MNIST's two test files is MNIST enough, by default and
+    when asked for, and nothing is downloaded (partial_mnist_cache is offline)."""
+    from datasets import load_mnist_split
+
+    result = importlib.import_module("scripts.apply_filter").main([*argv, "--index", "4", "--out", str(tmp_path)])
+    x_test, t_test = load_mnist_split("test", mnist_dir, flatten=False)
+    np.testing.assert_array_equal(result["image"], x_test[4, 0])
+    out = capsys.readouterr().out
+    assert out.startswith(f"test image 4 of MNIST (label {t_test[4]})") and "notice" not in out
+    assert sorted(path.name for path in (partial_mnist_cache / "mnist").iterdir()) == list(MNIST_FILES[2:])
 
 
 @pytest.mark.parametrize("script", ["train_neuralnet", "mnist_show"])

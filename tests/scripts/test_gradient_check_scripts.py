@@ -129,7 +129,7 @@ def test_the_checks_say_what_they_are_doing_on_stderr(capsys):
 @pytest.mark.parametrize("weights, problem", [("no-such.npz", "does not exist"),
                                               ("w" * 300 + ".npz", "cannot be used: File name too long")])
 def test_apply_filter_refuses_weights_it_cannot_read_while_parsing(weights, problem, monkeypatch, capsys):
-    monkeypatch.setattr(apply_filter, "load_script_data", _must_not_load_data)
+    monkeypatch.setattr(apply_filter, "load_script_split", _must_not_load_data)
     with pytest.raises(SystemExit) as exit_info:
         apply_filter.main(["--weights", weights])
     assert exit_info.value.code == 2
@@ -140,7 +140,7 @@ def test_apply_filter_refuses_weights_it_cannot_read_while_parsing(weights, prob
 
 def test_apply_filter_refuses_another_networks_weights_before_loading_data(tmp_path, monkeypatch, capsys):
     weights = TwoLayerNet(4, 3, 2, seed=0).save_params(tmp_path / "two_layer.npz")
-    monkeypatch.setattr(apply_filter, "load_script_data", _must_not_load_data)
+    monkeypatch.setattr(apply_filter, "load_script_split", _must_not_load_data)
     with pytest.raises(SystemExit) as exit_info:
         apply_filter.main(["--weights", str(weights)])
     assert exit_info.value.code == 2
