@@ -12,20 +12,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/mnist_show.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np
-
 from cli import add_dataset_option, add_out_option, load_script_data, nonnegative_int, script_parser
-from fileio import atomic_write
-
-
-def save_image(image: np.ndarray, path: Path) -> Path:
-    """Write the uint8 (28, 28) ``image`` as a PNG in shades of grey, 0 black and 255 white, each pixel's level
-    kept exactly (as RGB, not through a colour map), through atomic_write."""
-    from matplotlib.image import imsave
-
-    with atomic_write(path) as handle:
-        imsave(handle, np.repeat(image[..., np.newaxis], 3, axis=2), format="png")
-    return path
+from fileio import save_grey_png
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -46,7 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(img.shape)
     img = img.reshape(28, 28)  # back to the image's own shape
     print(img.shape)
-    save_image(img, path)
+    save_grey_png(img, path)
     print(f"image: {path}")
     return {"label": int(label), "image": img, "path": path}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from datasets import load_builtin_digits
 from scripts.show_builtin_digits import digit_grid, main
 
 
@@ -25,6 +26,21 @@ def test_writes_a_png(tmp_path: Path, builtin_root: Path, monkeypatch: pytest.Mo
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().out == f"figure: {path}\n"                # as every script names what it wrote
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_the_png_holds_the_grid_pixel_for_pixel(tmp_path: Path, builtin_root: Path,
+                                                monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Every grey level exactly, each image pixel a --scale x --scale square (no colour map rounds a level)."""
+    from matplotlib.image import imread
+
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(builtin_root))
+    path = main(["--out", str(tmp_path), "--per-class", "4", "--scale", "2"])
+    _, (x_test, t_test) = load_builtin_digits(normalize=False, flatten=False, data_dir=builtin_root / "builtin-digits")
+    grid = digit_grid(x_test[:, 0], t_test, 4)
+    pixels = imread(path)
+    assert pixels.shape == (2 * 280, 2 * 4 * 28, 3)
+    np.testing.assert_array_equal(np.round(pixels[..., 0] * 255), grid.repeat(2, axis=0).repeat(2, axis=1))
+    np.testing.assert_array_equal(pixels[..., 2], pixels[..., 0])
 
 
 def test_more_per_class_than_the_rarest_digit_has_is_refused(tmp_path: Path, builtin_root: Path,
