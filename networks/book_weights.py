@@ -151,3 +151,31 @@ def load_book_network(path: str | os.PathLike, network: str, dtype: np.dtype | t
     for key, value in params.items():
         net.params[key][...] = value
     return net
+
+
+HALF_PRECISION_ARITHMETIC = ("float32", "float16")
+
+
+def half_precision_copy(network: Network, kind: str, arithmetic: str = "float32") -> Network:
+    """A new network of the book's ``kind`` ("sample", "simple", "deep") holding ``network``'s weights rounded
+    to float16, w16 = fl16(w) (11 significant bits: |w16 - w| <= 2^-11 |w| for normal values), the experiment
+    of chapter 8.3.4.
+
+    ``arithmetic`` "float32" (the book's, which computes in float64): a float32 network holding the float16
+    values, so only the weights are rounded; "float16": a float16 network, so every product, sum and
+    activation is rounded too. ``network`` is left as it was.
+    """
+    if kind not in BOOK_NETWORKS:
+        raise ValueError(f"half_precision_copy: unknown network {kind!r}, expected one of {sorted(BOOK_NETWORKS)}")
+    if arithmetic not in HALF_PRECISION_ARITHMETIC:
+        raise ValueError(f"half_precision_copy: arithmetic must be one of {HALF_PRECISION_ARITHMETIC}, "
+                         f"got {arithmetic!r}")
+    copy = BOOK_NETWORKS[kind](seed=0, dtype=np.float16 if arithmetic == "float16" else np.float32)
+    theirs = {key: value.shape for key, value in network.params.items()}
+    ours = {key: value.shape for key, value in copy.params.items()}
+    if theirs != ours:
+        raise ValueError(f"half_precision_copy: the network's parameters {theirs} are not those of the book's "
+                         f"{kind} network {ours}")
+    for key, value in network.params.items():
+        copy.params[key][...] = value.astype(np.float16)
+    return copy

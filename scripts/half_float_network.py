@@ -36,7 +36,7 @@ from cli.convnet import (
 )
 from fileio import save_figure
 from networks import Network
-from networks.book_weights import BOOK_NETWORKS
+from networks.book_weights import HALF_PRECISION_ARITHMETIC, half_precision_copy
 from training import with_progress
 
 if TYPE_CHECKING:
@@ -47,21 +47,12 @@ QUICK = {"epochs": 1, "train_size": 200, "test_size": 200}
 
 def parse_args(parser: ScriptParser, argv: list[str] | None) -> argparse.Namespace:
     add_test_image_options(parser)
-    parser.add_argument("--arithmetic", default="float32", choices=["float32", "float16"],
+    parser.add_argument("--arithmetic", default="float32", choices=HALF_PRECISION_ARITHMETIC,
                         help="precision of the float16 run's arithmetic (default float32, as the book; "
                              "float16 is ~50x slower, see above)")
     add_train_here_options(parser, f"a run of seconds for tests: {QUICK['test_size']} test images; without "
                                    f"--weights, {QUICK['epochs']} epoch on {QUICK['train_size']} images")
     return parse_with_quick(parser, argv, QUICK)
-
-
-def half_precision_copy(network: Network, kind: str, arithmetic: str) -> Network:
-    """A network of ``kind`` holding ``network``'s weights in float16: a float16 network (``arithmetic``
-    "float16"), or a float32 one whose weights are rounded to float16 values, as the book does."""
-    copy = BOOK_NETWORKS[kind](seed=0, dtype=np.float16 if arithmetic == "float16" else np.float32)
-    for key, value in network.params.items():
-        copy.params[key][...] = value.astype(np.float16)
-    return copy
 
 
 PROGRESS_BATCH = 500  # images per step of the progress bar (float16 arithmetic: minutes for DeepConvNet's 10,000)
