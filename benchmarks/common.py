@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: thread control, interleaved median timing, peak memory, tables.
+"""Helpers shared by the benchmarks: thread control, interleaved median timing, call counts, peak memory,
+tables.
 
 Nothing here imports NumPy at module level, so a benchmark can fix the thread count before NumPy's
 BLAS starts (see :func:`pin_threads`).
@@ -17,10 +18,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import wraps
 from itertools import cycle
 from types import ModuleType
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Every variable a BLAS or OpenMP runtime reads its thread count from, set alike.
 THREAD_ENV_VARS = (
@@ -403,6 +409,59 @@ def paired_ratio(numerator: Timing, denominator: Timing) -> float:
     """
     pairs = zip(numerator.round_medians, denominator.round_medians, strict=True)
     return statistics.median(a / b for a, b in pairs)
+
+
+def timed_runs(run: Callable[[], T], repeats: int, clock: Callable[[], float] = time.perf_counter) -> tuple[T, float]:
+    """Call ``run()`` ``repeats`` times, one after another; return the first call's result and the median of
+    the calls' wall times in seconds (``clock``'s units), which ignores a call slowed by something else."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"timed_runs: repeats must be a whole number >= 1, got {repeats!r}")
+    times: list[float] = []
+    results: list[T] = []
+    for _ in range(repeats):
+        start = clock()
+        out = run()
+        times.append(clock() - start)
+        if not results:
+            results.append(out)
+    return results[0], statistics.median(times)
+
+
+# -- call counts ---------------------------------------------------------------------------------
+
+@dataclass
+class CallCount:
+    """How many times the method that :func:`counting_calls` wraps has been called."""
+
+    calls: int = 0
+
+
+@contextmanager
+def counting_calls(obj: object, method: str) -> Iterator[CallCount]:
+    """Within the block, every call of ``obj.method`` made through ``obj`` (``self.loss(...)`` inside a network,
+    say) adds one to the yielded :class:`CallCount`; the calls run the method as before.
+
+    The method is wrapped by an attribute of the instance, which hides the class's method from lookups
+    through the instance; when the block ends the attribute is removed (or the instance's own, if it had
+    one, put back), so the object is as it was.
+    """
+    count = CallCount()
+    own = vars(obj).get(method)
+    original = getattr(obj, method)
+
+    @wraps(original)
+    def counted(*args: object, **kwargs: object) -> object:
+        count.calls += 1
+        return original(*args, **kwargs)
+
+    setattr(obj, method, counted)
+    try:
+        yield count
+    finally:
+        if own is None:
+            delattr(obj, method)
+        else:
+            setattr(obj, method, own)
 
 
 # -- memory --------------------------------------------------------------------------------------

@@ -7,9 +7,7 @@ the script counts the passes, times both methods (median over repeats), checks t
 plots time and passes against the number of parameters on log-log axes.
 """
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py`: make the repo root importable
@@ -17,43 +15,23 @@ if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py
 
 import numpy as np
 
-from cli import MAX_LAYER_WIDTH, add_out_option, add_seed_option, int_in_range, layer_width, positive_int, script_parser
+from benchmarks.common import counting_calls, timed_runs
+from cli import add_out_option, add_seed_option, int_in_range, positive_int, script_parser
 from fileio import save_figure
 from networks import TwoLayerNet
+from networks.gradient_report import relative_difference
 from training import with_progress
 
-MAX_BATCH = 10_000  # 10,000 examples of 10,000 inputs are 800 MB of float64
-
-
-def count_calls(obj: object, method: str) -> list[int]:
-    """Wrap ``obj.method`` so that each call adds one to the returned counter ([count])."""
-    counter, original = [0], getattr(obj, method)
-
-    def counted(*args, **kwargs):
-        counter[0] += 1
-        return original(*args, **kwargs)
-
-    setattr(obj, method, counted)
-    return counter
-
-
-def relative_difference(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> float:
-    """||a - b|| / (||a|| + ||b||) over all parameters together (robust to the few ReLU kinks that a
-    difference step of 1e-4 straddles, where single entries may differ completely)."""
-    diff = np.sqrt(sum(np.sum((a[k] - b[k]) ** 2) for k in a))
-    size = np.sqrt(sum(np.sum(a[k] ** 2) for k in a)) + np.sqrt(sum(np.sum(b[k] ** 2) for k in a))
-    return float(diff / size)
-
-
-def timed_runs(run, repeats: int) -> tuple[object, float]:
-    """The result of the first of ``repeats`` calls of ``run()`` and the median wall time, in seconds."""
-    times, result = [], None
-    for i in range(max(repeats, 1)):
-        start = time.perf_counter()
-        out = run()
-        times.append(time.perf_counter() - start)
-        result = out if i == 0 else result
-    return result, statistics.median(times)
+# A numerical gradient runs two forward passes per parameter, each costing about batch x parameters: its time
+# grows with the square of the parameters and with the batch. On a 2-core CPU: TwoLayerNet(64, 200, 10), 15,010
+# parameters, at batch 32: ~1.2 s; 50,000 parameters at batch 100: 13 s (784 inputs, 62 hidden units) to 75 s
+# (1 input, 1,000 hidden units, 47 classes), each timing repeat; 10,000 hidden units: years.
+MAX_PARAMETERS = 50_000
+MAX_HIDDEN = 1_000
+MAX_INPUT_SIZE = 1_000  # MNIST's 784 fits
+MAX_OUTPUT_SIZE = 100
+MAX_BATCH = 100
+SQUARE = "the numerical gradient's time grows with the square of the parameters"
 
 
 def measure(hidden: int, input_size: int, output_size: int, batch: int, repeats: int, seed: int) -> dict:
@@ -62,12 +40,12 @@ def measure(hidden: int, input_size: int, output_size: int, batch: int, repeats:
     x = rng.standard_normal((batch, input_size))
     t = rng.integers(0, output_size, batch)
     net = TwoLayerNet(input_size, hidden, output_size, weight_init_std="he", seed=seed, dtype=np.float64)
-    forwards, backwards = count_calls(net, "loss"), count_calls(net.last_layer, "backward")
-    numerical, numerical_s = timed_runs(lambda: net.numerical_gradient(x, t), repeats)
-    numerical_passes = (forwards[0] // max(repeats, 1), backwards[0] // max(repeats, 1))
-    forwards[0] = backwards[0] = 0
-    backprop, backprop_s = timed_runs(lambda: net.gradient(x, t), max(repeats, 5))
-    backprop_passes = (forwards[0] // max(repeats, 5), backwards[0] // max(repeats, 5))
+    with counting_calls(net, "loss") as forwards, counting_calls(net.last_layer, "backward") as backwards:
+        numerical, numerical_s = timed_runs(lambda: net.numerical_gradient(x, t), max(repeats, 1))
+    numerical_passes = (forwards.calls // max(repeats, 1), backwards.calls // max(repeats, 1))
+    with counting_calls(net, "loss") as forwards, counting_calls(net.last_layer, "backward") as backwards:
+        backprop, backprop_s = timed_runs(lambda: net.gradient(x, t), max(repeats, 5))
+    backprop_passes = (forwards.calls // max(repeats, 5), backwards.calls // max(repeats, 5))
     return {
         "hidden": hidden,
         "params": sum(p.size for p in net.params.values()),
@@ -105,18 +83,27 @@ def plot(rows: list[dict], path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--hidden", type=layer_width, nargs="+", default=[5, 10, 20, 50, 100, 200],
-                        help=f"hidden sizes to measure, each at most {MAX_LAYER_WIDTH} (default 5 10 20 50 100 200)")
-    parser.add_argument("--input-size", type=layer_width, default=64,
-                        help=f"inputs per example, at most {MAX_LAYER_WIDTH} (default 64)")
-    parser.add_argument("--output-size", type=layer_width, default=10,
-                        help=f"classes, at most {MAX_LAYER_WIDTH} (default 10)")
-    parser.add_argument("--batch", type=int_in_range(1, MAX_BATCH), default=32,
-                        help=f"examples per pass, at most {MAX_BATCH} (default 32)")
+    parser.add_argument("--hidden", type=int_in_range(1, MAX_HIDDEN, SQUARE), nargs="+",
+                        default=[5, 10, 20, 50, 100, 200],
+                        help=f"hidden sizes to measure, each 1 to {MAX_HIDDEN}, for a network of at most "
+                             f"{MAX_PARAMETERS} parameters: the numerical gradient's time grows with their square, "
+                             "~1.2 s at 200 (default 5 10 20 50 100 200)")
+    parser.add_argument("--input-size", type=int_in_range(1, MAX_INPUT_SIZE, SQUARE), default=64,
+                        help=f"inputs per example, 1 to {MAX_INPUT_SIZE} (default 64)")
+    parser.add_argument("--output-size", type=int_in_range(1, MAX_OUTPUT_SIZE, SQUARE), default=10,
+                        help=f"classes, 1 to {MAX_OUTPUT_SIZE} (default 10)")
+    parser.add_argument("--batch", default=32,
+                        type=int_in_range(1, MAX_BATCH, "every numerical derivative runs the batch forward twice"),
+                        help=f"examples per pass, 1 to {MAX_BATCH}: every numerical derivative runs them all "
+                             "(default 32)")
     parser.add_argument("--repeats", type=positive_int, default=3, help="timing repeats, median reported (default 3)")
     add_seed_option(parser, "weights and data")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    per_hidden_unit = args.input_size + 1 + args.output_size  # TwoLayerNet: W1 column, b1 entry, W2 row
+    parser.require_at_most("--hidden", max(args.hidden), (MAX_PARAMETERS - args.output_size) // per_hidden_unit,
+                           f"at most {MAX_PARAMETERS} parameters with --input-size {args.input_size} and "
+                           f"--output-size {args.output_size}; {SQUARE}")
     out_dir = args.out / "backprop_vs_numerical"
     parser.require_writable_files(out_dir / "backprop_vs_numerical.png")
 
