@@ -13,7 +13,7 @@ from cli.parser import (
     add_seed_option,
     script_parser,
 )
-from cli.progress import show_progress
+from cli.progress import StageProgress, show_progress
 from cli.runs import EXIT_INTERRUPTED, check_resume_options, resume_if_asked, until_stopped
 from cli.validators import (
     MAX_ABS_GRAPH_INPUT,
@@ -45,6 +45,7 @@ __all__ = [
     "MAX_LAYER_WIDTH",
     "QUICK_NOTE",
     "ScriptParser",
+    "StageProgress",
     "add_checkpoint_options",
     "add_dataset_option",
     "add_out_option",

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from layers import GradientReport, check_gradients
-from layers.gradient_check import ERROR_MEASURE, GRADIENT_THRESHOLD
+from layers import GradientReport, check_gradients, numerical_gradient
+from layers.gradient_check import ERROR_MEASURE, GRADIENT_THRESHOLD, STENCILS
 from networks.base import Network
+
+CHECK_ORDER = 4  # each parameter is checked against fourth-order centred differences
 
 
 @dataclass(frozen=True)
@@ -38,25 +40,63 @@ class NetworkGradientCheck:
         ])
 
 
+class _EntryCount:
+    """Counts a stage's loss evaluations into entries differentiated (``points`` evaluations each, the
+    stencil's) and tells ``on_entries(done, total)`` after each entry; evaluations outside a stage, and the
+    re-measured entries after one, are not counted."""
+
+    def __init__(self, on_entries: Callable[[int, int], None] | None) -> None:
+        self.on_entries = on_entries
+        self.total = self.points = self.calls = 0
+
+    def start(self, total: int, points: int) -> None:
+        self.total, self.points, self.calls = total, points, 0
+
+    def stop(self) -> None:
+        self.start(0, 0)
+
+    def evaluated(self, loss: float) -> float:
+        """``loss``, after counting its evaluation."""
+        if self.on_entries is not None and self.total:
+            self.calls += 1
+            done, partial = divmod(self.calls, self.points)
+            if partial == 0 and done <= self.total:
+                self.on_entries(done, self.total)
+        return loss
+
+
 def check_network_gradients(network: Network, x: np.ndarray, t: np.ndarray,
-                            progress: Callable[[str], None] | None = None) -> NetworkGradientCheck:
+                            progress: Callable[[str], None] | None = None,
+                            on_entries: Callable[[int, int], None] | None = None) -> NetworkGradientCheck:
     """Backprop's gradients of the training loss against numerical ones, for every parameter of ``network``.
 
     The numerical side runs frozen (:meth:`Network.frozen`): the same dropout masks, no change to
     BatchNorm's running statistics, so it differentiates the function backprop did. ``progress(what)``,
     when given, hears each stage as it starts: the book's two-point pass, then each parameter's check.
+    ``on_entries(done, total)``, when given, hears after every entry how far the stage under way has got:
+    ``done`` of its ``total`` entries differentiated (one parameter of a large network takes half a minute).
     """
     grads = network.gradient(x, t)
     count = len(network.params)
+    order = {key: i for i, key in enumerate(network.params, start=1)}
+    entries = _EntryCount(on_entries)
+
+    def loss() -> float:
+        return entries.evaluated(network.loss(x, t, train_flg=True))
+
+    def parameter_starts(name: str) -> None:
+        if progress is not None:
+            progress(f"parameter {order[name]} of {count}, {name}")
+        entries.start(network.params[name].size, len(STENCILS[CHECK_ORDER]))
+
     with network.frozen():
         if progress is not None:
             progress(f"two-point differences of all {count} parameters (the book's figure)")
-        numerical = network.numerical_gradient(x, t)
+        entries.start(sum(p.size for p in network.params.values()), len(STENCILS[2]))
+        numerical = {key: numerical_gradient(lambda _: loss(), p, order=2) for key, p in network.params.items()}
+        entries.stop()
         diffs = {key: float(np.mean(np.abs(grads[key] - numerical[key]))) for key in network.params}
-        order = {key: i for i, key in enumerate(network.params, start=1)}
-        reports = check_gradients(lambda: network.loss(x, t, train_flg=True), network.params, grads,
-                                  on_parameter=None if progress is None else
-                                  lambda name: progress(f"parameter {order[name]} of {count}, {name}"))
+        reports = check_gradients(loss, network.params, grads, order=CHECK_ORDER, on_parameter=parameter_starts)
     return NetworkGradientCheck(diffs, reports)
 
 

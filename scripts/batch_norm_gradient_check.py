@@ -21,18 +21,19 @@ import numpy as np
 
 from cli import (
     MAX_CHECK_SAMPLES,
+    StageProgress,
     add_dataset_option,
     int_in_range,
     load_script_data,
     nonnegative_int,
     script_parser,
-    show_progress,
 )
 from networks import MultiLayerNet
 from networks.gradient_report import check_network_gradients
 
 # Every weight is differentiated numerically by forward passes over all of them: the time grows with the
-# square of the hidden units (100 100, the book's: ~35 s on a CPU; 200 200: over 2 minutes).
+# square of the hidden units (100 100, the book's: ~50 s on a 2-core CPU, about 28 s of it on W1, whose bar
+# shows its progress; 200 200: over 2 minutes).
 MAX_WIDTH = 100
 MAX_TOTAL_HIDDEN = 200
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
                         type=int_in_range(1, MAX_WIDTH, "the numerical gradient's time grows with the square "
                                                         "of the hidden units"),
                         help=f"hidden layer sizes, each 1 to {MAX_WIDTH} and {MAX_TOTAL_HIDDEN} in all: the "
-                             "numerical gradient's time grows with their square, ~35 s at the default "
+                             "numerical gradient's time grows with their square, ~50 s at the default "
                              "(default 100 100, as the book)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the weights (default 0)")
     args = parser.parse_args(argv)
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.require_at_most("--samples", args.samples, len(x_train), f"the training samples of {info.title}")
     x, t = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = MultiLayerNet(784, args.hidden, 10, use_batchnorm=True, seed=args.seed, dtype=np.float64)
-    check = check_network_gradients(network, x, t, progress=show_progress)
+    with StageProgress() as shown:
+        check = check_network_gradients(network, x, t, progress=shown.stage, on_entries=shown.entries)
     sizes = "-".join(map(str, [784, *args.hidden, 10]))
     print(check.describe(f"MultiLayerNet {sizes} with BatchNorm on {args.samples} samples, backprop against "
                   "fourth-order centred differences (h = 1e-4) of the training loss"))

@@ -16,12 +16,12 @@ import numpy as np
 
 from cli import (
     MAX_CHECK_SAMPLES,
+    StageProgress,
     add_dataset_option,
     add_seed_option,
     int_in_range,
     load_script_data,
     script_parser,
-    show_progress,
 )
 from networks import TwoLayerNet
 from networks.gradient_report import check_network_gradients
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> dict:
     x_batch, t_batch = x_train[: args.samples].astype(np.float64), t_train[: args.samples]
     network = TwoLayerNet(784, args.hidden, 10, seed=args.seed, dtype=np.float64)
 
-    check = check_network_gradients(network, x_batch, t_batch, progress=show_progress)
+    with StageProgress() as shown:
+        check = check_network_gradients(network, x_batch, t_batch, progress=shown.stage, on_entries=shown.entries)
     print(check.describe(f"TwoLayerNet 784-{args.hidden}-10 on {args.samples} samples, backprop against "
                   "fourth-order centred differences (h = 1e-4)"))
     return {"diffs": check.diffs, "reports": {r.name: r for r in check.reports}, "ok": check.ok}

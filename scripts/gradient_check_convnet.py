@@ -17,7 +17,7 @@ if __package__ in (None, ""):  # run as `python scripts/gradient_check_convnet.p
 
 import numpy as np
 
-from cli import MAX_CHECK_SAMPLES, int_in_range, nonnegative_int, script_parser, show_progress
+from cli import MAX_CHECK_SAMPLES, StageProgress, int_in_range, nonnegative_int, script_parser
 from networks import SimpleConvNet
 from networks.gradient_report import check_network_gradients
 
@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> dict:
                             dtype=np.float64)
     x = rng.random((args.samples, 1, args.size, args.size))
     t = np.ones(args.samples, dtype=np.int64)  # label 1, as the book
-    check = check_network_gradients(network, x, t, progress=show_progress)
+    with StageProgress() as shown:
+        check = check_network_gradients(network, x, t, progress=shown.stage, on_entries=shown.entries)
     print(check.describe(f"SimpleConvNet on {args.samples} random {args.size}x{args.size} image(s), weight init "
                   f"{args.weight_init}, backprop against fourth-order centred differences (h = 1e-4)"))
     return {"diffs": check.diffs, "reports": {r.name: r for r in check.reports}, "ok": check.ok}

@@ -82,11 +82,25 @@ class ProgressBar:
         self._bar.close()
 
 
+def _redrawn(stream: TextIO) -> dict:
+    """tqdm's options for a bar on ``stream``: redrawn in place every 0.1 s at most on a terminal, every
+    ``PLAIN_INTERVAL`` seconds elsewhere (where each redraw is kept), in ASCII there."""
+    tty = _is_tty(stream)
+    return {"file": stream, "dynamic_ncols": True, "ascii": not tty, "mininterval": 0.1 if tty else PLAIN_INTERVAL}
+
+
 def with_progress(items: Iterable[T], *, label: str, total: int | None = None, enabled: bool = True,
              stream: TextIO | None = None) -> Iterator[T]:
     """``items``, shown as a tqdm bar named ``label`` on stderr while they are consumed (nothing when not
     ``enabled``): for scripts that run several short trainings one after another."""
     stream = sys.stderr if stream is None else stream
-    tty = _is_tty(stream)
-    return iter(tqdm(items, desc=label, total=total, file=stream, disable=not enabled, dynamic_ncols=True,
-                     ascii=not tty, mininterval=0.1 if tty else PLAIN_INTERVAL))
+    return iter(tqdm(items, desc=label, total=total, disable=not enabled, **_redrawn(stream)))
+
+
+def counting_bar(total: int, *, label: str, unit: str = "it", delay: float = 0.0,
+                 stream: TextIO | None = None) -> tqdm:
+    """A tqdm bar of ``total`` steps named ``label`` on stderr, for work that is not a loop over items: move it
+    with ``update(steps)``, end it with ``close()``. Redrawn as :func:`with_progress`'s bars are; shown only
+    once ``delay`` seconds have passed, so work done sooner leaves nothing on the screen or in a log."""
+    stream = sys.stderr if stream is None else stream
+    return tqdm(total=total, desc=label, unit=unit, delay=delay, **_redrawn(stream))

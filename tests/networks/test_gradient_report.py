@@ -40,3 +40,37 @@ def test_gradients_of_different_parameters_are_refused():
         relative_difference({"W": np.ones(2)}, {"b": np.ones(2)})
     with pytest.raises(ValueError, match="shapes differ"):
         relative_difference({"W": np.ones(2)}, {"W": np.ones((2, 1))})
+
+
+def small_batch_norm_net():
+    from networks import MultiLayerNet
+
+    net = MultiLayerNet(6, [4], 3, use_batchnorm=True, seed=0, dtype=np.float64)
+    rng = np.random.default_rng(2)
+    return net, rng.standard_normal((5, 6)), np.eye(3)[[0, 1, 2, 0, 1]]
+
+
+def test_the_check_says_how_far_each_stage_has_got():
+    """A line per stage, then after every entry how many of the stage's entries are done: one parameter of a
+    large network takes half a minute, and must not look stuck."""
+    from networks.gradient_report import check_network_gradients
+
+    net, x, t = small_batch_norm_net()
+    events = []
+    check_network_gradients(net, x, t, progress=events.append, on_entries=lambda *done: events.append(done))
+    sizes = {key: p.size for key, p in net.params.items()}
+    stages = [(f"two-point differences of all {len(sizes)} parameters (the book's figure)", sum(sizes.values())),
+              *((f"parameter {i} of {len(sizes)}, {key}", size) for i, (key, size) in enumerate(sizes.items(), 1))]
+    expected = [event for what, total in stages for event in [what, *((done, total) for done in range(1, total + 1))]]
+    assert events == expected
+
+
+def test_the_progress_changes_no_figure():
+    from networks.gradient_report import check_network_gradients
+
+    net, x, t = small_batch_norm_net()
+    quiet = check_network_gradients(net, x, t)
+    told = check_network_gradients(net, x, t, progress=lambda what: None, on_entries=lambda done, total: None)
+    assert told == quiet  # the same diffs and reports, to the last bit
+    grads, numerical = net.gradient(x, t), net.numerical_gradient(x, t)  # the book's figure, computed directly
+    assert quiet.diffs == {key: float(np.mean(np.abs(grads[key] - numerical[key]))) for key in net.params}

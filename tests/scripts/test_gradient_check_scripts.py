@@ -126,6 +126,27 @@ def test_the_checks_say_what_they_are_doing_on_stderr(capsys):
     assert "... " not in captured.out
 
 
+def test_a_long_stage_shows_how_far_it_has_got_on_stderr(capsys, monkeypatch):
+    """batch_norm_gradient_check's W1 takes half a minute: a stage running longer than BAR_DELAY draws a bar of
+    its entries (here every stage does); stdout and the stage lines are as without it."""
+    import cli.progress
+
+    batch_norm_gradient_check.main(["--dataset", "builtin", "--hidden", "3", "2"])
+    quiet = capsys.readouterr()
+    monkeypatch.setattr(cli.progress, "BAR_DELAY", 0.0)
+    batch_norm_gradient_check.main(["--dataset", "builtin", "--hidden", "3", "2"])
+    shown = capsys.readouterr()
+    assert shown.out == quiet.out
+    stages = [line for line in quiet.err.splitlines() if line.startswith("... ")]
+    assert [line for line in shown.err.splitlines() if line.startswith("... ")] == stages
+    assert len(stages) == 11  # the two-point pass, then W, b, gamma, beta of two layers and W3, b3
+    sizes = {"W1": 784 * 3, "b1": 3, "gamma1": 3, "beta1": 3, "W2": 3 * 2, "b2": 2, "gamma2": 2, "beta2": 2,
+             "W3": 2 * 10, "b3": 10}
+    for stage, total in zip(stages, [sum(sizes.values()), *sizes.values()], strict=True):
+        bar = f"{stage.removeprefix('... ')}: 100%|##########| {total}/{total} ["
+        assert shown.err.count(bar) == 1, (bar, shown.err)
+
+
 @pytest.mark.parametrize("weights, problem", [("no-such.npz", "does not exist"),
                                               ("w" * 300 + ".npz", "cannot be used: File name too long")])
 def test_apply_filter_refuses_weights_it_cannot_read_while_parsing(weights, problem, monkeypatch, capsys):

@@ -7,7 +7,7 @@ import re
 
 from networks import TwoLayerNet
 from training import ProgressBar, Trainer
-from training.progress import with_progress
+from training.progress import counting_bar, with_progress
 
 COUNT = re.compile(r"(\d+)/(\d+) \[")
 
@@ -67,6 +67,22 @@ def test_progress_over_items_and_its_quiet_path():
     quiet = io.StringIO()
     assert list(with_progress(range(4), label="trials", stream=quiet, enabled=False)) == [0, 1, 2, 3]
     assert quiet.getvalue() == ""
+
+
+def test_a_counting_bar_is_moved_by_steps_and_a_delayed_one_hides_quick_work():
+    out = io.StringIO()
+    bar = counting_bar(50, label="W1", unit=" entries", stream=out)
+    for _ in range(5):
+        bar.update(10)
+    bar.close()
+    final = last_state(out.getvalue())
+    assert final.startswith("W1: 100%") and COUNT.search(final).groups() == ("50", "50") and "entries/s" in final
+    assert len(re.findall(r"\d+/50 \[", out.getvalue())) <= 3  # a log: the start, perhaps one, the end
+    hidden = io.StringIO()
+    bar = counting_bar(50, label="b1", delay=60.0, stream=hidden)
+    bar.update(50)
+    bar.close()
+    assert hidden.getvalue() == ""
 
 
 def test_trainer_draws_on_stderr_and_logs_on_stdout(capsys, blobs):
