@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from cli.data import Split, first_within, load_mnist_test_images, load_script_data
+from cli.data import Split, first_within, load_mnist_test_images, load_script_data, load_script_split
 from cli.parser import (
     QUICK_NOTE,
     ScriptParser,
@@ -122,10 +122,12 @@ def images_for(parser: ScriptParser, args: argparse.Namespace, *, test_size: int
     then. A --train-size or --test-size written above the images there are is refused (see ScriptParser.within_data)."""
     mnist_test_dir = getattr(args, "mnist_test_dir", None)
     train = test = title = None
-    if args.weights is None or (need_test and mnist_test_dir is None):
+    if args.weights is None:
         train, test, title = load_images(parser, args.dataset)
-        if args.weights is None:
-            train = first_within(parser, "--train-size", train, args.train_size, "training images")
+        train = first_within(parser, "--train-size", train, args.train_size, "training images")
+    elif need_test and mnist_test_dir is None:  # nothing to train: the test split alone (its two files)
+        test, info = load_script_split(parser, args.dataset, "test", flatten=False)
+        title = info.title
     if mnist_test_dir is not None:
         test, title = load_mnist_test_images(parser, mnist_test_dir)
     if test is not None:

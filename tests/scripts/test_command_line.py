@@ -726,3 +726,18 @@ def test_a_bad_thread_variable_ends_any_script_with_one_line_before_the_work(scr
     assert result.stderr.strip() == (f"{script}: error: ZEROPROP_NUM_THREADS must be a thread count from 1 to 256, "
                                      f"got {value!r}")
     assert not (tmp_path / script).exists() or not any((tmp_path / script).iterdir())
+
+
+@pytest.mark.parametrize("script", ["misclassified_mnist", "half_float_network"])
+def test_a_script_given_weights_needs_only_the_test_files(script, partial_mnist_cache, no_builtin_digits, tmp_path,
+                                                           capsys):
+    """With --weights nothing is trained: MNIST's two test files are MNIST enough (before, both splits were
+    loaded, so the default fell back to the built-in digits over train-images-idx3-ubyte.gz)."""
+    from networks import SimpleConvNet
+
+    weights = SimpleConvNet(seed=0).save_params(tmp_path / "simple.npz")
+    argv = ["--network", "simple", "--weights", str(weights), "--test-size", "50", "--out", str(tmp_path / "out")]
+    importlib.import_module(f"scripts.{script}").main(argv)
+    out = capsys.readouterr().out
+    assert "notice" not in out and "MNIST" in out and "built-in" not in out
+    assert sorted(path.name for path in (partial_mnist_cache / "mnist").iterdir()) == list(MNIST_FILES[2:])
