@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as `python scripts/backprop_vs_numerical.py
 import numpy as np
 
 from benchmarks.common import counting_calls, timed_runs
-from cli import add_out_option, add_seed_option, int_in_range, positive_int, script_parser
+from cli import add_out_option, add_seed_option, int_in_range, script_parser
 from fileio import save_figure
 from networks import TwoLayerNet
 from networks.gradient_report import relative_difference
@@ -31,6 +31,8 @@ MAX_HIDDEN = 1_000
 MAX_INPUT_SIZE = 1_000  # MNIST's 784 fits
 MAX_OUTPUT_SIZE = 100
 MAX_BATCH = 100
+MAX_REPEATS = 20
+MAX_SIZES = 20  # hidden sizes in one run
 SQUARE = "the numerical gradient's time grows with the square of the parameters"
 
 
@@ -96,10 +98,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         type=int_in_range(1, MAX_BATCH, "every numerical derivative runs the batch forward twice"),
                         help=f"examples per pass, 1 to {MAX_BATCH}: every numerical derivative runs them all "
                              "(default 32)")
-    parser.add_argument("--repeats", type=positive_int, default=3, help="timing repeats, median reported (default 3)")
+    parser.add_argument("--repeats", type=int_in_range(1, MAX_REPEATS, "each repeat times every gradient again"),
+                        default=3, help=f"timing repeats, 1 to {MAX_REPEATS}, median reported (default 3)")
     add_seed_option(parser, "weights and data")
     add_out_option(parser, "folder for the figure")
     args = parser.parse_args(argv)
+    if len(args.hidden) > MAX_SIZES:
+        parser.error(f"argument --hidden: expected at most {MAX_SIZES} sizes (each is timed in full), "
+                     f"got {len(args.hidden)}")
     per_hidden_unit = args.input_size + 1 + args.output_size  # TwoLayerNet: W1 column, b1 entry, W2 row
     parser.require_at_most("--hidden", max(args.hidden), (MAX_PARAMETERS - args.output_size) // per_hidden_unit,
                            f"at most {MAX_PARAMETERS} parameters with --input-size {args.input_size} and "
