@@ -190,10 +190,14 @@ def _limit_blas(count: int) -> Any:
     return _controller().limit(limits=count, user_api="blas")
 
 
-def _hold_blas() -> None:
-    """One more holder of BLAS at one thread (call with ``_state.lock`` held); the first one limits it."""
+def _hold_blas(reimpose: bool = False) -> None:
+    """One more holder of BLAS at one thread (call with ``_state.lock`` held). The first one limits it and
+    keeps the counts from before; with ``reimpose`` a later one limits it again (about 7 us), in case
+    other code has changed them meanwhile (a ``threadpoolctl`` block of the user's, say)."""
     if _state.blas_holds == 0:
         _state.blas_limiter = _limit_blas(BLAS_THREADS)
+    elif reimpose:
+        _limit_blas(BLAS_THREADS)
     _state.blas_holds += 1
 
 
@@ -215,9 +219,11 @@ def set_num_threads(n: int | None) -> None:
         _state.requested = _state.process_setting = n
         _state.set_calls += 1
         if n is not None and not _state.process_holds:
-            _hold_blas()
+            _hold_blas(reimpose=True)
             _state.process_holds = True
-        elif n is None and _state.process_holds:
+        elif n is not None:  # held already: limit again, as every call says it does
+            _limit_blas(BLAS_THREADS)
+        elif _state.process_holds:
             _release_blas()
             _state.process_holds = False
     keep_freed_memory()
@@ -236,7 +242,7 @@ def _setting_for_block(n: int | None) -> Iterator[None]:
         _env_setting()
         previous, set_calls = _state.requested, _state.set_calls
         _state.requested = n
-        _hold_blas()
+        _hold_blas(reimpose=True)
     keep_freed_memory()
     try:
         yield

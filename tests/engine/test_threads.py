@@ -431,3 +431,18 @@ def test_set_num_threads_inside_a_block_outlasts_it_and_none_gives_blas_back(bla
     threads.set_num_threads(None)
     assert threads.get_num_threads() == threads.default_num_threads()
     assert set(blas_counts()) == {2}   # as before the policy first limited BLAS, not the block's 1
+
+
+def test_set_num_threads_and_a_block_limit_blas_again_after_other_code_changed_it(blas_at_two):
+    """A held limit is imposed again by every set_num_threads and at every block's start, as before the
+    holders were counted: otherwise BLAS set back to two threads by other code stayed there."""
+    threads.set_num_threads(2)
+    assert set(blas_counts()) == {1}
+    threadpool_limits(2, user_api="blas")   # other code, for the rest of the process
+    threads.set_num_threads(2)
+    assert set(blas_counts()) == {1}
+    threadpool_limits(2, user_api="blas")
+    with threads.num_threads(2):
+        assert set(blas_counts()) == {1}
+    threads.set_num_threads(None)
+    assert set(blas_counts()) == {2}
