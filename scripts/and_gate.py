@@ -10,22 +10,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/and_gate.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import script_parser
+from cli.gates import gate_script
 from networks import AND
-
-INPUTS = [(0, 0), (1, 0), (0, 1), (1, 1)]  # (x1, x2), in the book's order
 
 
 def main(argv: list[str] | None = None) -> dict[tuple[int, int], int]:
-    parser = script_parser(__doc__, __file__)
-    parser.parse_args(argv)
-
-    table = {}
-    for xs in INPUTS:
-        y = AND(xs[0], xs[1])
-        table[xs] = y
-        print(f"{xs} -> {y}")
-    return table
+    return gate_script(__doc__, __file__, AND, argv)
 
 
 if __name__ == "__main__":
