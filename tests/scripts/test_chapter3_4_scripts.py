@@ -370,17 +370,3 @@ def test_gradient_method_draws_the_first_20_steps_as_the_books_figure(tmp_path, 
     expected = np.array([-3.0, 4.0]) * 0.8 ** np.arange(20)[:, None]
     np.testing.assert_allclose(drawn["points"], expected, rtol=1e-6)
     assert "the first 20 of 100 steps" in drawn["title"]
-
-
-def test_neuralnet_mnist_names_a_weights_file_it_may_not_read(tmp_path, monkeypatch, capsys):
-    weights = SampleNetwork(seed=0).save_params(tmp_path / "w.npz")
-
-    def refuse(self, path):
-        raise PermissionError(13, "Permission denied", str(path))
-
-    monkeypatch.setattr(SampleNetwork, "load_params", refuse)
-    with pytest.raises(SystemExit) as exit_info:
-        neuralnet_mnist.main(["--weights", str(weights)])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "--weights: [Errno 13] Permission denied" in err

@@ -744,3 +744,20 @@ def test_a_script_given_weights_needs_only_the_test_files(script, partial_mnist_
     out = capsys.readouterr().out
     assert "notice" not in out and "MNIST" in out and "built-in" not in out
     assert sorted(path.name for path in (partial_mnist_cache / "mnist").iterdir()) == list(MNIST_FILES[2:])
+
+
+@pytest.mark.parametrize(("script", "network"), [("neuralnet_mnist", "SampleNetwork"),
+                                                 ("apply_filter", "SimpleConvNet")])
+def test_a_weights_file_that_may_not_be_read_is_one_line(script, network, tmp_path, monkeypatch, capsys):
+    """A permission denied (which root never meets, hence the stand-in) ended both in a traceback."""
+    import networks
+
+    weights = tmp_path / "w.npz"
+    weights.write_bytes(b"")
+
+    def refuse(self, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(getattr(networks, network), "load_params", refuse)
+    assert run_main(script, ["--weights", str(weights)]).code == 2
+    assert "--weights: [Errno 13] Permission denied" in one_error_line(capsys, script)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from layers import compare_gradients
-from networks import SimpleConvNet, TwoLayerNet
+from networks import TwoLayerNet
 from scripts import apply_filter, batch_norm_gradient_check, gradient_check, gradient_check_convnet
 
 LINE = re.compile(r"^(\w+) \([\dx]+\): .* error = (\S+) (<|>=) 1e-07: (OK|FAIL)", re.M)
@@ -167,21 +167,6 @@ def test_apply_filter_refuses_another_networks_weights_before_loading_data(tmp_p
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "--weights: SimpleConvNet.load_params" in err and "does not match this network" in err
-
-
-def test_apply_filter_names_a_weights_file_it_may_not_read(tmp_path, monkeypatch, capsys):
-    weights = tmp_path / "w.npz"
-    weights.write_bytes(b"")
-
-    def refuse(self, path):
-        raise PermissionError(13, "Permission denied", str(path))
-
-    monkeypatch.setattr(SimpleConvNet, "load_params", refuse)
-    with pytest.raises(SystemExit) as exit_info:
-        apply_filter.main(["--weights", str(weights)])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "--weights: [Errno 13] Permission denied" in err
 
 
 def _must_not_load_data(*args, **kwargs):
