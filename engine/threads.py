@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, TypeVar
 
-import numpy as np  # noqa: F401  (loads OpenBLAS before threadpoolctl looks for it)
+import numpy as np  # (also loads OpenBLAS before threadpoolctl looks for it)
 from threadpoolctl import ThreadpoolController
 
 from engine.allocator import keep_freed_memory
@@ -79,6 +79,9 @@ BLAS_THREADS = 1   # the BLAS threads of every step; see the module docstring
 # The most threads a setting may ask for. The pool starts one thread per count, whatever the cores: a
 # count far above them only adds hand-overs (and 3,000 threads exhausted a small machine's memory).
 MAX_THREADS = 256
+# NumPy 2 keeps np.errstate in a context variable, which the copy of the caller's context carries to the workers;
+# NumPy 1 kept it per thread, so its settings are passed along themselves.
+_ERRSTATE_IN_CONTEXT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -262,14 +265,16 @@ def in_force() -> AbstractContextManager[None]:
 
 class _Batch:
     """Tasks that the calling thread and the woken workers take one at a time, in the order given,
-    until none is left or one has failed (then no further task starts). The workers run them in a copy
-    of the caller's context, so that context variables (NumPy's ``errstate`` among them) are the caller's."""
+    until none is left or one has failed (then no further task starts). The workers run them under the
+    caller's floating-point error settings (``np.errstate``: a context variable in NumPy 2, per thread in
+    NumPy 1) and in a copy of its context (any other context variable)."""
 
     def __init__(self, tasks: list[Callable[[], Any]]) -> None:
         self.tasks = tasks
         self.results: list[Any] = [None] * len(tasks)
         self.errors: list[BaseException | None] = [None] * len(tasks)
         self.context = contextvars.copy_context()
+        self.fp_errors = None if _ERRSTATE_IN_CONTEXT else np.geterr()
         self.taken = 0
         self.finished = 0
         self.helpers_running = 0   # tasks a worker has taken and not yet finished
@@ -315,18 +320,14 @@ class _Batch:
     def stop_and_wait(self) -> None:
         """Start no further task (the caller was interrupted) and wait for the tasks the workers are running:
         they write into the layers' scratch memory, which the caller's next call would use meanwhile. They
-        are pieces of one step (milliseconds); a further interrupt meanwhile does not cut the wait short."""
+        are pieces of one step (milliseconds); a second interrupt stops the wait (a task of the user's own
+        that hangs must not make Ctrl-C useless), and then a layer's next call may meet a worker still at
+        work: interrupt once, or start the computation afresh."""
         with self.lock:
             self.stopped = True
             self.helpers_idle = threading.Condition(self.lock)
-        while True:
-            try:
-                with self.lock:
-                    while self.helpers_running:
-                        self.helpers_idle.wait()
-                return
-            except KeyboardInterrupt:
-                continue
+            while self.helpers_running:
+                self.helpers_idle.wait()
 
 
 class _Workers:
@@ -356,7 +357,11 @@ class _Workers:
             batch = self.inbox.get()
             if batch is None:
                 return
-            batch.context.copy().run(batch.work, helper=True)
+            if batch.fp_errors is None:
+                batch.context.copy().run(batch.work, helper=True)
+            else:
+                with np.errstate(**batch.fp_errors):
+                    batch.context.copy().run(batch.work, helper=True)
 
     def run(self, tasks: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException | None]]:
         """The tasks' results and errors, in the order given."""
