@@ -10,7 +10,8 @@ that is one complex matrix product over channels, (FN, C) by (C, N). The backwar
 adjoint maps: dX^[k] = W^[k]^T dY^[k] (a convolution, undone by the inverse transform and cropped to
 the unpadded input) and dW^[k] = conj(dY^[k]) X^[k]^T (a correlation of x by dout, summed over the
 batch), whose inverse transform holds dW at lags 0..2. The transforms are ``numpy.fft.rfft2`` /
-``irfft2``, in the inputs' floating dtype (NumPy >= 2 transforms float32 in single precision).
+``irfft2``; results come in the inputs' floating dtype (NumPy >= 2 transforms float32 in single precision,
+NumPy 1 in double).
 
 Why it is not the engine's: on DeepConvNet's layers its products are no fewer than Winograd
 F(4x4, 3x3)'s (a 14x14 image padded to 16x16 has 16 x 9 complex frequencies, 576 real multiplications
@@ -47,7 +48,7 @@ class FftConvolution:
         Yf = np.empty((FN, F, N), Xf.dtype)
         np.matmul(np.conj(self.Wf), self.X, out=Yf.transpose(1, 0, 2))
         y = np.fft.irfft2(Yf.reshape(FN, P, -1, N), s=(P, Q), axes=(1, 2))
-        self.shapes = (N, C, H, Wd, P, Q)
+        self.shapes, self.dtype = (N, C, H, Wd, P, Q), xp.dtype  # NumPy 1 transforms float32 in double precision
         out = y[:, :P - 2, :Q - 2, :] + self.b[:, None, None, None]
         return out.astype(xp.dtype, copy=False).transpose(3, 0, 1, 2)
 
@@ -56,17 +57,17 @@ class FftConvolution:
         FN = self.W.shape[0]
         d = dout.transpose(1, 2, 3, 0)  # (FN, OH, OW, N)
         self.db = d.sum(axis=(1, 2, 3))
-        dp = np.zeros((FN, P, Q, N), self.X.real.dtype)
+        dp = np.zeros((FN, P, Q, N), self.dtype)
         dp[:, :P - 2, :Q - 2, :] = d
         F = self.X.shape[0]
         dYf = np.fft.rfft2(dp, axes=(1, 2)).reshape(FN, F, N).transpose(1, 0, 2)  # (F, FN, N)
         dWf = np.matmul(np.conj(dYf), self.X.transpose(0, 2, 1))  # (F, FN, C)
         dw = np.fft.irfft2(dWf.transpose(1, 2, 0).reshape(FN, C, P, -1), s=(P, Q), axes=(2, 3))
-        self.dW = dw[:, :, :3, :3].astype(dp.dtype)
+        self.dW = dw[:, :, :3, :3].astype(self.dtype)
         if not needs_input_grad:
             return None
         dXf = np.empty((C, F, N), dYf.dtype)
         np.matmul(self.Wf.transpose(0, 2, 1), dYf, out=dXf.transpose(1, 0, 2))
         dxp = np.fft.irfft2(dXf.reshape(C, P, -1, N), s=(P, Q), axes=(1, 2))
         p = self.pad
-        return dxp[:, p:p + H, p:p + Wd, :].astype(dp.dtype, copy=False).transpose(3, 0, 1, 2)
+        return dxp[:, p:p + H, p:p + Wd, :].astype(self.dtype, copy=False).transpose(3, 0, 1, 2)
