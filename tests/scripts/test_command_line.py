@@ -267,11 +267,12 @@ def test_a_learning_rate_that_overflows_the_gradient_method_is_one_line(lr, tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error")                                  # no RuntimeWarning of NumPy's either
         assert run_main("gradient_method", ["--lr", lr, "--out", str(out)]).code == 2
-    line = one_error_line(capsys, "gradient_method")
+    captured = capsys.readouterr()
+    assert captured.out == "" and not out.exists()                       # nothing printed, no figure drawn
+    (line,) = captured.err.splitlines()
     assert line.startswith(f"gradient_method: error: argument --lr: gradient descent with lr {float(lr):g} "
                            "went too far: after ")
     assert "x0² + x1² is no longer a finite number" in line
-    assert capsys.readouterr().out == "" and not out.exists()            # nothing printed, no figure drawn
 
 
 @pytest.mark.parametrize(("script", "argv"), [
