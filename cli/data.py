@@ -79,10 +79,12 @@ def unavailable_line(name: str, error: DatasetUnavailableError) -> str:
     """The loader's several lines about data set ``name`` in one: what is missing where and why it could not be
     downloaded (every mirror's reason is summed up in ``error.short_reason``), and how to get it."""
     spec = IDX_DATASETS[name]
+    how = (f"set {ENV_DATA_DIR} to a folder that can be written (it gets a '{spec.name}' sub-folder)"
+           if error.folder_unusable else
+           f"connect to the network and run again, copy its original .gz files there (or set {ENV_DATA_DIR} to a "
+           f"folder whose '{spec.name}' sub-folder holds them)")
     return (f"{spec.title} is not available in {display_path(Path(error.directory))} ({error.lacking}) and "
-            f"{error.short_reason}; to get it, connect to the network and run again, copy its original .gz files "
-            f"there (or set {ENV_DATA_DIR} to a folder whose '{spec.name}' sub-folder holds them), or use --dataset "
-            "builtin")
+            f"{error.short_reason}; to get it, {how}, or use --dataset builtin")
 
 
 def first(split: Split, n: int | None) -> Split:

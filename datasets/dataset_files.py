@@ -220,6 +220,7 @@ def _raise_uncreatable(spec: DatasetSpec, directory: Path, missing: list[RemoteF
         missing=tuple(names),
         directory=str(directory),
         short_reason=f"its folder cannot be created ({why})",
+        folder_unusable=True,
         corrupt=tuple(name for name in names if name in corrupt),
     )
 
@@ -238,4 +239,5 @@ def _raise_unusable(spec: DatasetSpec, directory: Path, needed: tuple[RemoteFile
         missing=tuple(names),
         directory=str(directory),
         short_reason=f"its folder cannot be used ({why})",
+        folder_unusable=True,
     )

@@ -9,16 +9,19 @@ class DatasetUnavailableError(RuntimeError):
     The message says which files are missing, where to put them, which mirrors failed and
     why, and how to use the built-in digits instead. ``short_reason`` is the one-clause version
     (e.g. ``"could not be downloaded (no network)"``) for callers that fall back. ``missing`` names
-    every file it lacks; ``corrupt`` those of them that are there but fail verification.
+    every file it lacks; ``corrupt`` those of them that are there but fail verification;
+    ``folder_unusable`` is True when the folder itself cannot be made or used (another folder is the remedy,
+    not the network).
     """
 
     def __init__(self, message: str, *, missing: tuple[str, ...], directory: str, short_reason: str,
-                 corrupt: tuple[str, ...] = ()) -> None:
+                 corrupt: tuple[str, ...] = (), folder_unusable: bool = False) -> None:
         super().__init__(message)
         self.missing = missing
         self.directory = directory
         self.short_reason = short_reason
         self.corrupt = corrupt
+        self.folder_unusable = folder_unusable
 
     @property
     def lacking(self) -> str:

@@ -762,3 +762,13 @@ def test_a_weights_file_that_may_not_be_read_is_one_line(script, network, tmp_pa
     monkeypatch.setattr(getattr(networks, network), "load_params", refuse)
     assert run_main(script, ["--weights", str(weights)]).code == 2
     assert "--weights: [Errno 13] Permission denied" in one_error_line(capsys, script)
+
+
+def test_an_explicit_dataset_whose_folder_cannot_be_used_names_another_folder_as_the_way(tmp_path, monkeypatch,
+                                                                                        no_builtin_digits, capsys):
+    """The network is no remedy when the folder itself cannot be used: the line says to choose another."""
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", str(tmp_path / ("d" * 300)))
+    assert run_main("apply_filter", ["--dataset", "mnist", "--out", str(tmp_path / "out")]).code == 2
+    line = one_error_line(capsys, "apply_filter")
+    assert "its folder cannot be used (File name too long)" in line
+    assert "to get it, set ZEROPROP_DATA_DIR to a folder that can be written" in line and "network" not in line
