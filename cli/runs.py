@@ -53,9 +53,10 @@ def check_resume_options(parser: ScriptParser, args: object) -> None:
                          f"checkpoint file goes")
     if resume and resume_source(folder) is None:
         parser.error(_no_checkpoint(folder))
-    if folder is not None and not resume and (Path(folder) / CHECKPOINT_NAME).is_file():
-        parser.error(f"argument --checkpoint-dir: {Path(folder) / CHECKPOINT_NAME} holds an earlier run; add "
-                     "--resume to continue it, or delete it (or choose another folder) to start afresh")
+    earlier = resume_source(folder) if folder is not None and not resume else None
+    if earlier is not None:  # latest.npz, or the diverged.npz a run left before its first epoch ended
+        parser.error(f"argument --checkpoint-dir: {earlier} holds an earlier run; add --resume to continue it, "
+                     "or delete it (or choose another folder) to start afresh")
 
 
 def resume_if_asked(parser: ScriptParser, trainer: Trainer, resume: bool) -> None:

@@ -469,15 +469,18 @@ def test_a_folder_where_the_checkpoint_goes_is_refused_while_parsing(script, res
 
 
 @pytest.mark.parametrize("script", ["train_neuralnet", "train_convnet", "train_deepnet"])
-def test_a_checkpoint_left_in_the_folder_is_not_replaced_by_a_new_run(script, tmp_path, capsys, no_data_loading):
-    """Forgetting --resume would start afresh and overwrite the earlier run at the first epoch's end."""
+@pytest.mark.parametrize("name", ["latest.npz", "diverged.npz"])  # --resume continues either
+def test_a_checkpoint_left_in_the_folder_is_not_replaced_by_a_new_run(script, name, tmp_path, capsys,
+                                                                      no_data_loading):
+    """Forgetting --resume would start afresh and overwrite the earlier run at the first epoch's end (or, for
+    a run that diverged in its first epoch, leave its diverged.npz beside the new run's checkpoints)."""
     (tmp_path / "ck").mkdir()
-    (tmp_path / "ck" / "latest.npz").write_bytes(b"an earlier run")
+    (tmp_path / "ck" / name).write_bytes(b"an earlier run")
     argv = ["--quick", "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]
     assert run_main(script, argv).code == 2
     line = one_error_line(capsys, script)
-    assert "--checkpoint-dir" in line and "holds an earlier run" in line and "--resume" in line
-    assert (tmp_path / "ck" / "latest.npz").read_bytes() == b"an earlier run"
+    assert f"--checkpoint-dir: {tmp_path / 'ck' / name} holds an earlier run" in line and "--resume" in line
+    assert (tmp_path / "ck" / name).read_bytes() == b"an earlier run"
 
 
 def test_resuming_a_run_already_past_its_end_is_refused(tmp_path, capsys, small_dataset):
