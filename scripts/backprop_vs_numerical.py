@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = script_parser(__doc__, __file__)
     parser.add_argument("--hidden", type=int_in_range(1, MAX_HIDDEN, SQUARE), nargs="+",
                         default=[5, 10, 20, 50, 100, 200],
-                        help=f"hidden sizes to measure, each 1 to {MAX_HIDDEN}, for a network of at most "
-                             f"{MAX_PARAMETERS} parameters: the numerical gradient's time grows with their square, "
-                             "~1.2 s at 200 (default 5 10 20 50 100 200)")
+                        help=f"hidden sizes to measure, at most {MAX_SIZES}, each 1 to {MAX_HIDDEN}, for a network "
+                             f"of at most {MAX_PARAMETERS} parameters: the numerical gradient's time grows with "
+                             "their square, ~1.2 s at 200 (default 5 10 20 50 100 200)")
     parser.add_argument("--input-size", type=int_in_range(1, MAX_INPUT_SIZE, SQUARE), default=64,
                         help=f"inputs per example, 1 to {MAX_INPUT_SIZE} (default 64)")
     parser.add_argument("--output-size", type=int_in_range(1, MAX_OUTPUT_SIZE, SQUARE), default=10,

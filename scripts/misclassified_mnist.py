@@ -3,7 +3,7 @@
 The book's DeepConvNet classifies 99.35% of the MNIST test images correctly; the ones it misses are often hard
 for a person too (a 4 like a 9, a 7 like a 1). The network's weights come from --weights (deep_convnet.npz saved
 by train_deepnet, or the book's deep_convnet_params.pkl converted by convert_book_weights); without it the
-network is trained here for --epochs 1 (minutes on a CPU; --network simple is faster). The test images are the
+network is trained here for --epochs 1 (about 20 s on 2 cores; --network simple is faster). The test images are the
 test split of --dataset, or the real MNIST test set in --mnist-test-dir. Draws the first --count misclassified
 images, dark on light as the book does, each titled "true T, pred P" (when none is misclassified, a figure
 saying so, which replaces an earlier run's).
