@@ -31,9 +31,9 @@ def _inputs(owner: str, x1: Input, x2: Input) -> tuple[np.ndarray, np.ndarray]:
     TypeError for what is not real numbers, ValueError for NaN, an infinity or shapes that do not broadcast."""
     checked = []
     for name, x in (("x1", x1), ("x2", x2)):
-        try:
-            array = np.asarray(x)
-        except (ValueError, TypeError):  # a ragged list, say
+        try:  # a Python int beyond NumPy's integers (2**64) is a number all the same
+            array = np.asarray(float(x) if isinstance(x, int) and not isinstance(x, bool) else x)
+        except (ValueError, TypeError, OverflowError):  # a ragged list, say, or an int beyond any float
             array = None
         if array is None or array.dtype.kind not in "fiub":  # floats, signed and unsigned integers, booleans
             got = (f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray)

@@ -166,13 +166,20 @@ def test_cross_entropy_never_takes_log_zero(dtype):
 
 
 def test_cross_entropy_gives_the_books_printed_numbers():
-    """Chapter 4.2.2 prints 0.510825457099338 (the correct class at 0.6) and 2.302584092994546 (at 0.1)."""
+    """Chapter 4.2.2 prints 0.510825457099338 (the correct class at 0.6) and 2.302584092994546 (at 0.1): to
+    the last bit with NumPy 2, whose log is the book's there; NumPy 1.26's log lands one unit of the last
+    place away from the second (2.3025840929945454), hence the one-ulp allowance."""
+    def book(value: float, printed: float) -> bool:
+        return abs(value - printed) <= np.spacing(printed)
+
     t = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
-    assert cross_entropy_error(y, t) == 0.510825457099338
-    assert cross_entropy_error(y, np.array([2])) == 0.510825457099338
+    assert book(cross_entropy_error(y, t), 0.510825457099338)
+    assert book(cross_entropy_error(y, np.array([2])), 0.510825457099338)
     y = np.array([0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0])
-    assert cross_entropy_error(y, t) == 2.302584092994546
+    assert book(cross_entropy_error(y, t), 2.302584092994546)
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":
+        assert cross_entropy_error(y, t) == 2.302584092994546
 
 
 @pytest.mark.parametrize("one_hot", [False, True])

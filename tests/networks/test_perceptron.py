@@ -124,3 +124,8 @@ def test_against_the_books_functions(gate, book_gates):
     values = [round(v, 2) for v in np.arange(-1.5, 2.51, 0.05)]
     for x1, x2 in itertools.chain(PAIRS, itertools.product(values, repeat=2)):
         assert gate(x1, x2) == book_gates[gate](x1, x2), (x1, x2)
+
+
+def test_a_python_int_beyond_numpys_integers_is_a_number_too():
+    """np.asarray(2**64) is an object array; the book's np.sum(w * x) + b takes the int all the same."""
+    assert (AND(2**64, 1), NAND(2**64, 1), OR(-(2**70), 0), XOR(2**64, 0)) == (1, 0, 0, 0)

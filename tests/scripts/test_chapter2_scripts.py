@@ -29,8 +29,7 @@ SECTIONS = {"and_gate": "Chapter 2.3", "nand_gate": "Chapter 2.3.3", "or_gate": 
 def test_the_printout_is_the_books(name, capsys):
     table = SCRIPTS[name].main([])
     assert capsys.readouterr().out == BOOK_OUTPUT[name]
-    assert list(table) == [(0, 0), (1, 0), (0, 1), (1, 1)]
-    assert "".join(f"{xs} -> {y}\n" for xs, y in table.items()) == BOOK_OUTPUT[name]
+    assert "".join(f"{xs} -> {y}\n" for xs, y in table.items()) == BOOK_OUTPUT[name]   # returns what it printed
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
