@@ -27,7 +27,7 @@ from datasets import (
     load_dataset_split,
     load_mnist_split,
 )
-from datasets.cache import display_path
+from datasets.cache import data_dir_setting, display_path
 
 DEFAULT_DATASET = "mnist"
 
@@ -114,7 +114,7 @@ def load_mnist_test_images(parser: ScriptParser, data_dir: str | os.PathLike | N
         except DataDirError as error:  # ZEROPROP_DATA_DIR, or the home folder under the default cache
             parser.fail(str(error))
         folder = (f"the MNIST cache folder under {ENV_DATA_DIR}, {display_path(data_dir)}"
-                  if os.environ.get(ENV_DATA_DIR, "").strip() else
+                  if data_dir_setting() else
                   f"the default MNIST cache folder {display_path(data_dir)}")
         where = f"no MNIST test set in {folder}"
         how = (f"; python -m scripts.mnist_show --dataset {MNIST.name} downloads MNIST there, or pass "

@@ -29,10 +29,15 @@ def _expanded(text: str, what: str) -> Path:
                            "give a folder path without it") from None
 
 
+def data_dir_setting() -> str:
+    """``$ZEROPROP_DATA_DIR`` as set, blanks stripped; empty when unset or blank (then the default folder is used)."""
+    return os.environ.get(ENV_DATA_DIR, "").strip()
+
+
 def cache_root() -> Path:
     """``$ZEROPROP_DATA_DIR`` when set and non-empty, else ``~/.cache/zeroprop``; :class:`DataDirError` when the
     chosen one starts with a ``~`` that cannot be expanded."""
-    from_env = os.environ.get(ENV_DATA_DIR, "").strip()
+    from_env = data_dir_setting()
     if from_env:
         return _expanded(from_env, f"{ENV_DATA_DIR} is {from_env!r}")
     try:

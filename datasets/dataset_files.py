@@ -12,10 +12,9 @@ mirror).
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
-from datasets.cache import ENV_DATA_DIR, display_path
+from datasets.cache import ENV_DATA_DIR, data_dir_setting, display_path
 from datasets.checksums import file_mismatch
 from datasets.download import DEFAULT_TIMEOUT, DownloadError, check_timeout, download_file
 from datasets.errors import DatasetUnavailableError
@@ -229,7 +228,7 @@ def _raise_unusable(spec: DatasetSpec, directory: Path, needed: tuple[RemoteFile
     """The data set's folder cannot even be looked in (a name too long, say), so nothing can be found or fetched."""
     names = [remote.name for remote in needed]
     why = error.strerror or str(error)
-    value = os.environ.get(ENV_DATA_DIR, "").strip()
+    value = data_dir_setting()
     now = f"now {value!r}" if value else "not set now"
     raise DatasetUnavailableError(
         f"{spec.title} is not available: its folder {display_path(directory)} cannot be used ({why}), so its "
