@@ -108,6 +108,7 @@ class _State:
         self.set_calls = 0           # calls of set_num_threads so far: a block ending after one keeps its setting
         self.process_setting: int | None = None   # what set_num_threads asked for, blocks aside
         self.blas_holds = 0          # holders of BLAS at one thread: set_num_threads, each block, each worker batch
+        self.thread_holds: dict[int, int] = {}   # the blocks' and batches' holds by thread (a fork keeps one thread's)
         self.blas_limiter: Any = None  # the first holder's limit, which knows BLAS's counts from before any hold
         self.process_holds = False   # whether set_num_threads holds one of them
 
@@ -193,7 +194,7 @@ def _limit_blas(count: int) -> Any:
     return _controller().limit(limits=count, user_api="blas")
 
 
-def _hold_blas(reimpose: bool = False) -> None:
+def _hold_blas(reimpose: bool = False, by_thread: bool = True) -> None:
     """One more holder of BLAS at one thread (call with ``_state.lock`` held). The first one limits it and
     keeps the counts from before; with ``reimpose`` a later one limits it again (about 7 us), in case
     other code has changed them meanwhile (a ``threadpoolctl`` block of the user's, say)."""
@@ -202,11 +203,19 @@ def _hold_blas(reimpose: bool = False) -> None:
     elif reimpose:
         _limit_blas(BLAS_THREADS)
     _state.blas_holds += 1
+    if by_thread:
+        me = threading.get_ident()
+        _state.thread_holds[me] = _state.thread_holds.get(me, 0) + 1
 
 
-def _release_blas() -> None:
+def _release_blas(by_thread: bool = True) -> None:
     """One holder fewer (call with ``_state.lock`` held); after the last, BLAS's counts are as before the first."""
     _state.blas_holds -= 1
+    if by_thread:
+        me = threading.get_ident()
+        _state.thread_holds[me] -= 1
+        if not _state.thread_holds[me]:
+            del _state.thread_holds[me]
     if _state.blas_holds == 0 and _state.blas_limiter is not None:
         _state.blas_limiter.restore_original_limits()
         _state.blas_limiter = None
@@ -222,12 +231,12 @@ def set_num_threads(n: int | None) -> None:
         _state.requested = _state.process_setting = n
         _state.set_calls += 1
         if n is not None and not _state.process_holds:
-            _hold_blas(reimpose=True)
+            _hold_blas(reimpose=True, by_thread=False)
             _state.process_holds = True
         elif n is not None:  # held already: limit again, as every call says it does
             _limit_blas(BLAS_THREADS)
         elif _state.process_holds:
-            _release_blas()
+            _release_blas(by_thread=False)
             _state.process_holds = False
     keep_freed_memory()
 
@@ -388,10 +397,17 @@ class _Workers:
 
 def _after_fork_in_child() -> None:
     """A child made by ``fork`` has none of its parent's worker threads: forget their pool (work posted to it
-    would wait in its queue for ever, a batch each hand-over) so that the child starts its own, and take a
-    fresh lock (another thread of the parent may have held this one at the fork)."""
+    would wait in its queue for ever, a batch each hand-over) so that the child starts its own, take a fresh
+    lock (another thread of the parent may have held this one at the fork), and keep only the holds on BLAS
+    of the thread that forked (the others' blocks never end in the child, and would keep BLAS at one thread)."""
     _state.pool = None
     _state.lock = threading.RLock()
+    mine = _state.thread_holds.get(threading.get_ident(), 0)
+    _state.thread_holds = {threading.get_ident(): mine} if mine else {}
+    _state.blas_holds = mine + _state.process_holds
+    if not _state.blas_holds and _state.blas_limiter is not None:   # only the others held it: give it back
+        _state.blas_limiter.restore_original_limits()
+        _state.blas_limiter = None
 
 
 if hasattr(os, "register_at_fork"):

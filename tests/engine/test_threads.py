@@ -446,3 +446,43 @@ def test_set_num_threads_and_a_block_limit_blas_again_after_other_code_changed_i
         assert set(blas_counts()) == {1}
     threads.set_num_threads(None)
     assert set(blas_counts()) == {2}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_keeps_only_the_forking_threads_holds_on_blas(blas_at_two):
+    """Another thread's block, open at the fork, never ends in the child: its hold must not keep BLAS at one
+    thread there after the child's own setting is undone."""
+    inside, leave = threading.Event(), threading.Event()
+
+    def block_in_another_thread() -> None:
+        with threads.num_threads(2):
+            inside.set()
+            leave.wait(20)
+
+    other = threading.Thread(target=block_in_another_thread)
+    other.start()
+    try:
+        assert inside.wait(20)
+        reader, writer = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            try:
+                counts = [set(blas_counts())]
+                threads.set_num_threads(2)
+                counts.append(set(blas_counts()))
+                threads.set_num_threads(None)
+                counts.append(set(blas_counts()))
+                os.write(writer, repr(counts).encode())
+            finally:
+                os._exit(0)
+        os.close(writer)
+        ready, _, _ = select.select([reader], [], [], 20.0)
+        output = os.read(reader, 1000).decode() if ready else "no answer within 20 s"
+        os.close(reader)
+        os.waitpid(pid, 0) if ready else os.kill(pid, 9)
+    finally:
+        leave.set()
+        other.join()
+    assert output == repr([{2}, {1}, {2}])   # the other thread's limit is given back in the child at once
