@@ -146,6 +146,16 @@ _graph_input = float_in_range(-MAX_ABS_GRAPH_INPUT, MAX_ABS_GRAPH_INPUT,
                               why="so that every value and gradient of the graph stays a finite number")
 
 
+def graph_number(text: str) -> int | float:
+    """As :func:`graph_input`, but a whole number written as one stays an int (``--apple 100`` is the book's
+    ``100``, ``--apple 100.0`` a float), for the scripts that print the book's numbers as it does."""
+    return _graph_number(text)
+
+
+_graph_number = number_in_range(-MAX_ABS_GRAPH_INPUT, MAX_ABS_GRAPH_INPUT,
+                                why="so that every value and gradient of the graph stays a finite number")
+
+
 def unit_interval_float(text: str) -> float:
     """A number in [0, 1) (dropout ratios)."""
     value = finite_float(text)

@@ -12,21 +12,18 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/buy_apple_orange.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli import number_in_range, script_parser
+from cli import graph_number, script_parser
 from cli.printing import whole_yen
 from layers import AddLayer, MulLayer
-
-LIMIT = 1e100  # on each input: every product and sum of them stays a finite number
-number = number_in_range(-LIMIT, LIMIT, why="so that the price stays a finite number")
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = script_parser(__doc__, __file__)
-    parser.add_argument("--apple", type=number, default=100, help="price of one apple (default 100)")
-    parser.add_argument("--apple-num", type=number, default=2, help="number of apples (default 2)")
-    parser.add_argument("--orange", type=number, default=150, help="price of one orange (default 150)")
-    parser.add_argument("--orange-num", type=number, default=3, help="number of oranges (default 3)")
-    parser.add_argument("--tax", type=number, default=1.1, help="tax factor (default 1.1)")
+    parser.add_argument("--apple", type=graph_number, default=100, help="price of one apple (default 100)")
+    parser.add_argument("--apple-num", type=graph_number, default=2, help="number of apples (default 2)")
+    parser.add_argument("--orange", type=graph_number, default=150, help="price of one orange (default 150)")
+    parser.add_argument("--orange-num", type=graph_number, default=3, help="number of oranges (default 3)")
+    parser.add_argument("--tax", type=graph_number, default=1.1, help="tax factor (default 1.1)")
     args = parser.parse_args(argv)
 
     mul_apple_layer, mul_orange_layer = MulLayer(), MulLayer()
