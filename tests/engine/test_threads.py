@@ -10,6 +10,7 @@ import threading
 import time
 import warnings
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -350,28 +351,38 @@ def test_split_pass_splits_views_that_are_not_contiguous_and_refuses_mixed_layou
     assert not split_pass(double, [x, np.empty(x.shape)])       # C order beside batch-last: not split
 
 
+def in_a_forked_child(work: Callable[[], object]) -> str:
+    """repr(work()) computed in a child made by fork, which leaves at once whatever happens."""
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():   # Python 3.12+ warns that fork() in a threaded process may deadlock
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(writer, repr(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    ready, _, _ = select.select([reader], [], [], 20.0)
+    output = os.read(reader, 1000).decode() if ready else "no answer within 20 s"
+    os.close(reader)
+    os.waitpid(pid, 0) if ready else os.kill(pid, 9)
+    return output
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_still_completes_parallel_work():
     """A child made by fork has none of its parent's helper threads: it starts a pool of its own, and never
     waits for, or posts work to, helpers that do not exist."""
     with threads.num_threads(2):
         threads.run_parallel([lambda: 1, lambda: 2])   # the parent's helpers exist now
-        reader, writer = os.pipe()
-        with warnings.catch_warnings():   # Python 3.12+ warns that fork() in a threaded process may deadlock
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:   # the child: report the result and leave at once, whatever happens
-            try:
-                squares = threads.run_parallel([lambda k=k: k * k for k in range(6)])
-                helpers = [t for t in threading.enumerate() if t.name.startswith("zeroprop-worker")]
-                os.write(writer, repr((squares, len(helpers))).encode())
-            finally:
-                os._exit(0)
-        os.close(writer)
-        ready, _, _ = select.select([reader], [], [], 20.0)
-        output = os.read(reader, 1000).decode() if ready else "no answer within 20 s"
-        os.close(reader)
-        os.waitpid(pid, 0) if ready else os.kill(pid, 9)
+
+        def in_the_child() -> object:
+            squares = threads.run_parallel([lambda k=k: k * k for k in range(6)])
+            helpers = [t for t in threading.enumerate() if t.name.startswith("zeroprop-worker")]
+            return squares, len(helpers)
+
+        output = in_a_forked_child(in_the_child)
     # the child's own helper: before, work went to the parent's pool, whose queue nobody reads in the child
     assert output == repr(([k * k for k in range(6)], 1))
 
@@ -463,25 +474,15 @@ def test_a_forked_child_keeps_only_the_forking_threads_holds_on_blas(blas_at_two
     other.start()
     try:
         assert inside.wait(20)
-        reader, writer = os.pipe()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            try:
-                counts = [set(blas_counts())]
-                threads.set_num_threads(2)
-                counts.append(set(blas_counts()))
-                threads.set_num_threads(None)
-                counts.append(set(blas_counts()))
-                os.write(writer, repr(counts).encode())
-            finally:
-                os._exit(0)
-        os.close(writer)
-        ready, _, _ = select.select([reader], [], [], 20.0)
-        output = os.read(reader, 1000).decode() if ready else "no answer within 20 s"
-        os.close(reader)
-        os.waitpid(pid, 0) if ready else os.kill(pid, 9)
+
+        def in_the_child() -> object:
+            counts = [set(blas_counts())]
+            threads.set_num_threads(2)
+            counts.append(set(blas_counts()))
+            threads.set_num_threads(None)
+            return [*counts, set(blas_counts())]
+
+        output = in_a_forked_child(in_the_child)
     finally:
         leave.set()
         other.join()
