@@ -18,7 +18,7 @@ from datasets.cache import dataset_dir
 from datasets.digit_generator import IMAGE_SIZE, NUM_CLASSES, generate_digits
 from datasets.errors import BuiltinCacheError
 from datasets.formatting import format_split
-from fileio import ArchiveError, ArrayInfo, atomic_write, describe, read_npz
+from fileio import ArchiveError, ArrayInfo, atomic_write, describe, read_npz, write_npz
 
 BUILTIN_NAME = "builtin-digits"
 GENERATOR_VERSION = 2  # bump whenever the generator's output changes, so old caches are not reused
@@ -90,7 +90,7 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as handle:
-            np.savez(handle, **arrays)
+            write_npz(handle, arrays)
     except OSError as error:
         _log.warning("could not cache the built-in digits at %s: %s", path, error)
 

@@ -1,4 +1,5 @@
-"""Reading ``.npz`` archives all-or-nothing, checking what they declare before reading any array data.
+"""Reading ``.npz`` archives all-or-nothing, checking what they declare before reading any array data, and
+writing them for any key (:func:`write_npz`).
 
 An ``.npz`` is a zip archive holding one ``.npy`` file per key. Each ``.npy`` starts with a short header
 (magic string, version, then a dict giving ``descr``, ``fortran_order`` and ``shape``), followed by
@@ -258,3 +259,14 @@ def _read_data(archive: zipfile.ZipFile, member: _Member) -> np.ndarray:
             raise ValueError("more data than declared")
     array = flat.view(info.dtype) if info.dtype.itemsize else np.empty(0, info.dtype)
     return array.reshape(info.shape, order="F" if member.fortran else "C")
+
+
+def write_npz(handle: BinaryIO, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``arrays`` to the open binary ``handle`` as an ``.npz``: what ``np.savez(handle, **arrays)`` writes
+    (one stored ``<key>.npy`` member per key, zip64 allowed), for every key, where ``np.savez`` takes the keys
+    ``file`` and ``allow_pickle`` as its own arguments (the first raised a TypeError, the second's array was
+    silently left out). Nothing is pickled: an object array raises ValueError."""
+    with zipfile.ZipFile(handle, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            with archive.open(f"{key}.npy", mode="w", force_zip64=True) as member:
+                npy_format.write_array(member, np.asanyarray(value), allow_pickle=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fileio import ArchiveError, ArrayInfo, atomic_write, describe, is_real_float, read_npz
+from fileio import ArchiveError, ArrayInfo, atomic_write, describe, is_real_float, read_npz, write_npz
 from layers import Layer, SoftmaxWithLoss, freeze
 from layers import numerical_gradient as numerical_gradient_of
 from layers.checks import check_labels, real_array
@@ -172,7 +172,7 @@ class Network:
         written."""
         path = Path(npz_path(path))
         with atomic_write(path) as f:
-            np.savez(f, **self.params, **self.buffers)
+            write_npz(f, {**self.params, **self.buffers})
         return path
 
     def load_params(self, path: str | os.PathLike = "params.npz") -> None:

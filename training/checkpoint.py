@@ -35,6 +35,7 @@ from fileio import (
     remove_stale_temp_files,
     sigint_deferred,
     write_atomically,
+    write_npz,
 )
 
 FORMAT = "zeroprop-training-checkpoint"
@@ -131,7 +132,7 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> Path:
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint: metadata for {os.fspath(path)!r} is not plain JSON ({err})") from err
     with sigint_deferred():   # a Ctrl-C during the write takes effect once the file is complete
-        written = write_atomically(path, lambda f: np.savez(f, **arrays))
+        written = write_atomically(path, lambda f: write_npz(f, arrays))
     remove_stale_temp_files(written)
     return written
 

@@ -166,3 +166,22 @@ def test_a_pickle_under_another_name_is_refused_naming_the_converter(tmp_path, n
     path.write_bytes(pickle.dumps({"W1": np.zeros((6, 4))}))
     with pytest.raises(ValueError, match=re.escape(name) + "' is a pickle.*convert_book_weights"):
         net().load_params(path)
+
+
+def test_parameters_named_as_np_savez_arguments_are_saved_and_loaded(tmp_path):
+    """np.savez(f, **params) took 'allow_pickle' as its own argument (the array was left out of the file) and
+    'file' twice (a TypeError): every name is a key of the archive."""
+    from layers import Affine
+    from networks.base import Network
+
+    def network(seed: int) -> Network:
+        rng = np.random.default_rng(seed)
+        net = Network()
+        net.add_layer("A", Affine(rng.standard_normal((2, 3)).astype(np.float32), np.zeros(3, np.float32)),
+                      W="allow_pickle", b="file")
+        return net
+
+    saved, loaded = network(0), network(1)
+    loaded.load_params(saved.save_params(tmp_path / "w.npz"))
+    for key in ("allow_pickle", "file"):
+        np.testing.assert_array_equal(loaded.params[key], saved.params[key])
