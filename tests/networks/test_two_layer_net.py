@@ -8,6 +8,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
+import networks.base
 from layers import Affine, ReLU, SoftmaxWithLoss, gradient_check, numerical_gradient
 from networks import TwoLayerNet
 from optimizers import SGD
@@ -162,11 +163,11 @@ def test_a_failed_save_never_replaces_a_good_file(tmp_path, monkeypatch):
     path = net.save_params(tmp_path / "net.npz")
     good = path.read_bytes()
 
-    def broken_savez(file, **arrays):
+    def broken_write(file, arrays):
         file.write(b"half written")
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", broken_savez)
+    monkeypatch.setattr(networks.base, "write_npz", broken_write)
     with pytest.raises(OSError, match="disk full"):
         TwoLayerNet(12, 6, 4, seed=1).save_params(path)
     assert path.read_bytes() == good
