@@ -9,12 +9,13 @@ with the Agg canvas directly (no pyplot, no global state) at GRAPH_DPI and writt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fileio import save_figure as save_figure  # the project's one; graphs.save_figure is this
 from graphs.formatting import format_grad, format_value
-from graphs.graph import Graph, Value
-from graphs.layout import Layout, Point, layered_layout, place_labels
+from graphs.graph import Edge, Graph, Value
+from graphs.layout import Box, Layout, Point, label_box, layered_layout, place_labels_scored
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,6 +37,38 @@ _OUTPUT_STUB = 1.3
 _MARGIN = 0.45
 _TITLE_BAND = 0.55
 _COLUMN_GAP = 2.4  # between node columns, widened for long edge labels
+_ROOM_STEP = 0.5  # how much a band between two columns widens per try, for a label that collides
+_ROOM_TRIES = 8
+
+
+@dataclass(frozen=True)
+class EdgeLabel:
+    """One edge's label pair (value above, gradient below) and where it goes.
+
+    ``gid`` names the edge as the drawing's texts do ("x->add_1:0", "f->out"); ``box`` is the
+    rectangle the pair takes, at fraction ``t`` along ``segment``; ``overlaps`` counts what it still
+    collides with there (labels, nodes, input names; a crossing edge counts a half), 0 when clear.
+    """
+
+    gid: str
+    segment: tuple[Point, Point]
+    texts: tuple[str, str]
+    t: float
+    box: Box
+    overlaps: float
+
+
+@dataclass(frozen=True)
+class LabelPlan:
+    """The drawn pieces of every edge (by the edge's ``gid``) and where every label goes."""
+
+    pieces: dict[str, list[tuple[Point, Point]]]
+    labels: list[EdgeLabel]
+
+    @property
+    def overlaps(self) -> float:
+        """All the collisions left, 0 when every label is clear."""
+        return sum(label.overlaps for label in self.labels)
 
 
 def graph_layout(graph: Graph, inputs_left: bool = False, column_gap: float = _COLUMN_GAP,
@@ -65,7 +98,7 @@ def draw_graphs(graphs: Sequence[Graph], titles: Sequence[str | None] | None = N
     titles = list(titles) if titles is not None else [None] * len(graphs)
     if len(titles) != len(graphs):
         raise ValueError(f"draw_graphs: {len(graphs)} graphs but {len(titles)} titles")
-    layouts = [graph_layout(g, inputs_left, column_gap=_column_gap(g, digits)) for g in graphs]
+    layouts = [labelled_layout(g, digits, inputs_left) for g in graphs]
     extents = [_extent(g, lay, t) for g, lay, t in zip(graphs, layouts, titles, strict=True)]
     width = max(x1 - x0 for x0, x1, _, _ in extents)
     height = sum(y1 - y0 for _, _, y0, y1 in extents)
@@ -163,10 +196,87 @@ def _label_half_size(*texts: str) -> tuple[float, float]:
     return longest * VALUE_FONTSIZE * _CHAR_WIDTH / 2 + 0.03, 0.05 + 1.05 * line
 
 
+def _edge_gid(edge: Edge) -> str:
+    return f"{edge.source.name}->{edge.node.name}:{edge.slot}"
+
+
+def label_plan(graph: Graph, layout: Layout, digits: int = 3) -> LabelPlan:
+    """Where every edge is drawn and where its label goes in ``layout``, computed without drawing.
+
+    Labels are placed with :func:`graphs.layout.place_labels_scored`, avoiding node circles, input
+    names, each other and the edges they do not belong to as far as their segment allows.
+    """
+    show_grads = graph.has_gradients
+    fits = {node.name: _symbol_fit(node.op.symbol) for node in graph.nodes}
+
+    def texts(source: Value, grad: object) -> tuple[str, str]:
+        value_text = _value_text(graph, source, digits)
+        grad_text = format_grad(grad, digits) if show_grads and grad is not None else ""
+        return value_text, grad_text
+
+    labelled: list[tuple[str, tuple[Point, Point], tuple[str, str]]] = []
+    pieces: dict[str, list[tuple[Point, Point]]] = {}
+    for edge in graph.edges():
+        key = (edge.source.name, edge.node.name, edge.slot)
+        route = layout.routes[key]
+        edge_pieces = []
+        for i, (a, b) in enumerate(zip(route, route[1:], strict=False)):
+            r_a = (fits[edge.source.name][0] if edge.source.name in fits else 0.08) if i == 0 else 0.0
+            r_b = fits[edge.node.name][0] if i == len(route) - 2 else 0.0
+            edge_pieces.append(_trim(a, b, r_a, r_b))
+        pieces[_edge_gid(edge)] = edge_pieces
+        grad = graph.edge_grad(edge) if show_grads else None
+        labelled.append((_edge_gid(edge), edge_pieces[layout.label_segment[key]], texts(edge.source, grad)))
+    for sink in graph.sinks():
+        x, y = layout.positions[sink.name]
+        stub = ((x + fits[sink.name][0], y), (x + fits[sink.name][0] + _OUTPUT_STUB, y))
+        labelled.insert(0, (f"{sink.name}->out", stub, texts(sink, graph.grad(sink) if show_grads else None)))
+    fixed: list[Box] = []  # input names are obstacles for the labels
+    for value in graph.inputs:
+        x, y = layout.positions[value.name]
+        half = len(value.name) * NAME_FONTSIZE * _CHAR_WIDTH / 2
+        fixed.append(((x - 0.05 - half, y), (1.0, 0.0), half, NAME_FONTSIZE / 144 / INCHES_PER_UNIT))
+    circles = [(layout.positions[name], radius + 0.04) for name, (radius, _) in fits.items()]
+    half_sizes = [_label_half_size(*pair) for *_, pair in labelled]
+    lines = [piece for edge_pieces in pieces.values() for piece in edge_pieces]
+    scored = place_labels_scored([segment for _, segment, _ in labelled], half_sizes, circles, fixed, lines)
+    labels = [EdgeLabel(gid, segment, pair, t, label_box(segment, half, t), overlaps)
+              for (gid, segment, pair), half, (t, overlaps) in zip(labelled, half_sizes, scored, strict=True)]
+    return LabelPlan(pieces, labels)
+
+
+def labelled_layout(graph: Graph, digits: int = 3, inputs_left: bool = False) -> Layout:
+    """The layout ``graph`` is drawn with: :func:`graph_layout`, with room made where labels collide.
+
+    Where a label cannot be placed clear of other labels, nodes and edges (an edge crossing its
+    segment, labels of edges meeting at a node), the band between the two columns it lies in is
+    widened a step at a time, so it can slide aside. The first layout with the fewest collisions is
+    kept, so a graph whose labels are all clear keeps its layout and no band widens for nothing.
+    """
+    layout = graph_layout(graph, inputs_left, column_gap=_column_gap(graph, digits))
+    plan = label_plan(graph, layout, digits)
+    best, best_overlaps = layout, plan.overlaps
+    for _ in range(_ROOM_TRIES):
+        if plan.overlaps == 0:
+            break
+        columns = sorted({x for x, _ in layout.positions.values()})
+        bands = set()
+        for label in (label for label in plan.labels if label.overlaps):
+            middle = (label.segment[0][0] + label.segment[1][0]) / 2
+            bands.update((x0, x1) for x0, x1 in zip(columns, columns[1:], strict=False) if x0 <= middle < x1)
+        if not bands:
+            break
+        for x0, x1 in sorted(bands, reverse=True):  # right to left, so the bands still to widen stay put
+            layout = layout.stretched(x0, x1, _ROOM_STEP)
+        plan = label_plan(graph, layout, digits)
+        if plan.overlaps < best_overlaps:
+            best, best_overlaps = layout, plan.overlaps
+    return best
+
+
 def _draw_into(ax: Axes, graph: Graph, layout: Layout, digits: int) -> None:
     from matplotlib.patches import Circle, FancyArrowPatch
 
-    show_grads = graph.has_gradients
     fits = {node.name: _symbol_fit(node.op.symbol) for node in graph.nodes}
     sinks = graph.sinks()
 
@@ -174,51 +284,28 @@ def _draw_into(ax: Axes, graph: Graph, layout: Layout, digits: int) -> None:
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, shrinkA=0, shrinkB=0,
                                      linewidth=1.0, color="black", zorder=2))
 
-    def texts(source: Value, grad: object) -> tuple[str, str]:
-        value_text = _value_text(graph, source, digits)
-        grad_text = format_grad(grad, digits) if show_grads and grad is not None else ""
-        return value_text, grad_text
-
     # edges, then the labels of every edge, placed where they collide least, then nodes on top
-    labelled: list[tuple[str, Point, Point, tuple[str, str]]] = []
-    lines: list[tuple[Point, Point]] = []
-    for edge in graph.edges():
-        key = (edge.source.name, edge.node.name, edge.slot)
-        route = layout.routes[key]
-        pieces = []
-        for i, (a, b) in enumerate(zip(route, route[1:], strict=False)):
-            r_a = (fits[edge.source.name][0] if edge.source.name in fits else 0.08) if i == 0 else 0.0
-            r_b = fits[edge.node.name][0] if i == len(route) - 2 else 0.0
-            pieces.append(_trim(a, b, r_a, r_b))
-        lines.extend(pieces)
-        for i, (a, b) in enumerate(pieces):
-            if i == len(pieces) - 1:
+    plan = label_plan(graph, layout, digits)
+    for edge_pieces in plan.pieces.values():
+        for i, (a, b) in enumerate(edge_pieces):
+            if i == len(edge_pieces) - 1:
                 arrow(a, b)
             else:
                 ax.plot([a[0], b[0]], [a[1], b[1]], color="black", linewidth=1.0, zorder=2)
-        a, b = pieces[layout.label_segment[key]]
-        grad = graph.edge_grad(edge) if show_grads else None
-        labelled.append((f"{edge.source.name}->{edge.node.name}:{edge.slot}", a, b, texts(edge.source, grad)))
     for sink in sinks:
         x, y = layout.positions[sink.name]
         a, b = (x + fits[sink.name][0], y), (x + fits[sink.name][0] + _OUTPUT_STUB, y)
         arrow(a, b)
         ax.text(b[0] + 0.08, y, sink.name, ha="left", va="center", fontsize=NAME_FONTSIZE, gid=f"output:{sink.name}")
-        labelled.insert(0, (f"{sink.name}->out", a, b, texts(sink, graph.grad(sink) if show_grads else None)))
-    fixed = []  # input names are obstacles for the labels
     for value in graph.inputs:
         x, y = layout.positions[value.name]
         ax.text(x - 0.05, y, value.name, ha="right", va="center", fontsize=NAME_FONTSIZE, gid=f"input:{value.name}")
-        half = len(value.name) * NAME_FONTSIZE * _CHAR_WIDTH / 2
-        fixed.append(((x - 0.05 - half, y), (1.0, 0.0), half, NAME_FONTSIZE / 144 / INCHES_PER_UNIT))
-    circles = [(layout.positions[name], radius + 0.04) for name, (radius, _) in fits.items()]
-    ts = place_labels([(a, b) for _, a, b, _ in labelled], [_label_half_size(*pair) for *_, pair in labelled],
-                      circles, fixed, lines)
-    for (gid, a, b, (value_text, grad_text)), t in zip(labelled, ts, strict=True):
+    for label in plan.labels:
+        (a, b), (value_text, grad_text) = label.segment, label.texts
         if value_text:
-            _label(ax, a, b, t, value_text, True, VALUE_COLOR, "value:" + gid)
+            _label(ax, a, b, label.t, value_text, True, VALUE_COLOR, "value:" + label.gid)
         if grad_text:
-            _label(ax, a, b, t, grad_text, False, GRAD_COLOR, "grad:" + gid)
+            _label(ax, a, b, label.t, grad_text, False, GRAD_COLOR, "grad:" + label.gid)
     for node in graph.nodes:
         x, y = layout.positions[node.name]
         radius, fontsize = fits[node.name]

@@ -19,7 +19,7 @@ Coordinates are in abstract units, x growing right and y growing up; the drawing
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Point = tuple[float, float]
 EdgeKey = tuple[str, str, int]
@@ -48,6 +48,22 @@ class Layout:
             return (0.0, 0.0, 0.0, 0.0)
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         return (min(xs), max(xs), min(ys), max(ys))
+
+    def stretched(self, x0: float, x1: float, extra: float) -> Layout:
+        """This layout with the band between x0 and x1 (x0 < x1) made ``extra`` units wider.
+
+        Points right of the band move right by ``extra``, points inside it in proportion, so each edge
+        segment (which lies within one band between neighbouring columns) stays straight.
+        """
+
+        def move(p: Point) -> Point:
+            x, y = p
+            if x >= x1:
+                return (x + extra, y)
+            return (x + extra * (x - x0) / (x1 - x0), y) if x > x0 else p
+
+        return replace(self, positions={k: move(p) for k, p in self.positions.items()},
+                       routes={k: tuple(map(move, route)) for k, route in self.routes.items()})
 
 
 def depths(sources: Sequence[str], nodes: Sequence[tuple[str, Sequence[str]]]) -> dict[str, int]:
@@ -262,28 +278,39 @@ def _segment_box(a: Point, b: Point, half_thickness: float = 0.01) -> Box:
     return ((a[0] + dx / 2, a[1] + dy / 2), (dx / length, dy / length), length / 2, half_thickness)
 
 
-def place_labels(segments: Sequence[tuple[Point, Point]], half_sizes: Sequence[tuple[float, float]],
-                 circles: Sequence[tuple[Point, float]] = (), fixed: Sequence[Box] = (),
-                 lines: Sequence[tuple[Point, Point]] = (),
-                 candidates: Sequence[float] = (0.5, 0.36, 0.64, 0.24, 0.76)) -> list[float]:
-    """Where along each segment (a fraction t from its start) to centre its label box.
+_END_GAP = 0.05  # between a label box and the end of its segment
+LABEL_CANDIDATES = (0.5, 0.36, 0.64, 0.24, 0.76, 0.12, 0.88, 0.0, 1.0)
 
-    A label box is a rectangle along the segment with the given (half length, half thickness). Labels
-    are placed one after the other; each takes the first candidate t (the middle first) whose box
-    overlaps the fewest circles, ``fixed`` boxes and labels placed before it, counting a crossing of
-    one of the drawn ``lines`` (other than those touching its own segment's ends) as half an overlap.
-    """
+
+def label_box(segment: tuple[Point, Point], half_size: tuple[float, float], t: float) -> Box:
+    """The label box (half length, half thickness) centred at fraction ``t`` along ``segment``."""
+    (a, b), (half_length, half_thickness) = segment, half_size
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = (dx * dx + dy * dy) ** 0.5 or 1.0
+    return ((a[0] + t * dx, a[1] + t * dy), (dx / length, dy / length), half_length, half_thickness)
+
+
+def box_crosses_line(box: Box, line: tuple[Point, Point]) -> bool:
+    """Whether the drawn line (a thin segment) passes through ``box``."""
+    return _box_overlap(box, _segment_box(*line))
+
+
+def place_labels_scored(segments: Sequence[tuple[Point, Point]], half_sizes: Sequence[tuple[float, float]],
+                        circles: Sequence[tuple[Point, float]] = (), fixed: Sequence[Box] = (),
+                        lines: Sequence[tuple[Point, Point]] = (),
+                        candidates: Sequence[float] = LABEL_CANDIDATES) -> list[tuple[float, float]]:
+    """:func:`place_labels` with each label's score: (t, overlaps left at t, 0 when it is clear)."""
     placed: list[Box] = list(fixed)
-    chosen: list[float] = []
-    for (a, b), (half_length, half_thickness) in zip(segments, half_sizes, strict=True):
+    chosen: list[tuple[float, float]] = []
+    for (a, b), half_size in zip(segments, half_sizes, strict=True):
         dx, dy = b[0] - a[0], b[1] - a[1]
         length = (dx * dx + dy * dy) ** 0.5 or 1.0
-        u = (dx / length, dy / length)
-        margin = min(0.5, half_length / length)  # keep the box within the segment where it fits
+        # keep the box within the segment where it fits, a little short of its ends (a node's circle)
+        margin = min(0.5, (half_size[0] + _END_GAP) / length)
         others = [_segment_box(p, q) for p, q in lines if not {p, q} & {a, b}]
         best_t, best_box, best_hits = candidates[0], None, None
         for t in (min(max(t, margin), 1 - margin) for t in candidates):
-            box = ((a[0] + t * dx, a[1] + t * dy), u, half_length, half_thickness)
+            box = label_box((a, b), half_size, t)
             hits = sum(_box_overlap(box, other) for other in placed)
             hits += sum(_box_hits_circle(box, c, r) for c, r in circles)
             hits += 0.5 * sum(_box_overlap(box, line) for line in others)
@@ -292,5 +319,20 @@ def place_labels(segments: Sequence[tuple[Point, Point]], half_sizes: Sequence[t
             if hits == 0:
                 break
         placed.append(best_box)
-        chosen.append(best_t)
+        chosen.append((best_t, float(best_hits)))
     return chosen
+
+
+def place_labels(segments: Sequence[tuple[Point, Point]], half_sizes: Sequence[tuple[float, float]],
+                 circles: Sequence[tuple[Point, float]] = (), fixed: Sequence[Box] = (),
+                 lines: Sequence[tuple[Point, Point]] = (),
+                 candidates: Sequence[float] = LABEL_CANDIDATES) -> list[float]:
+    """Where along each segment (a fraction t from its start) to centre its label box.
+
+    A label box is a rectangle along the segment with the given (half length, half thickness). Labels
+    are placed one after the other; each takes the first candidate t (the middle first, the ends of
+    its segment last) whose box overlaps the fewest circles, ``fixed`` boxes and labels placed before
+    it, counting a crossing of one of the drawn ``lines`` (other than those touching its own segment's
+    ends) as half an overlap.
+    """
+    return [t for t, _ in place_labels_scored(segments, half_sizes, circles, fixed, lines, candidates)]

@@ -7,7 +7,15 @@ import itertools
 import numpy as np
 import pytest
 
-from graphs.layout import assign_columns, depths, layered_layout, place_labels, spread
+from graphs.layout import (
+    assign_columns,
+    box_crosses_line,
+    depths,
+    label_box,
+    layered_layout,
+    place_labels,
+    spread,
+)
 
 SHOPPING = (["apple", "apple_num", "orange", "orange_num", "tax"],
             [("apple_price", ["apple", "apple_num"]), ("orange_price", ["orange", "orange_num"]),
@@ -113,3 +121,29 @@ def test_labels_move_off_a_crossing_line():
     crossing = ((2.0, -1.0), (2.0, 1.0))  # a vertical line through the middle
     assert place_labels([segment], [(0.3, 0.2)])[0] == 0.5
     assert place_labels([segment], [(0.3, 0.2)], lines=[crossing])[0] != 0.5
+
+
+def test_a_label_slides_to_the_end_of_its_segment_to_clear_a_crossing_line():
+    # an edge between two node circles, crossed left of its middle: only a place near its right end,
+    # short of the circle there, is clear of both the line and the circles
+    segment, half_size = ((0.0, 0.0), (4.0, 0.0)), (1.0, 0.2)
+    circles = [((-0.34, 0.0), 0.38), ((4.34, 0.0), 0.38)]
+    crossing = ((1.9, -1.0), (1.9, 1.0))
+    (t,) = place_labels([segment], [half_size], circles=circles, lines=[crossing])
+    box = label_box(segment, half_size, t)
+    assert not box_crosses_line(box, crossing)
+    left, right = box[0][0] - box[2], box[0][0] + box[2]
+    assert left > 1.9 and right < 4.34 - 0.38
+
+
+def test_a_stretched_band_widens_between_its_columns_and_keeps_edges_straight():
+    layout = layered_layout(*SHOPPING, column_gap=2.0, row_gap=1.0)
+    wider = layout.stretched(2.0, 4.0, 1.5)
+    for name, (x, y) in layout.positions.items():
+        assert wider.positions[name] == (x if x <= 2.0 else x + 1.5, y)
+    for key, route in layout.routes.items():
+        moved = wider.routes[key]
+        assert [p[1] for p in moved] == [p[1] for p in route]
+        assert [p[0] for p in moved] == [x if x <= 2.0 else x + 1.5 if x >= 4.0 else 2.0 + 1.75 * (x - 2.0)
+                                         for x, _ in route]
+    assert wider.bounds[1] == layout.bounds[1] + 1.5

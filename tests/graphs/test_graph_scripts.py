@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from graphs.draw import label_plan, labelled_layout
+from graphs.layout import box_crosses_line
 from scripts import (
     backprop_vs_numerical,
     graph_buy_apple_orange,
@@ -17,6 +19,7 @@ from scripts import (
     graph_max_gate,
     graph_sigmoid_neuron,
     graph_simple,
+    graph_two_layer_net,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +121,19 @@ def test_runs_as_a_module(tmp_path):
                             capture_output=True, text=True, check=True)
     assert "f = (x + y) * z = -12" in result.stdout
     assert (tmp_path / "graph_simple" / "graph_simple.png").is_file()
+
+
+def test_no_label_sits_on_another_edge_or_label_in_the_scripts_figures(tmp_path, capsys):
+    out = ["--out", str(tmp_path)]
+    logistic = graph_logistic_regression.main(out)
+    graphs = {"buy_apple_orange": graph_buy_apple_orange.main(out), "max_gate": graph_max_gate.main(out),
+              "simple": graph_simple.main(out), "logistic": logistic["single"], "logistic_batch": logistic["batch"],
+              "two_layer_net": graph_two_layer_net.main(out)["graph"]}
+    graphs["sigmoid_chain"], graphs["sigmoid_node"] = graph_sigmoid_neuron.main(out)
+    for name, g in graphs.items():
+        plan = label_plan(g, labelled_layout(g))
+        for label in plan.labels:
+            crossed = [gid for gid, pieces in plan.pieces.items() if gid != label.gid
+                       and any(box_crosses_line(label.box, piece) for piece in pieces)]
+            assert not crossed, f"{name}: the label of {label.gid} sits on the edge(s) {crossed}"
+            assert label.overlaps == 0, f"{name}: the label of {label.gid} overlaps a node or label"
