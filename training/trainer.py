@@ -668,11 +668,16 @@ class Trainer:
         path = last = None
         saved = ""
         if self.checkpoint_dir is not None:
-            path = self.save_checkpoint(self.checkpoint_dir / DIVERGED_NAME)
             last = self.checkpoint_path if self.checkpoint_path.is_file() else None
-            saved = f" They are saved to {path}"
+            try:
+                path = self.save_checkpoint(self.checkpoint_dir / DIVERGED_NAME)
+            except (OSError, CheckpointError) as error:   # the divergence is still what the caller must hear
+                saved = f" Saving them to {self.checkpoint_dir / DIVERGED_NAME} failed ({error})"
+            else:
+                saved = f" They are saved to {path}"
             saved += (f"; the last epoch's checkpoint, {last}, is kept as it was (resume it with a smaller "
-                      "learning rate)." if last is not None else " (resume from them with a smaller learning rate).")
+                      "learning rate)." if last is not None else
+                      " (resume from them with a smaller learning rate)." if path is not None else ".")
         raise TrainingDivergedError(
             f"Trainer: training diverged: the loss became {loss} at iteration {failed} "
             f"(epoch {epoch}, batch {batch} of {self.iter_per_epoch}) with learning rate {lr:g}. {kept}{saved} "

@@ -142,3 +142,14 @@ def test_dropout_network_rolls_back_exactly(data, instrumented):
     bn, bn_expected = faulty.layers["BatchNorm1"], expected.layers["BatchNorm1"]
     for key in bn.buffers:
         assert np.array_equal(bn.buffers[key], bn_expected.buffers[key]), key
+
+
+def test_a_diverged_npz_that_cannot_be_written_leaves_the_divergence_said(data, instrumented, tmp_path):
+    """The save's failure goes into the divergence's message: before, its OSError replaced the message."""
+    (tmp_path / "diverged.npz").mkdir()   # a folder where the file goes, as a full disk would fail it
+    net = instrumented(TwoLayerNet(8, 6, 3, seed=1), nan_at=5)
+    with pytest.raises(TrainingDivergedError) as info:
+        make_trainer(net, data, optimizer="sgd", optimizer_param={"lr": 0.1}, checkpoint_dir=tmp_path).train()
+    assert info.value.iteration == 5 and info.value.checkpoint_path is None
+    message = str(info.value)
+    assert f"Saving them to {tmp_path / 'diverged.npz'} failed" in message and "Try a smaller learning rate" in message
