@@ -17,6 +17,7 @@ class AdaGrad(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+    nonnegative_state: ClassVar[frozenset[str]] = frozenset({"h"})
     eps = HyperParameter(positive)  # checked whenever set
     h = StateByKey("h")  # the book's self.h: {key: sum of squared gradients}
 

@@ -26,6 +26,7 @@ class Adam(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"m": "f", "v": "f", "t": "i"}
+    nonnegative_state: ClassVar[frozenset[str]] = frozenset({"v"})
     beta1 = HyperParameter(fraction)  # checked whenever set
     beta2 = HyperParameter(fraction)  # checked whenever set
     eps = HyperParameter(positive)  # checked whenever set

@@ -4,7 +4,7 @@ Checked once per call, at the boundary (never per element): ``grads`` has exactl
 ``params``, and every gradient is an array of its parameter's shape and dtype (real floating point),
 so nothing is broadcast or cast silently. Hyper-parameters are checked whenever they are set (in the
 constructor or later: :class:`HyperParameter`), and ``load_state_dict`` accepts only a state this kind
-of optimiser wrote, without NaN.
+of optimiser wrote, finite, its sums of squares not negative.
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ class Optimizer:
 
     #: names of the per-parameter state arrays and their dtype kinds ("f" float, "i" integer); None: any
     state_kinds: ClassVar[dict[str, str] | None] = None
+    nonnegative_state: ClassVar[frozenset[str]] = frozenset()  # sums of squares: a negative one makes sqrt NaN
     lr = HyperParameter(learning_rate)
 
     def __init__(self, lr: float) -> None:
@@ -228,7 +229,8 @@ class Optimizer:
 
         Refused with ValueError: another optimiser's state (its recorded ``type``, or state arrays of
         other names), a missing key, a negative or non-finite lr, a negative step count (``iterations``
-        or a per-parameter one such as Adam's ``t``), arrays of the wrong kind. A state saved before
+        or a per-parameter one such as Adam's ``t``), arrays of the wrong kind, a NaN or infinity in them, a
+        negative sum of squares (AdaGrad's and RMSprop's ``h``, Adam's ``v``). A state saved before
         ``type`` was recorded is accepted by its array names. Whether the arrays have their parameters'
         shapes is checked at the next :meth:`update`, before anything changes.
         """
@@ -261,9 +263,13 @@ class Optimizer:
                 for n, array in arrays.items():
                     if array.dtype.kind not in kinds[n] or (kinds[n] == "i" and array.ndim):
                         raise ValueError(f"{where}: state[{key!r}][{n!r}] is {array.dtype}{list(array.shape)}")
-                    if kinds[n] == "f" and np.isnan(array).any():
-                        raise ValueError(f"{where}: state[{key!r}][{n!r}] holds NaN: the run it was saved from "
-                                         "had diverged, and the next update would spread it to the parameters")
+                    if kinds[n] == "f" and not np.isfinite(array).all():
+                        raise ValueError(f"{where}: state[{key!r}][{n!r}] holds NaN or an infinity: the run it was "
+                                         "saved from had diverged, and the next update would spread it to the "
+                                         "parameters; expected finite numbers")
+                    if n in self.nonnegative_state and (array < 0).any():
+                        raise ValueError(f"{where}: state[{key!r}][{n!r}] is a sum of squares, expected values >= 0, "
+                                         f"got {array.min()}: the next update would take its square root")
                     if kinds[n] == "i":  # a step count
                         if array < 0:
                             raise ValueError(f"{where}: state[{key!r}][{n!r}] is a step count, expected an integer "

@@ -17,6 +17,7 @@ class RMSprop(Optimizer):
     """
 
     state_kinds: ClassVar[dict[str, str] | None] = {"h": "f"}
+    nonnegative_state: ClassVar[frozenset[str]] = frozenset({"h"})
     decay_rate = HyperParameter(fraction)  # checked whenever set
     eps = HyperParameter(positive)  # checked whenever set
     h = StateByKey("h")  # the book's self.h: {key: moving average of squared gradients}

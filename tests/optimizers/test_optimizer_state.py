@@ -142,3 +142,31 @@ def test_a_state_holding_nan_is_refused(cls, kwargs, state_names):
     with pytest.raises(ValueError, match=f"state\\['w'\\]\\['{name}'\\] holds NaN"):
         fresh.load_state_dict(state)
     assert fresh.state == {} and fresh.iterations == 0
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "state_names"), STATEFUL, ids=IDS[1:])
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_a_state_holding_an_infinity_is_refused(cls, kwargs, state_names, value):
+    """An infinite velocity or moment made the parameters infinite or NaN on the next update."""
+    optimizer = cls(**kwargs)
+    optimizer.update({"w": np.ones(4)}, {"w": np.full(4, 0.5)})
+    state = optimizer.state_dict()
+    name = min(state_names - {"t"})
+    state["state"]["w"][name][2] = value
+    fresh = cls(**kwargs)
+    with pytest.raises(ValueError, match=f"state\\['w'\\]\\['{name}'\\] holds NaN or an infinity"):
+        fresh.load_state_dict(state)
+    assert fresh.state == {} and fresh.iterations == 0
+
+
+@pytest.mark.parametrize(("cls", "name"), [(AdaGrad, "h"), (RMSprop, "h"), (Adam, "v")])
+def test_a_negative_sum_of_squares_is_refused(cls, name):
+    """Its square root is NaN: Adam's update of w took -1 in v to a NaN parameter."""
+    optimizer = cls()
+    optimizer.update({"w": np.ones(2)}, {"w": np.full(2, 0.1)})
+    state = optimizer.state_dict()
+    state["state"]["w"][name][0] = -1.0
+    with pytest.raises(ValueError, match=f"state\\['w'\\]\\['{name}'\\] is a sum of squares, expected values >= 0"):
+        cls().load_state_dict(state)
+    state["state"]["w"][name][0] = 0.0   # zero is a sum of squares
+    cls().load_state_dict(state)
