@@ -398,11 +398,16 @@ class Trainer:
 
     def _check_checkpoint_place(self, create: bool) -> None:
         """ValueError, naming the path, unless checkpoints can be written: ``checkpoint_dir`` a folder (made
-        when ``create``) and its latest.npz no folder. Checked when the Trainer is made and again when
-        training starts, so that a bad place is found before an epoch's work, not at its end."""
+        when ``create``) and its latest.npz no folder, and every parameter and layer name one a checkpoint can
+        hold (no '/', which separates its keys). Checked when the Trainer is made and again when training
+        starts, so that a bad place is found before an epoch's work, not at its end."""
         folder = self.checkpoint_dir
         if folder is None:
             return
+        for name in (*self.network.params, *getattr(self.network, "layers", {})):
+            if not isinstance(name, str) or "/" in name:
+                raise ValueError(f"Trainer: checkpoint_dir is set, and the network's name {name!r} cannot be a key "
+                                 "of a checkpoint (a string without '/'): rename it, or train without checkpoints")
         if folder.exists() and not folder.is_dir():
             raise ValueError(f"Trainer: checkpoint_dir {folder} is not a folder")
         if create:

@@ -282,6 +282,20 @@ def test_a_place_where_no_checkpoint_can_be_written_is_refused_before_any_traini
     assert (tmp_path / "new" / "deeper" / "latest.npz").is_file()
 
 
+@pytest.mark.parametrize(("layer", "weight"), [("A1", "enc/W"), ("enc/A1", "W")])
+def test_a_name_no_checkpoint_can_hold_is_refused_when_the_trainer_is_made(data, tmp_path, layer, weight):
+    """A '/' separates a checkpoint's keys: such a name failed only at the first epoch's end, its work lost."""
+    from layers import Affine, SoftmaxWithLoss
+    from networks.base import Network
+
+    net = Network()
+    net.add_layer(layer, Affine(np.ones((8, 3), np.float32), np.zeros(3, np.float32)), W=weight, b="b")
+    net.last_layer = SoftmaxWithLoss()
+    with pytest.raises(ValueError, match="cannot be a key of a checkpoint"):
+        make_trainer(net, data, optimizer="Adam", checkpoint_dir=tmp_path)
+    make_trainer(net, data, optimizer="Adam", epochs=1).train()   # without checkpoints the name is fine
+
+
 @pytest.mark.parametrize("kind", ["train", "test"])
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 def test_data_with_nan_or_infinity_is_refused_naming_the_first_sample(data, kind, value):
