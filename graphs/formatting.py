@@ -12,11 +12,21 @@ from typing import Any
 
 import numpy as np
 
+MAX_DIGITS = 10   # a value written exactly in at most this many significant digits is written in full
+EXACT = 1e-12     # relative: closer than this, a shorter text is the value (110.00000000000001 is 110)
+
 
 def format_number(x: Any, digits: int = 3) -> str:
-    """``x`` to ``digits`` significant digits without trailing zeros: 110.00000000000001 -> "110"."""
+    """``x`` to ``digits`` significant digits without trailing zeros (110.00000000000001 -> "110", 0.7310585786
+    -> "0.731"), unless a few more digits, at most ``MAX_DIGITS``, write it exactly: 99.99 -> "99.99", not
+    "100" (an input a user typed, or a price computed from one, is shown as it is)."""
     x = float(x)
     text = f"{x:.{digits}g}"
+    for more in range(digits, MAX_DIGITS + 1):
+        candidate = f"{x:.{more}g}"
+        if abs(float(candidate) - x) <= EXACT * abs(x):
+            text = candidate
+            break
     return "0" if text == "-0" else text
 
 

@@ -281,3 +281,12 @@ def test_renaming_values_that_nodes_read_by_name_takes_effect_at_the_next_forwar
     ten_x.named("q")
     g.forward()
     assert f.value == 40.0
+
+
+def test_a_number_short_in_decimal_is_written_in_full():
+    """An input typed as 99.99, or a price computed from it, was written "100" and "810" on the edges while the
+    script printed 99.99 and 809.968: a value a few more digits write exactly is written so."""
+    assert format_number(99.99) == "99.99"
+    assert format_number(99.99 * 3 * 1.08) == "323.9676"          # 323.96760000000006 in float64
+    assert format_number(0.7310585786300049) == "0.731"           # not short: three digits, as before
+    assert format_number(110.00000000000001) == "110"
