@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                                   out_dir / "graph_logistic_regression_batch.png")
 
     single = check_one_example(EXAMPLE)
-    print(f"\ngradient descent on m = {args.m} examples, learning rate {args.lr:g}:")
+    examples = "example" if args.m == 1 else "examples"
+    print(f"\ngradient descent on m = {args.m} {examples}, learning rate {args.lr:g}:")
     try:
         batch, losses = gradient_descent(args.m, args.steps, args.lr, args.seed)
     except LossUndefinedError as stop:
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     paths = [
         save_figure(draw_graph(single, "logistic regression, one example: dz = a - y, dw = x dz, db = dz"),
                     out_dir / "graph_logistic_regression.png"),
-        save_figure(draw_graph(batch, f"the same graph on m = {args.m} examples, J = mean of L"),
+        save_figure(draw_graph(batch, f"the same graph on m = {args.m} {examples}, J = mean of L"),
                     out_dir / "graph_logistic_regression_batch.png"),
     ]
     for path in paths:
