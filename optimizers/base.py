@@ -262,7 +262,9 @@ class Optimizer:
                                      f"{sorted(kinds)}: the state of another optimiser?")
                 for n, array in arrays.items():
                     if array.dtype.kind not in kinds[n] or (kinds[n] == "i" and array.ndim):
-                        raise ValueError(f"{where}: state[{key!r}][{n!r}] is {array.dtype}{list(array.shape)}")
+                        expected = "a 0-d integer step count" if kinds[n] == "i" else "a floating-point array"
+                        raise ValueError(f"{where}: state[{key!r}][{n!r}] is {array.dtype}{list(array.shape)}, "
+                                         f"expected {expected}")
                     if kinds[n] == "f" and not np.isfinite(array).all():
                         raise ValueError(f"{where}: state[{key!r}][{n!r}] holds NaN or an infinity: the run it was "
                                          "saved from had diverged, and the next update would spread it to the "

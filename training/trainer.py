@@ -784,7 +784,10 @@ class Trainer:
         (:mod:`training.network_state`), the Trainer's generator, position and history are restored;
         ``train()`` then continues. Batch size, seed, number of training samples and optimiser type must match (else
         :class:`CheckpointError`); ``epochs``/``max_iterations`` may differ (to train longer), and a
-        different learning rate or schedule takes effect from here on.
+        different learning rate or schedule takes effect from here on. So do the optimiser's other
+        hyper-parameters (momentum, Adam's betas) and the network's settings beyond its shapes, layer kinds and
+        dtype (a dropout ratio, a weight decay), which a checkpoint does not record: give the saved run's to
+        continue it unchanged.
         """
         checkpoint = load_checkpoint(path, self.network.params)
         self._restore(checkpoint, os.fspath(path))

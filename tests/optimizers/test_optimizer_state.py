@@ -170,3 +170,14 @@ def test_a_negative_sum_of_squares_is_refused(cls, name):
         cls().load_state_dict(state)
     state["state"]["w"][name][0] = 0.0   # zero is a sum of squares
     cls().load_state_dict(state)
+
+
+def test_a_state_array_of_the_wrong_kind_says_what_was_expected():
+    optimizer = Adam()
+    optimizer.update({"w": np.ones(2)}, {"w": np.full(2, 0.1)})
+    for name, bad, expected in [("t", np.float64(1.0), "expected a 0-d integer step count"),
+                                ("m", np.array([1, 2]), "expected a floating-point array")]:
+        state = optimizer.state_dict()
+        state["state"]["w"][name] = bad
+        with pytest.raises(ValueError, match=expected):
+            Adam().load_state_dict(state)
