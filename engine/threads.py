@@ -64,7 +64,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, TypeVar
@@ -107,10 +107,10 @@ class _State:
         self.pool: _Workers | None = None
         self.set_calls = 0           # calls of set_num_threads so far: a block ending after one keeps its setting
         self.process_setting: int | None = None   # what set_num_threads asked for, blocks aside
-        self.blas_holds = 0          # holders of BLAS at one thread: set_num_threads, each block, each worker batch
-        self.thread_holds: dict[int, int] = {}   # the blocks' and batches' holds by thread (a fork keeps one thread's)
+        # BLAS is held at one thread while set_num_threads has set a count (process_setting) or any block or
+        # worker batch holds it (thread_holds, counted by thread: a fork keeps the forking thread's alone)
+        self.thread_holds: dict[int, int] = {}
         self.blas_limiter: Any = None  # the first holder's limit, which knows BLAS's counts from before any hold
-        self.process_holds = False   # whether set_num_threads holds one of them
 
 
 _state = _State()
@@ -194,31 +194,34 @@ def _limit_blas(count: int) -> Any:
     return _controller().limit(limits=count, user_api="blas")
 
 
-def _hold_blas(reimpose: bool = False, by_thread: bool = True) -> None:
-    """One more holder of BLAS at one thread (call with ``_state.lock`` held). The first one limits it and
-    keeps the counts from before; with ``reimpose`` a later one limits it again (about 7 us), in case
-    other code has changed them meanwhile (a ``threadpoolctl`` block of the user's, say)."""
-    if _state.blas_holds == 0:
+def _apply_holds(reimpose: bool = False) -> None:
+    """Limit BLAS to one thread while anything holds it (call with ``_state.lock`` held), keeping the counts
+    from before the first holder, and give them back after the last. With ``reimpose`` a held limit is set
+    again (about 7 us), in case other code has changed it meanwhile (a ``threadpoolctl`` block, say)."""
+    held = _state.process_setting is not None or bool(_state.thread_holds)
+    if held and _state.blas_limiter is None:
         _state.blas_limiter = _limit_blas(BLAS_THREADS)
-    elif reimpose:
+    elif held and reimpose:
         _limit_blas(BLAS_THREADS)
-    _state.blas_holds += 1
-    if by_thread:
-        me = threading.get_ident()
-        _state.thread_holds[me] = _state.thread_holds.get(me, 0) + 1
-
-
-def _release_blas(by_thread: bool = True) -> None:
-    """One holder fewer (call with ``_state.lock`` held); after the last, BLAS's counts are as before the first."""
-    _state.blas_holds -= 1
-    if by_thread:
-        me = threading.get_ident()
-        _state.thread_holds[me] -= 1
-        if not _state.thread_holds[me]:
-            del _state.thread_holds[me]
-    if _state.blas_holds == 0 and _state.blas_limiter is not None:
+    elif not held and _state.blas_limiter is not None:
         _state.blas_limiter.restore_original_limits()
         _state.blas_limiter = None
+
+
+def _hold_blas(reimpose: bool = False) -> None:
+    """One more hold by this thread (a block, a worker batch); call with ``_state.lock`` held."""
+    me = threading.get_ident()
+    _state.thread_holds[me] = _state.thread_holds.get(me, 0) + 1
+    _apply_holds(reimpose)
+
+
+def _release_blas() -> None:
+    """One hold by this thread fewer; call with ``_state.lock`` held."""
+    me = threading.get_ident()
+    _state.thread_holds[me] -= 1
+    if not _state.thread_holds[me]:
+        del _state.thread_holds[me]
+    _apply_holds()
 
 
 def set_num_threads(n: int | None) -> None:
@@ -230,14 +233,7 @@ def set_num_threads(n: int | None) -> None:
         _env_setting()   # a bad ZEROPROP_NUM_THREADS is reported at the first use, whatever it is
         _state.requested = _state.process_setting = n
         _state.set_calls += 1
-        if n is not None and not _state.process_holds:
-            _hold_blas(reimpose=True, by_thread=False)
-            _state.process_holds = True
-        elif n is not None:  # held already: limit again, as every call says it does
-            _limit_blas(BLAS_THREADS)
-        elif _state.process_holds:
-            _release_blas(by_thread=False)
-            _state.process_holds = False
+        _apply_holds(reimpose=True)   # limited at once, as every call with a count says, even if held already
     keep_freed_memory()
 
 
@@ -366,11 +362,8 @@ class _Workers:
             batch = self.inbox.get()
             if batch is None:
                 return
-            if batch.fp_errors is None:
+            with nullcontext() if batch.fp_errors is None else np.errstate(**batch.fp_errors):
                 batch.context.copy().run(batch.work, helper=True)
-            else:
-                with np.errstate(**batch.fp_errors):
-                    batch.context.copy().run(batch.work, helper=True)
 
     def run(self, tasks: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException | None]]:
         """The tasks' results and errors, in the order given."""
@@ -402,12 +395,9 @@ def _after_fork_in_child() -> None:
     of the thread that forked (the others' blocks never end in the child, and would keep BLAS at one thread)."""
     _state.pool = None
     _state.lock = threading.RLock()
-    mine = _state.thread_holds.get(threading.get_ident(), 0)
-    _state.thread_holds = {threading.get_ident(): mine} if mine else {}
-    _state.blas_holds = mine + _state.process_holds
-    if not _state.blas_holds and _state.blas_limiter is not None:   # only the others held it: give it back
-        _state.blas_limiter.restore_original_limits()
-        _state.blas_limiter = None
+    me = threading.get_ident()
+    _state.thread_holds = {me: _state.thread_holds[me]} if me in _state.thread_holds else {}
+    _apply_holds()   # if only the others held it, it is given back
 
 
 if hasattr(os, "register_at_fork"):
