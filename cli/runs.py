@@ -45,16 +45,18 @@ def check_resume_options(parser: ScriptParser, args: object) -> None:
     replace it), while parsing, before any data is loaded."""
     folder = getattr(args, "checkpoint_dir", None)
     resume = getattr(args, "resume", False)
-    if resume and folder is None:
-        parser.error(NEEDS_CHECKPOINT_DIR)
+    if folder is None:
+        if resume:
+            parser.error(NEEDS_CHECKPOINT_DIR)
+        return
     for name in (CHECKPOINT_NAME, DIVERGED_NAME):  # a diverged run's state goes beside latest.npz
-        if folder is not None and (Path(folder) / name).is_dir():
+        if (Path(folder) / name).is_dir():
             parser.error(f"argument --checkpoint-dir: {Path(folder) / name} is a folder, where the "
                          f"checkpoint file goes")
-    if resume and resume_source(folder) is None:
+    earlier = resume_source(folder)   # latest.npz, or the diverged.npz a run left before its first epoch ended
+    if resume and earlier is None:
         parser.error(_no_checkpoint(folder))
-    earlier = resume_source(folder) if folder is not None and not resume else None
-    if earlier is not None:  # latest.npz, or the diverged.npz a run left before its first epoch ended
+    if not resume and earlier is not None:
         parser.error(f"argument --checkpoint-dir: {earlier} holds an earlier run; add --resume to continue it, "
                      "or delete it (or choose another folder) to start afresh")
 
