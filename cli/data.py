@@ -27,7 +27,7 @@ from datasets import (
     load_dataset_split,
     load_mnist_split,
 )
-from datasets.cache import data_dir_setting, display_path
+from datasets.cache import another_data_dir, data_dir_setting, display_path
 
 DEFAULT_DATASET = "mnist"
 
@@ -79,8 +79,7 @@ def unavailable_line(name: str, error: DatasetUnavailableError) -> str:
     """The loader's several lines about data set ``name`` in one: what is missing where and why it could not be
     downloaded (every mirror's reason is summed up in ``error.short_reason``), and how to get it."""
     spec = IDX_DATASETS[name]
-    how = (f"set {ENV_DATA_DIR} to a folder that can be written (it gets a '{spec.name}' sub-folder)"
-           if error.folder_unusable else
+    how = (another_data_dir(spec.name) if error.folder_unusable else
            f"connect to the network and run again, copy its original .gz files there (or set {ENV_DATA_DIR} to a "
            f"folder whose '{spec.name}' sub-folder holds them)")
     return (f"{spec.title} is not available in {display_path(Path(error.directory))} ({error.lacking}) and "

@@ -34,6 +34,13 @@ def data_dir_setting() -> str:
     return os.environ.get(ENV_DATA_DIR, "").strip()
 
 
+def another_data_dir(name: str, able: str = "written", now: str = "") -> str:
+    """How to point data set ``name`` at another folder, for the messages of a folder that cannot be used:
+    "set ZEROPROP_DATA_DIR to a folder that can be written (it gets a 'mnist' sub-folder)"; ``now`` is put
+    after the variable's name (" (now '/x')")."""
+    return f"set {ENV_DATA_DIR}{now} to a folder that can be {able} (it gets a '{name}' sub-folder)"
+
+
 def cache_root() -> Path:
     """``$ZEROPROP_DATA_DIR`` when set and non-empty, else ``~/.cache/zeroprop``; :class:`DataDirError` when the
     chosen one starts with a ``~`` that cannot be expanded."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from datasets.cache import ENV_DATA_DIR, data_dir_setting, display_path
+from datasets.cache import ENV_DATA_DIR, another_data_dir, data_dir_setting, display_path
 from datasets.checksums import file_mismatch
 from datasets.download import DEFAULT_TIMEOUT, DownloadError, check_timeout, download_file
 from datasets.errors import DatasetUnavailableError
@@ -214,8 +214,8 @@ def _raise_uncreatable(spec: DatasetSpec, directory: Path, missing: list[RemoteF
     raise DatasetUnavailableError(
         f"{spec.title} is not available: {len(names)} file(s) missing from {where}: {', '.join(names)}, "
         f"and that folder cannot be created to download them into ({why}).\n"
-        f"To fix: set {ENV_DATA_DIR} to a folder that can be written (it gets a '{spec.name}' sub-folder), "
-        f"or pass data_dir=; or use the built-in digits instead: {BUILTIN_HINT}.",
+        f"To fix: {another_data_dir(spec.name)}, or pass data_dir=; or use the built-in digits instead: "
+        f"{BUILTIN_HINT}.",
         missing=tuple(names),
         directory=str(directory),
         short_reason=f"its folder cannot be created ({why})",
@@ -229,12 +229,12 @@ def _raise_unusable(spec: DatasetSpec, directory: Path, needed: tuple[RemoteFile
     names = [remote.name for remote in needed]
     why = error.strerror or str(error)
     value = data_dir_setting()
-    now = f"now {value!r}" if value else "not set now"
+    now = f" (now {value!r})" if value else " (not set now)"
     raise DatasetUnavailableError(
         f"{spec.title} is not available: its folder {display_path(directory)} cannot be used ({why}), so its "
         f"files can be neither found nor downloaded there.\n"
-        f"To fix: set {ENV_DATA_DIR} ({now}) to a folder that can be used (it gets a '{spec.name}' sub-folder), "
-        f"or pass data_dir=; or use the built-in digits instead: {BUILTIN_HINT}.",
+        f"To fix: {another_data_dir(spec.name, 'used', now)}, or pass data_dir=; or use the built-in digits "
+        f"instead: {BUILTIN_HINT}.",
         missing=tuple(names),
         directory=str(directory),
         short_reason=f"its folder cannot be used ({why})",
