@@ -86,6 +86,14 @@ def test_defaults_are_the_books():
     assert (adam.lr, adam.beta1, adam.beta2, adam.eps) == (0.001, 0.9, 0.999, 1e-7)
 
 
+def test_sgd_default_learning_rate_is_the_books():
+    """The book's SGD(lr=0.01): a plain SGD() takes steps of 0.01 times the gradient."""
+    assert SGD().lr == 0.01
+    W = np.array(W0)
+    SGD().update({"W": W}, {"W": np.array(G1)})
+    np.testing.assert_allclose(W, np.array(W0) - 0.01 * np.array(G1), rtol=0, atol=1e-15)
+
+
 def quadratic(p: np.ndarray) -> float:
     """The book's f(x, y) = x^2 / 20 + y^2 (figure 6-2): shallow along x, steep along y."""
     return p[0] ** 2 / 20 + p[1] ** 2
