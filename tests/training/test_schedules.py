@@ -25,6 +25,13 @@ def test_step_decay_by_hand():
     assert StepDecay(1.0, step_size=2.5, gamma=0.1)(5.0) == pytest.approx(0.01, rel=1e-15)
 
 
+def test_step_decay_divides_by_ten_by_default():
+    """Without gamma, the usual "divide by 10 every step_size epochs"."""
+    s = StepDecay(0.1, step_size=30)
+    assert s(29.9) == 0.1
+    assert s(30) == pytest.approx(0.01, rel=1e-15) and s(60) == pytest.approx(0.001, rel=1e-15)
+
+
 def test_cosine_decay_by_hand():
     s = CosineDecay(0.1, total_epochs=10)
     assert s(0) == 0.1
