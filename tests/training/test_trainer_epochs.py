@@ -136,6 +136,32 @@ def test_full_evaluation_is_exact_and_sampled_evaluation_uses_a_fixed_subset(blo
         assert round(acc * 37) == pytest.approx(acc * 37, abs=1e-9)   # an exact count out of 37
 
 
+def test_sampled_accuracy_is_the_accuracy_on_the_sample(blobs, instrumented):
+    """With evaluate_sample_num_per_epoch, the recorded accuracies are the network's accuracy on exactly the
+    samples it was shown, train and test; the last evaluation follows the last update, so the network still
+    computes what it computed then."""
+    x, t = blobs(203)
+    x_test, t_test = blobs(120, seed=3)
+    net = instrumented(TwoLayerNet(8, 6, 3, seed=1))
+    h = Trainer(net, x, t, x_test, t_test, epochs=2, mini_batch_size=20, evaluate_sample_num_per_epoch=37,
+                **quiet()).train()
+    train_ids, test_ids = sample_ids(x, net.evaluated[-2]), sample_ids(x_test, net.evaluated[-1])
+    assert len(train_ids) == len(test_ids) == 37
+    assert h.train_acc_list[-1] == net.network.accuracy(x[train_ids], t[train_ids])
+    assert h.test_acc_list[-1] == net.network.accuracy(x_test[test_ids], t_test[test_ids])
+
+
+def test_runs_without_a_seed_are_reproducible(blobs, instrumented):
+    """The seed defaults to a fixed one, not to fresh entropy: two runs built alike draw the same batches."""
+    x, t = blobs(103)
+    runs = []
+    for _ in range(2):
+        net = instrumented(TwoLayerNet(8, 6, 3, seed=1))
+        Trainer(net, x, t, x, t, epochs=2, mini_batch_size=10, evaluate_sample_num_per_epoch=20, **quiet()).train()
+        runs.append(([sample_ids(x, bx) for bx, _ in net.batches], [sample_ids(x, e) for e in net.evaluated]))
+    assert runs[0] == runs[1]
+
+
 def test_training_never_copies_the_data_set(blobs):
     x, t = blobs(20000, d=100)
     trainer = Trainer(TwoLayerNet(100, 20, 3, seed=1), x, t, x, t, epochs=1, mini_batch_size=100,
