@@ -59,6 +59,20 @@ def test_extended_structure_is_the_books_multi_layer_net_extend():
     assert isinstance(MultiLayerNet(3, [2], 2, activation="sigmoid").layers["Activation_function1"], Sigmoid)
 
 
+def test_dropout_and_batch_norm_defaults_are_the_books():
+    """Without dropout_ratio, the book's MultiLayerNetExtend drops half the units; its batch norm layers keep
+    running statistics with momentum 0.9: after one training pass from mean 0 and variance 1, they hold
+    0.1 of the batch's statistics of the Affine1 output (plus 0.9 for the variance)."""
+    net = MultiLayerNet(6, [5], 3, use_dropout=True, use_batchnorm=True, seed=0, dtype=np.float64)
+    assert net.layers["Dropout1"].dropout_ratio == 0.5
+    x, t = make_batch(8, 6, 3)
+    net.loss(x, t, train_flg=True)
+    h = x @ net.params["W1"] + net.params["b1"]
+    bn = net.layers["BatchNorm1"]
+    np.testing.assert_allclose(bn.running_mean, 0.1 * h.mean(axis=0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * h.var(axis=0), rtol=1e-12)
+
+
 @pytest.mark.parametrize(("init", "gain"), [("relu", 2.0), ("he", 2.0), ("sigmoid", 1.0), ("xavier", 1.0)])
 def test_weight_scales_use_the_previous_layer_size(init, gain):
     net = MultiLayerNet(400, [300, 200], 100, weight_init_std=init, seed=1)
