@@ -135,6 +135,18 @@ def test_affine_twins_agree(shape, dtype):
     run_pair(Affine(W, b), FastAffine(W, b), x, rng.standard_normal((shape[0], 6)).astype(dtype), dtype)
 
 
+def test_affine_twins_agree_when_the_batch_size_changes():
+    """One layer fed batches of several sizes, as the last, smaller batch of an epoch is: every backward
+    sums over its own batch."""
+    rng = np.random.default_rng(10)
+    W, b = rng.standard_normal((7, 4)), rng.standard_normal(4)
+    book, fast = Affine(W, b), FastAffine(W, b)
+    for n in (5, 3, 5, 1):
+        x, dout = rng.standard_normal((n, 7)), rng.standard_normal((n, 4))
+        run_pair(book, fast, x, dout, np.float64)
+
+
+
 def test_without_input_gradient_both_twins_return_none_and_the_same_parameter_gradients():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 3, 6, 6))
