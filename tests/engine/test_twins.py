@@ -146,7 +146,6 @@ def test_affine_twins_agree_when_the_batch_size_changes():
         run_pair(book, fast, x, dout, np.float64)
 
 
-
 def test_without_input_gradient_both_twins_return_none_and_the_same_parameter_gradients():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 3, 6, 6))
