@@ -16,6 +16,8 @@ batch-last layout a previous fast layer hands over (the first layer's input is d
   9 strided additions for dx);
 - fft 1 thread: the convolution through ``numpy.fft`` (:mod:`benchmarks.fft_convolution`, measured and
   not kept), BLAS at one thread: compare it with "winograd 1 thread";
+- rows, rows 1 thread: Winograd F(4, 3) along rows only (:mod:`engine.winograd_rows`) as
+  FastConvolution runs it, and on one thread;
 - layers.Convolution: the book layer of this project, as it stands;
 - torch: ``torch.nn.functional.conv2d`` forward and backward (torch's default thread count).
 
@@ -46,6 +48,7 @@ from benchmarks.fft_convolution import FftConvolution
 from engine import threads
 from engine.convolution import batch_parts
 from engine.winograd import WinogradWorkspace, prefer_winograd, winograd_backward, winograd_forward
+from engine.winograd_rows import prefer_rows, rows_backward, rows_forward
 from layers import Convolution
 
 # DeepConvNet (book chapter 8) at 28x28 input: (name, C, FN, H, pad); pools after conv2, conv4, conv6.
@@ -145,6 +148,20 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
             fft_reference.forward(x)
             return fft_reference.backward(dout, need_dx)
 
+    ws_rows, ws_rows_one = WinogradWorkspace(), WinogradWorkspace()
+
+    def rows_on(workspace: WinogradWorkspace, workers: int) -> object:
+        out, cache = rows_forward(x, W, b, pad, workspace=workspace, workers=workers)
+        return rows_backward(dout, cache, needs_input_grad=need_dx)
+
+    def rows() -> object:
+        with threads.num_threads(workers), threads.single_blas_thread():
+            return rows_on(ws_rows, parts)
+
+    def rows_one_thread() -> object:
+        with threads.num_threads(1), threads.single_blas_thread():
+            return rows_on(ws_rows_one, 1)
+
     layer = Convolution(W.copy(), b.copy(), stride=1, pad=pad)
     layer.needs_input_grad = need_dx
 
@@ -154,7 +171,9 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
 
     cases: dict[str, Step] = {"winograd": winograd, "winograd 1 thread": winograd_one_thread,
                               "winograd, BLAS threads": winograd_blas_threads,
-                              "im2col": im2col, "fft 1 thread": fft_one_thread, "layers.Convolution": book_layer}
+                              "im2col": im2col, "fft 1 thread": fft_one_thread,
+                              "rows": rows, "rows 1 thread": rows_one_thread,
+                              "layers.Convolution": book_layer}
     if torch is not None:
         xt = torch.from_numpy(np.ascontiguousarray(x_data)).requires_grad_(need_dx)
         Wt = torch.from_numpy(W.copy()).requires_grad_(True)
@@ -179,7 +198,8 @@ def thread_pool(case: str) -> str:
     thread throughout)."""
     if case == "torch":
         return "torch"
-    return "one BLAS thread" if case in ("winograd", "winograd 1 thread", "fft 1 thread") else "BLAS threads"
+    one_blas_thread = ("winograd", "winograd 1 thread", "fft 1 thread", "rows", "rows 1 thread")
+    return "one BLAS thread" if case in one_blas_thread else "BLAS threads"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -232,7 +252,7 @@ def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
           f"{args.calls_per_round} calls; torch threads: {torch.get_num_threads() if torch else 'not used'}; "
           f"the winograd case's engine threads: {args.threads or threads.get_num_threads()}")
     headers = ["layer", "C", "FN", "H", "pad", "case", "median", "/ torch", "/ winograd", "/ winograd 1 thread",
-               "prefer_winograd"]
+               "prefer_winograd", "prefer_rows"]
     rows = []
     for name, C, FN, H, pad in DEEP_CONV_LAYERS:
         if name not in args.layers:
@@ -243,12 +263,14 @@ def run(args: argparse.Namespace, torch: ModuleType | None) -> None:
             timings = time_interleaved(cases, rounds=args.rounds, calls_per_round=args.calls_per_round,
                                        warmup=2, groups=groups, pause=0.2)
         prefer = prefer_winograd((args.batch, C, H, H), (FN, C, 3, 3), 1, pad)
+        prefer_r = prefer_rows((args.batch, C, H, H), (FN, C, 3, 3), 1, pad)
         for case, timing in timings.items():
             to_torch = paired_ratio(timing, timings["torch"]) if "torch" in timings else None
             to_wino = paired_ratio(timing, timings["winograd"])
             to_one = paired_ratio(timing, timings["winograd 1 thread"])
             rows.append([name, C, FN, H, pad, case, format_seconds(timing.median), format_ratio(to_torch),
-                         format_ratio(to_wino), format_ratio(to_one), prefer if case == "winograd" else ""])
+                         format_ratio(to_wino), format_ratio(to_one), prefer if case == "winograd" else "",
+                         prefer_r if case == "rows" else ""])
         share = f"{others.share:.0%}" if others.share is not None else "unknown"
         print(f"  {name} done (other processes used {share} of the CPU meanwhile)", flush=True)
     print_table(headers, rows)

@@ -16,6 +16,7 @@ from engine.winograd import (
     winograd_forward,
     winograd_supported,
 )
+from engine.winograd_rows import RowsCache, prefer_rows, rows_backward, rows_forward
 from layers.base import Layer, LayerStateError, grad, param
 from layers.checks import gradient_like, positive_int
 from layers.convolution import check_filters, image_batch
@@ -104,15 +105,18 @@ class FastConvolution(Layer):
     ``needs_input_grad = False`` (for a network's first layer, whose input is data) skips dx and makes
     ``backward`` return None. Use each forward for at most one backward.
 
-    Stride-1 3x3 convolutions with enough channels are computed by Winograd's minimal filtering instead
-    (:mod:`engine.winograd`), where it was measured faster (:func:`engine.winograd.prefer_winograd`).
-    ``algorithm`` chooses: "auto" (that rule; float16 always goes to im2col, which computes in it as the
-    book does), "im2col" or "winograd" (where supported; float16 is computed in float32 and returned in
-    the book's dtype). Two ways in which Winograd's results differ from the book's beyond rounding: a
-    value that is not finite (inf or NaN, in x or in dout) makes its whole 4x4 tile NaN (the transforms
-    multiply it by zeros and add it into every entry of the tile), where the book has it only in the
-    windows that hold it; and a dout wider than the forward's dtype (float64 after a float32 forward)
-    gives gradients of the forward dtype's precision, in the book's dtype.
+    Stride-1 3x3 convolutions with enough channels are computed by Winograd's minimal filtering instead,
+    where it was measured faster (:func:`engine.winograd.prefer_winograd`): F(4x4, 3x3) on 6x6 tiles
+    (:mod:`engine.winograd`), or, where the channels are few, F(4, 3) along rows on 6-wide segments
+    (:mod:`engine.winograd_rows`, :func:`engine.winograd_rows.prefer_rows`). ``algorithm`` chooses:
+    "auto" (those rules; float16 always goes to im2col, which computes in it as the book does),
+    "im2col", "winograd" or "winograd_rows" (where supported; float16 is computed in float32 and
+    returned in the book's dtype). Two ways in which Winograd's results differ from the book's beyond
+    rounding: a value that is not finite (inf or NaN, in x or in dout) makes NaN every output of the
+    tiles or segments that read it (the transforms multiply it by zeros and add it into every entry),
+    where the book has it only in the windows that hold it; and a dout wider than the forward's dtype
+    (float64 after a float32 forward) gives gradients of the forward dtype's precision, in the book's
+    dtype.
     """
 
     needs_input_grad: bool = True
@@ -135,7 +139,7 @@ class FastConvolution(Layer):
         self._col_buffer: np.ndarray | None = None  # memory of _col, kept while the shapes stay the same
         self._pad_buffer: np.ndarray | None = None
         self._dout_pad_buffer: np.ndarray | None = None
-        self._winograd: WinogradCache | None = None  # the last forward's, when it went through Winograd
+        self._winograd: WinogradCache | RowsCache | None = None  # the last forward's, when it went through Winograd
         self._winograd_workspace = WinogradWorkspace()
         keep_freed_memory()  # its output and dx are fresh every call: let their memory come back cheaply
 
@@ -152,13 +156,14 @@ class FastConvolution(Layer):
         W = self.params["W"]
         x = image_batch(x, W.shape[1], "FastConvolution")
         N, FN, out_h, out_w = self.output_shape(x.shape)
-        winograd = self._uses_winograd(x.shape, x.dtype)  # may refuse a bad ``algorithm``: before any state changes
+        method = self._method(x.shape, x.dtype)  # may refuse a bad ``algorithm``: before any state changes
         self._winograd = None
         self._x_dtype = x.dtype
-        if winograd:
+        if method != "im2col":
+            forward = rows_forward if method == "winograd_rows" else winograd_forward
             with single_blas_thread():  # many small products: waking BLAS threads for each costs more than it gains
-                out, self._winograd = winograd_forward(x, W, self.b, self.pad, workspace=self._winograd_workspace,
-                                                       workers=batch_parts(x.shape[0]))
+                out, self._winograd = forward(x, W, self.b, self.pad, workspace=self._winograd_workspace,
+                                              workers=batch_parts(x.shape[0]))
             self.x_shape, self._col = x.shape, None
             book_dtype = np.result_type(x, W, self.b)
             return out if out.dtype == book_dtype else out.astype(book_dtype)  # float16: computed in float32
@@ -185,8 +190,9 @@ class FastConvolution(Layer):
         W = self.params["W"]
         dout = gradient_like(dout, self.output_shape(self.x_shape), "FastConvolution")
         if self._winograd is not None:
+            backward = rows_backward if isinstance(self._winograd, RowsCache) else winograd_backward
             with single_blas_thread():
-                dx, dW, db = winograd_backward(dout, self._winograd, self.needs_input_grad)
+                dx, dW, db = backward(dout, self._winograd, self.needs_input_grad)
             if dout.dtype != dW.dtype:  # computed in the forward's dtype: hand them back in the book's
                 dx = None if dx is None else dx.astype(np.result_type(dout, W), copy=False)
                 dW, db = dW.astype(np.result_type(self._x_dtype, dout), copy=False), db.astype(_sum_dtype(dout))
@@ -207,17 +213,21 @@ class FastConvolution(Layer):
             return self._input_grad_by_convolution(dout, col)
         return self._input_grad_by_col2im(matmul(W.reshape(FN, -1).T, dout_t, out=col[:rows]))
 
-    def _uses_winograd(self, x_shape: tuple[int, ...], x_dtype: np.dtype) -> bool:
+    def _method(self, x_shape: tuple[int, ...], x_dtype: np.dtype) -> str:
+        """"im2col", "winograd" (F(4x4, 3x3)) or "winograd_rows" (F(4, 3) along rows) for this input."""
         if self.algorithm == "im2col":
-            return False
-        if np.result_type(x_dtype, self.W.dtype).itemsize < 4 and self.algorithm == "auto":
-            return False  # float16: im2col computes in it as the book does; Winograd would need float32
-        if self.algorithm == "winograd":
-            return winograd_supported(x_shape, self.W.shape, self.stride, self.pad)
+            return "im2col"
+        if self.algorithm in ("winograd", "winograd_rows"):
+            supported = winograd_supported(x_shape, self.W.shape, self.stride, self.pad)
+            return self.algorithm if supported else "im2col"
         if self.algorithm != "auto":
-            raise ValueError(f"FastConvolution: algorithm must be 'auto', 'im2col' or 'winograd', "
+            raise ValueError(f"FastConvolution: algorithm must be 'auto', 'im2col', 'winograd' or 'winograd_rows', "
                              f"got {self.algorithm!r}")
-        return prefer_winograd(x_shape, self.W.shape, self.stride, self.pad)
+        if np.result_type(x_dtype, self.W.dtype).itemsize < 4:
+            return "im2col"  # float16: im2col computes in it as the book does; Winograd would need float32
+        if prefer_rows(x_shape, self.W.shape, self.stride, self.pad):
+            return "winograd_rows"
+        return "winograd" if prefer_winograd(x_shape, self.W.shape, self.stride, self.pad) else "im2col"
 
     def _input_grad_by_col2im(self, dcol: np.ndarray) -> np.ndarray:
         """dx = col2im(dcol): FH*FW strided additions of the (C, OH, OW, N) blocks of dcol (any stride)."""

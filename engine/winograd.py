@@ -42,7 +42,7 @@ parts, which run on the engine's worker threads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +75,7 @@ _AT = np.array([[1, 1, 1, 1, 1, 0],
 
 _KRON = {"KB": np.kron(_BT, _BT), "KG": np.kron(_G, _G), "KA": np.kron(_AT, _AT)}
 _KRON_BY_DTYPE: dict[np.dtype, dict[str, np.ndarray]] = {}
+_ONE_D_BY_DTYPE: dict[np.dtype, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
 def transform_matrices(dtype: np.dtype) -> dict[str, np.ndarray]:
@@ -87,6 +88,18 @@ def transform_matrices(dtype: np.dtype) -> dict[str, np.ndarray]:
         for m in found.values():
             m.flags.writeable = False
         found = _KRON_BY_DTYPE.setdefault(dtype, found)
+    return found
+
+
+def one_dimensional_matrices(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """F(4, 3)'s B^T (6x6), G (6x3) and A^T (4x6) in ``dtype`` (read-only), for one-dimensional tiles."""
+    dtype = np.dtype(dtype)
+    found = _ONE_D_BY_DTYPE.get(dtype)
+    if found is None:
+        found = tuple(m.astype(dtype) for m in (_BT, _G, _AT))
+        for m in found:
+            m.flags.writeable = False
+        found = _ONE_D_BY_DTYPE.setdefault(dtype, found)
     return found
 
 
@@ -216,15 +229,14 @@ def _output_pairs(image: np.ndarray, blocks: np.ndarray, ty: int,
         yield image[:, top:top + rows, left:OW], blocks[:rows, :OW - left, :, whole].transpose(2, 0, 1, 3)
 
 
-def _batch_parts(N: int, workers: int, TW: int, C: int, FN: int, itemsize: int) -> list[tuple[int, int, int]]:
-    """(n0, n1, tile columns per chunk) for ``workers`` nearly equal slices of the batch."""
+def batch_parts_with_chunks(N: int, workers: int, chunk_for: Callable[[int], int]) -> list[tuple[int, int, int]]:
+    """(n0, n1, chunk_for(n1 - n0)) for ``workers`` nearly equal slices of the batch."""
     if int(workers) != workers or workers < 1:
         raise ValueError(f"engine.winograd: expected workers >= 1, got {workers}")
-    return [(n0, n1, tile_columns_per_chunk(TW, n1 - n0, C, FN, itemsize))
-            for n0, n1 in even_ranges(N, min(workers, N))]
+    return [(n0, n1, chunk_for(n1 - n0)) for n0, n1 in even_ranges(N, min(workers, N))]
 
 
-def _floating(*arrays: np.ndarray) -> np.dtype:
+def floating_dtype(*arrays: np.ndarray) -> np.dtype:
     """The arithmetic's dtype: the inputs' floating dtype, float64 for integers, and at least float32 (in
     float16 the transforms' 4, 5, 8 and 1/24 would cost two of its three digits and overflow early)."""
     dtype = np.result_type(*arrays)
@@ -233,7 +245,8 @@ def _floating(*arrays: np.ndarray) -> np.dtype:
     return np.promote_types(dtype, np.float32)
 
 
-def _check(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> None:
+def check_arguments(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> None:
+    """ValueError unless x (N, C, H, W), W (FN, C, 3, 3) and b (FN,) fit a stride-1 convolution with ``pad``."""
     if not winograd_supported(np.shape(x), np.shape(W), 1, pad):
         raise ValueError(f"engine.winograd: expected x (N, C, H, W), W (FN, C, 3, 3), pad >= 0 and a padded "
                          f"input of at least 3x3, got x {np.shape(x)}, W {np.shape(W)}, pad={pad}")
@@ -253,9 +266,9 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     db are sums over the parts, so choose the count from the shapes, never from the thread setting, and
     results stay the same for any number of threads.
     """
-    _check(x, W, b, pad)
+    check_arguments(x, W, b, pad)
     x, W, b = np.asarray(x), np.asarray(W), np.asarray(b)
-    dtype = _floating(x, W, b)
+    dtype = floating_dtype(x, W, b)
     K = transform_matrices(dtype)
     ws = workspace if workspace is not None else WinogradWorkspace()
     ws.generation += 1
@@ -263,7 +276,7 @@ def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     FN = W.shape[0]
     OH, OW = H + 2 * pad - 2, Wd + 2 * pad - 2
     TH, TW = -(-OH // STEP), -(-OW // STEP)
-    parts = _batch_parts(N, workers, TW, C, FN, dtype.itemsize)
+    parts = batch_parts_with_chunks(N, workers, lambda n: tile_columns_per_chunk(TW, n, C, FN, dtype.itemsize))
 
     # Padded batch-last input, big enough for whole tiles; its border stays zero between calls.
     xp = ws.padded((C, STEP * TH + 2, STEP * TW + 2, N), dtype, pad, H, Wd)

@@ -15,6 +15,8 @@ import pytest
 
 from engine import FAST_TWINS, FastAffine, FastConvolution, FastPooling, FastRelu
 from engine.pooling import SMALLEST_SPLIT_POOL
+from engine.winograd import WinogradCache
+from engine.winograd_rows import RowsCache
 from layers import Affine, Convolution, Pooling, Relu, gradient_check, numerical_gradient
 from layers.gradient_check import relative_error
 from networks import DeepConvNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
@@ -212,25 +214,27 @@ def test_book_and_fast_mlps_compute_the_same_function_and_gradients(cls, dtype):
         assert_close(grads_fast[key], grads_book[key], dtype, key)
 
 
+@pytest.mark.parametrize("algorithm", ["winograd", "winograd_rows"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("x_shape", "fn", "pad"), [
     ((2, 3, 6, 6), 4, 1), ((1, 2, 7, 9), 3, 0), ((3, 4, 5, 5), 2, 2), ((2, 16, 8, 8), 5, 1), ((1, 1, 3, 3), 2, 0),
 ])
-def test_winograd_convolution_agrees_with_the_book_layer(x_shape, fn, pad, dtype):
-    """FastConvolution through Winograd F(4x4, 3x3) (stride 1, 3x3), forced whatever the chooser says.
-    float64 within 1e-10 of the largest value: the transforms' 1/24 and 8 are not exact in binary, so
-    Winograd differs from im2col by more rounding than two orderings of one sum. float32 within 2e-5
-    (measured worst 6e-6 on DeepConvNet's shapes, engine/winograd.py)."""
+def test_winograd_convolution_agrees_with_the_book_layer(x_shape, fn, pad, dtype, algorithm):
+    """FastConvolution through Winograd F(4x4, 3x3) or F(4, 3) along rows (stride 1, 3x3), forced
+    whatever the chooser says. float64 within 1e-10 of the largest value: the transforms' 1/24 and 8
+    are not exact in binary, so Winograd differs from im2col by more rounding than two orderings of
+    one sum. float32 within 2e-5 (measured worst 6e-6 on DeepConvNet's shapes, engine/winograd.py)."""
     rng = np.random.default_rng(sum(x_shape) + fn + pad)
     x = rng.standard_normal(x_shape).astype(dtype)
     W, b = rng.standard_normal((fn, x_shape[1], 3, 3)).astype(dtype), rng.standard_normal(fn).astype(dtype)
     book, fast = Convolution(W, b, 1, pad), FastConvolution(W, b, 1, pad)
-    fast.algorithm = "winograd"
+    fast.algorithm = algorithm
     tolerance = 1e-10 if dtype == np.float64 else FLOAT32_TOLERANCE
     for name, given in layouts(x):
         before = given.copy()
         out_book, out_fast = book.forward(given), fast.forward(given)
         assert fast._winograd is not None, "the Winograd path should have been taken"
+        assert isinstance(fast._winograd, RowsCache) == (algorithm == "winograd_rows")
         dout = rng.standard_normal(out_book.shape).astype(dtype)
         dx_book, dx_fast = book.backward(dout), fast.backward(dout)
         for what, ours, theirs in (("out", out_fast, out_book), ("dx", dx_fast, dx_book),
@@ -241,11 +245,15 @@ def test_winograd_convolution_agrees_with_the_book_layer(x_shape, fn, pad, dtype
 
 
 def test_the_chooser_sends_deep_convnets_wide_layers_to_winograd_and_the_first_to_im2col():
+    """Conv2 and Conv3 (few channels; Conv3's 14 rows) to F(4, 3) along rows, Conv4 to Conv6 to F(4x4, 3x3)."""
     net = DeepConvNet(seed=0)
     x = np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32)
     net.predict(x)
-    used = {name: layer._winograd is not None for name, layer in net.layers.items() if name.startswith("Conv")}
-    assert used == {"Conv1": False, "Conv2": True, "Conv3": True, "Conv4": True, "Conv5": True, "Conv6": True}
+    kinds = {None: "im2col", RowsCache: "rows", WinogradCache: "winograd"}
+    used = {name: kinds[type(layer._winograd) if layer._winograd is not None else None]
+            for name, layer in net.layers.items() if name.startswith("Conv")}
+    assert used == {"Conv1": "im2col", "Conv2": "rows", "Conv3": "rows", "Conv4": "winograd", "Conv5": "winograd",
+                    "Conv6": "winograd"}
     for layer in net.layers.values():
         if isinstance(layer, FastConvolution):
             layer.algorithm = "im2col"
@@ -271,7 +279,7 @@ MIXED = [(np.float32, np.float32, np.float64), (np.float64, np.float32, np.float
 
 
 @pytest.mark.parametrize(("x_dtype", "w_dtype", "dout_dtype"), MIXED)
-@pytest.mark.parametrize("algorithm", ["im2col", "winograd"])
+@pytest.mark.parametrize("algorithm", ["im2col", "winograd", "winograd_rows"])
 def test_convolution_twins_hand_back_gradients_in_the_book_layers_dtypes(x_dtype, w_dtype, dout_dtype, algorithm):
     """Mixed dtypes: the output and each gradient in the dtype the book layer gives, values alike."""
     rng = np.random.default_rng(9)
@@ -328,11 +336,11 @@ def test_float16_stays_on_im2col_unless_winograd_is_asked_for_and_then_is_comput
     W, b = (0.3 * rng.standard_normal((8, 16, 3, 3))).astype(np.float16), np.zeros(8, np.float16)
     exact = Convolution(W.astype(np.float64), b.astype(np.float64), 1, 1).forward(x.astype(np.float64))
     assert 1e4 < np.abs(exact).max() < np.finfo(np.float16).max
-    for algorithm in ("auto", "winograd"):
+    for algorithm in ("auto", "winograd", "winograd_rows"):
         fast = FastConvolution(W, b, 1, 1)
         fast.algorithm = algorithm
         out = fast.forward(x)
-        assert (fast._winograd is not None) == (algorithm == "winograd") and out.dtype == np.float16
+        assert (fast._winograd is not None) == (algorithm != "auto") and out.dtype == np.float16
         assert np.abs(out.astype(np.float64) - exact).max() <= 2e-3 * np.abs(exact).max(), algorithm
 
 
@@ -377,12 +385,13 @@ def test_fast_relu_gradient_matches_centred_differences(shape):
     assert relative_error(dx[0, 0, :2], numeric) < 1e-7
 
 
-def test_the_winograd_path_of_fast_convolution_matches_centred_differences():
+@pytest.mark.parametrize("algorithm", ["winograd", "winograd_rows"])
+def test_the_winograd_path_of_fast_convolution_matches_centred_differences(algorithm):
     """Through FastConvolution itself, with 32 images so that the batch is split in two parts."""
     rng = np.random.default_rng(15)
     x = rng.standard_normal((32, 2, 5, 5))
     layer = FastConvolution(rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3), 1, 1)
-    layer.algorithm = "winograd"
+    layer.algorithm = algorithm
     layer.forward(x)
     assert layer._winograd is not None and len(layer._winograd.parts) == 2
     errors = _gradient_errors(layer, x, rng.standard_normal((32, 3, 5, 5)))
