@@ -50,7 +50,7 @@ def test_every_case_runs_and_the_winograd_cases_agree():
     assert bench_winograd.batch_parts(batch) == 2
     cases = bench_winograd.layer_cases(C=4, FN=3, H=6, pad=1, batch=batch, torch=None)
     assert set(cases) == {"winograd", "winograd 1 thread", "winograd, BLAS threads", "im2col", "fft 1 thread",
-                          "layers.Convolution"}
+                          "rows", "rows 1 thread", "layers.Convolution"}
     results = {name: case() for name, case in cases.items()}
     dx, dW, db = results["winograd 1 thread"]
     dx2, dW2, db2 = results["winograd"]
@@ -58,6 +58,9 @@ def test_every_case_runs_and_the_winograd_cases_agree():
     np.testing.assert_allclose(dW2, dW, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(results["im2col"], dx, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(results["fft 1 thread"], dx, rtol=1e-4, atol=1e-4)
+    for rows_case in ("rows", "rows 1 thread"):
+        for got, want in zip(results[rows_case], (dx, dW, db), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 def test_main_prints_a_table(capsys):
@@ -70,7 +73,8 @@ def test_main_prints_a_table(capsys):
 def test_the_cases_on_openblas_threads_take_their_turns_apart_from_the_engine_threads():
     pools = {case: bench_winograd.thread_pool(case) for case in
              bench_winograd.layer_cases(C=2, FN=2, H=4, pad=1, batch=2, torch=None)}
-    assert pools["winograd"] == pools["winograd 1 thread"] == pools["fft 1 thread"]
+    assert pools["winograd"] == pools["winograd 1 thread"] == pools["fft 1 thread"] == pools["rows"]
+    assert pools["rows"] == pools["rows 1 thread"]
     assert len({pools["winograd"], pools["winograd, BLAS threads"], bench_winograd.thread_pool("torch")}) == 3
     assert pools["im2col"] == pools["layers.Convolution"] == pools["winograd, BLAS threads"]
 
