@@ -189,6 +189,17 @@ def _controller() -> ThreadpoolController:
         return _state.controller
 
 
+def blas_architecture() -> str | None:
+    """The name of the kernels NumPy's BLAS runs (OpenBLAS's 'Haswell', 'Zen', 'SkylakeX', ...), which it
+    picks when it loads, from the processor or from ``OPENBLAS_CORETYPE``; None where none is reported."""
+    for lib in _controller().lib_controllers:
+        if lib.user_api == "blas":
+            architecture = lib.info().get("architecture")
+            if architecture:
+                return str(architecture)
+    return None
+
+
 def _limit_blas(count: int) -> Any:
     """Set the BLAS libraries' thread count; the returned limiter's ``restore_original_limits()`` undoes it."""
     return _controller().limit(limits=count, user_api="blas")

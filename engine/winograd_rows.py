@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.threads import run_parallel
+from engine.threads import blas_architecture, run_parallel
 from engine.winograd import (
     WinogradWorkspace,
     batch_parts_with_chunks,
@@ -55,28 +55,44 @@ SEGMENT = 6  # input values per segment
 STEP = 4  # outputs per segment = stride between segments
 BIAS_POSITION = 1  # transform position whose image under A^T is all ones
 
-# Rows per chunk: about this much of M (6, rows, FN, P) at a time (256 KiB to 4 MiB measured on conv2
-# and conv3, one thread: 1 MiB was the fastest by 2-7%).
+# Rows per chunk: about this much of M (6, rows, FN, P) at a time. Measured on conv2 and conv3 from 256 KiB
+# to 4 MiB: on one thread 1 MiB was the fastest by 2-7%; on two workers 512 KiB to 1 MiB, and 256 KiB took
+# 1.3 times as long (more, smaller NumPy calls: the workers wait for each other's hold on the interpreter).
 CHUNK_BYTES = 1 << 20
 
 
-def prefer_rows(x_shape: tuple[int, ...], W_shape: tuple[int, ...], stride: int, pad: int) -> bool:
-    """True where F(4, 3) along rows is expected to beat F(4x4, 3x3): among the shapes Winograd is
+# OpenBLAS's AVX2 kernels, where F(4, 3) along rows was measured faster (the Haswell kernels; its Zen
+# target runs the same ones, not measured apart). On its SkylakeX (AVX-512) kernels F(4x4, 3x3)'s 36x36
+# transforms run faster still and rows gained nothing on DeepConvNet's conv2 and conv3 (1.01-1.03x), so
+# there, and on kernels not measured, it is not chosen.
+ROWS_KERNELS = frozenset({"Haswell", "Zen"})
+
+
+def prefer_rows(x_shape: tuple[int, ...], W_shape: tuple[int, ...], stride: int, pad: int,
+                kernels: str | None = None) -> bool:
+    """True where F(4, 3) along rows is expected to beat F(4x4, 3x3): on BLAS kernels in ROWS_KERNELS
+    (``kernels``, default :func:`engine.threads.blas_architecture`) and among the shapes Winograd is
     chosen for (:func:`engine.winograd.prefer_winograd`), C * FN <= 256, or C * FN <= 1024 with an
     output height that is not a multiple of 4 (where F(4x4, 3x3) computes rows it then drops).
 
-    Measured forward + backward, float32, batch 100, pad 1, one thread (rows / F(4x4, 3x3), < 1 is a gain):
+    Measured forward + backward, float32, batch 100, pad 1, rows / F(4x4, 3x3) (< 1 is a gain), on a
+    Zen 5 with the Haswell kernels; one thread, and two workers as FastConvolution runs them:
 
-        C, FN \\ H     8      14     28
-        8, 16        0.80   0.73   0.84
-        8, 64        0.96   0.79   0.89
-        16, 16       0.92   0.80   0.89
-        16, 32       1.07   0.85   0.98
-        16, 64       1.09   0.95   1.04
-        32, 32       1.14   0.94   1.10
-        32, 64       1.22   1.03   1.16
+        C, FN \\ H    one thread: 8   14    28     two workers: 8   14    28
+        8, 16              0.80  0.73  0.84                0.85  0.89  0.88
+        8, 64              0.96  0.79  0.89                0.99  0.87  0.95
+        16, 16             0.92  0.80  0.89                0.96  0.90  0.97
+        16, 32             1.07  0.85  0.98                1.03  0.97  0.99
+        16, 64             1.09  0.95  1.04                1.10  0.97  1.08
+        32, 32             1.14  0.94  1.10                1.03  0.95  0.99
+        32, 64             1.22  1.03  1.16                1.25  0.98  1.10
+
+    With the SkylakeX kernels (two workers) only shapes with 8 input channels gained much (8 x 16 and
+    8 x 32: 0.82-0.97); 16 x 16 took 0.93-1.01, 16 x 32 and more channels mostly 1.0-1.3.
     """
     if not prefer_winograd(x_shape, W_shape, stride, pad):
+        return False
+    if (blas_architecture() if kernels is None else kernels) not in ROWS_KERNELS:
         return False
     channels = x_shape[1] * W_shape[0]
     out_h = x_shape[2] + 2 * pad - 2

@@ -487,3 +487,20 @@ def test_a_forked_child_keeps_only_the_forking_threads_holds_on_blas(blas_at_two
         leave.set()
         other.join()
     assert output == repr([{2}, {1}, {2}])   # the other thread's limit is given back in the child at once
+
+
+def test_blas_architecture_names_the_kernels_threadpoolctl_reports(monkeypatch):
+    reported = [pool.get("architecture") for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    assert threads.blas_architecture() == next((a for a in reported if a), None)
+
+    class Library:
+        user_api = "blas"
+
+        def info(self):
+            return {"architecture": None}
+
+    class Controller:
+        lib_controllers = [Library()]
+
+    monkeypatch.setattr(threads, "_controller", lambda: Controller())
+    assert threads.blas_architecture() is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import FAST_TWINS, FastAffine, FastConvolution, FastPooling, FastRelu
+from engine import FAST_TWINS, FastAffine, FastConvolution, FastPooling, FastRelu, winograd_rows
 from engine.pooling import SMALLEST_SPLIT_POOL
 from engine.winograd import WinogradCache
 from engine.winograd_rows import RowsCache
@@ -244,15 +244,19 @@ def test_winograd_convolution_agrees_with_the_book_layer(x_shape, fn, pad, dtype
         np.testing.assert_array_equal(given, before)
 
 
-def test_the_chooser_sends_deep_convnets_wide_layers_to_winograd_and_the_first_to_im2col():
-    """Conv2 and Conv3 (few channels; Conv3's 14 rows) to F(4, 3) along rows, Conv4 to Conv6 to F(4x4, 3x3)."""
+@pytest.mark.parametrize("kernels", ["Haswell", "SkylakeX"])
+def test_the_chooser_sends_deep_convnets_wide_layers_to_winograd_and_the_first_to_im2col(kernels, monkeypatch):
+    """On the AVX2 kernels Conv2 and Conv3 (few channels; Conv3's 14 rows) to F(4, 3) along rows, the
+    rest of Conv2 to Conv6 to F(4x4, 3x3)."""
+    monkeypatch.setattr(winograd_rows, "blas_architecture", lambda: kernels)
+    rows = "rows" if kernels == "Haswell" else "winograd"
     net = DeepConvNet(seed=0)
     x = np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32)
     net.predict(x)
     kinds = {None: "im2col", RowsCache: "rows", WinogradCache: "winograd"}
     used = {name: kinds[type(layer._winograd) if layer._winograd is not None else None]
             for name, layer in net.layers.items() if name.startswith("Conv")}
-    assert used == {"Conv1": "im2col", "Conv2": "rows", "Conv3": "rows", "Conv4": "winograd", "Conv5": "winograd",
+    assert used == {"Conv1": "im2col", "Conv2": rows, "Conv3": rows, "Conv4": "winograd", "Conv5": "winograd",
                     "Conv6": "winograd"}
     for layer in net.layers.values():
         if isinstance(layer, FastConvolution):

@@ -170,12 +170,23 @@ def test_stale_cache_and_bad_input_are_refused():
 
 
 def test_preferred_shapes():
-    """Among the shapes Winograd takes, rows where the channels are few or the height wastes F(4x4)'s rows."""
+    """On the AVX2 kernels, among the shapes Winograd takes: rows where the channels are few or the
+    height wastes F(4x4)'s rows. On other kernels never."""
     deep = [(1, 16, 28, 1), (16, 16, 28, 1), (16, 32, 14, 1), (32, 32, 14, 2), (32, 64, 8, 1), (64, 64, 8, 1)]
-    chosen = [prefer_rows((100, C, H, H), (FN, C, 3, 3), 1, pad) for C, FN, H, pad in deep]
-    assert chosen == [False, True, True, False, False, False]
-    assert prefer_rows((100, 32, 14, 14), (32, 32, 3, 3), 1, 1)  # 14 rows: F(4x4) computes 16
-    assert not prefer_rows((100, 32, 16, 16), (32, 32, 3, 3), 1, 1)
-    assert not prefer_rows((100, 64, 14, 14), (64, 64, 3, 3), 1, 1)  # many channels: F(4x4)'s fewer products
+    for kernels, expected in [("Haswell", [False, True, True, False, False, False]),
+                              ("Zen", [False, True, True, False, False, False]),
+                              ("SkylakeX", [False] * 6), ("", [False] * 6)]:
+        chosen = [prefer_rows((100, C, H, H), (FN, C, 3, 3), 1, pad, kernels) for C, FN, H, pad in deep]
+        assert chosen == expected, kernels
+    assert prefer_rows((100, 32, 14, 14), (32, 32, 3, 3), 1, 1, "Haswell")  # 14 rows: F(4x4) computes 16
+    assert not prefer_rows((100, 32, 16, 16), (32, 32, 3, 3), 1, 1, "Haswell")
+    assert not prefer_rows((100, 64, 14, 14), (64, 64, 3, 3), 1, 1, "Haswell")  # F(4x4)'s fewer products win
     for shape in [((100, 3, 28, 28), (32, 3, 3, 3), 1, 1), ((100, 16, 28, 28), (16, 16, 3, 3), 2, 1)]:
-        assert not prefer_winograd(*shape) and not prefer_rows(*shape)  # never where Winograd does not apply
+        assert not prefer_winograd(*shape) and not prefer_rows(*shape, "Haswell")  # never where Winograd is not
+
+
+def test_the_kernels_default_to_those_numpy_runs(monkeypatch):
+    monkeypatch.setattr(winograd_rows, "blas_architecture", lambda: "Haswell")
+    assert prefer_rows((100, 16, 28, 28), (16, 16, 3, 3), 1, 1)
+    monkeypatch.setattr(winograd_rows, "blas_architecture", lambda: None)
+    assert not prefer_rows((100, 16, 28, 28), (16, 16, 3, 3), 1, 1)
