@@ -162,10 +162,13 @@ class WinogradWorkspace:
             a = self.arrays[name] = np.empty(size, dtype)
         return a[:size]
 
-    def padded(self, shape: tuple[int, int, int, int], dtype: np.dtype, pad: int, H: int, Wd: int) -> np.ndarray:
-        """The padded input (C, H', W', N): zero but where x goes, [:, pad:pad+H, pad:pad+Wd, :], which the
-        caller fills. Kept between calls with the same geometry, whose border is still zero."""
-        key = (shape, np.dtype(dtype), pad, H, Wd)
+    def padded(self, shape: tuple[int, int, int, int], dtype: np.dtype, pad: int, H: int, Wd: int,
+               layout: str = "CHWN") -> np.ndarray:
+        """The padded input, zero but where x goes, which the caller fills: in ``layout`` "CHWN" a (C, H', W', N)
+        array with x at [:, pad:pad+H, pad:pad+Wd, :]; in "HCWN" (:mod:`engine.winograd_rows`) (H', C, W', N)
+        with x at [pad:pad+H, :, pad:pad+Wd, :]. Kept between calls with the same geometry and layout, whose
+        border is still zero."""
+        key = (shape, np.dtype(dtype), pad, H, Wd, layout)  # one shape may hold the image elsewhere in another layout
         if self._padded_for != key:
             self.arrays["xpad"] = np.zeros(shape, dtype)
             self._padded_for = key

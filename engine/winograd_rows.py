@@ -140,7 +140,7 @@ def rows_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     whole = OW // STEP
     parts = batch_parts_with_chunks(N, workers, lambda n: _rows_per_chunk(FN, TW * n, dtype.itemsize))
 
-    xp = ws.padded((HP, C, STEP * TW + 2, N), dtype, pad, H, Wd)  # (row, channel, column, batch)
+    xp = ws.padded((HP, C, STEP * TW + 2, N), dtype, pad, H, Wd, layout="HCWN")  # (row, channel, column, batch)
     s0, s1, s2, s3 = xp.strides
     segments = np.lib.stride_tricks.as_strided(xp, (SEGMENT, HP, C, TW, N), (s2, s0, s1, STEP * s2, s3),
                                                writeable=False)

@@ -190,3 +190,19 @@ def test_the_kernels_default_to_those_numpy_runs(monkeypatch):
     assert prefer_rows((100, 16, 28, 28), (16, 16, 3, 3), 1, 1)
     monkeypatch.setattr(winograd_rows, "blas_architecture", lambda: None)
     assert not prefer_rows((100, 16, 28, 28), (16, 16, 3, 3), 1, 1)
+
+
+def test_one_workspace_serves_both_winograd_layouts_of_the_same_padded_shape():
+    """C = 10, an 8x8 output: F(4x4)'s padded input (C, 10, 10, N) and rows' (10, C, 10, N) have one shape
+    but hold the image in different places, so neither may take over the other's zero border."""
+    from engine.winograd import winograd_backward, winograd_forward
+
+    x, W, b, pad, dout = make((2, 10, 3, 8, 8, 1), seed=12)
+    want = direct(x, W, b, pad, dout)
+    ws = WinogradWorkspace()
+    for forward, backward in [(winograd_forward, winograd_backward), (rows_forward, rows_backward),
+                              (winograd_forward, winograd_backward)]:
+        out, cache = forward(x, W, b, pad, workspace=ws)
+        got = (out, *backward(dout, cache))
+        for name, g, w in zip(("out", "dx", "dW", "db"), got, want, strict=True):
+            assert rel(g, w) < REL_FLOAT64, (forward.__name__, name)
