@@ -1,13 +1,15 @@
 """Chapter 6.5.3 (figure 6-24): random search of the learning rate and weight decay on a validation split.
 
-The first 500 training samples are shuffled (seeded) and split into 400 for training and 100 (20%) for
-validation; the test set is never looked at. Each trial draws lr = 10^U(-6, -2) and weight decay
-lambda = 10^U(-8, -4) and trains MultiLayerNet 784-(100 x 6)-10 with SGD (batch 100) for 50 epochs, from
-the same initial weights on the same batches, so that only the two hyperparameters differ. The figure
-shows the best trials, ranked by final validation accuracy: validation accuracy (solid) and training
-accuracy (dashed) per epoch. The book runs 100 trials; the default here is 30, ``--trials`` to change.
+The first 500 training samples (all of a smaller data set) are shuffled (seeded) and split into 400
+for training and 100 (20%) for validation; the test set is never looked at. Each trial draws
+lr = 10^U(-6, -2) and weight decay lambda = 10^U(-8, -4) and trains MultiLayerNet 784-(100 x 6)-10
+with SGD (batch 100) for 50 epochs, from the same initial weights on the same batches, so that only
+the two hyperparameters differ. The figure shows the best trials, ranked by final validation accuracy:
+validation accuracy (solid) and training accuracy (dashed) per epoch. The book runs 100 trials; the
+default here is 30, ``--trials`` to change.
 """
 
+import math
 import sys
 from pathlib import Path
 
@@ -28,6 +30,9 @@ from cli import (
 from networks import MultiLayerNet
 from training import History, Trainer, plot_accuracy_panels
 
+SUBSET = 500  # the book's: the first 500 training samples
+VALIDATION_SHARE = 0.20
+
 
 def main(argv: list[str] | None = None) -> dict:
     parser = script_parser(__doc__, __file__)
@@ -44,10 +49,14 @@ def main(argv: list[str] | None = None) -> dict:
     trials, epochs = args.trials, args.epochs
 
     ((x_train, t_train), _), info = load_script_data(parser, args.dataset)
+    subset = min(SUBSET, len(t_train))
+    validation_num = int(subset * VALIDATION_SHARE)
+    if validation_num < 1:
+        parser.fail(f"--dataset: {info.title} has {len(t_train)} training samples; a validation split of "
+                    f"{VALIDATION_SHARE:.0%} needs at least {math.ceil(1 / VALIDATION_SHARE)}")
     rng = np.random.default_rng(args.seed)
-    order = rng.permutation(500)
-    x_train, t_train = x_train[:500][order], t_train[:500][order]
-    validation_num = int(500 * 0.20)
+    order = rng.permutation(subset)
+    x_train, t_train = x_train[:subset][order], t_train[:subset][order]
     x_val, t_val = x_train[:validation_num], t_train[:validation_num]
     x_train, t_train = x_train[validation_num:], t_train[validation_num:]
 

@@ -141,6 +141,33 @@ def test_hyperparameter_optimization(tmp_path, capsys):
     assert "best hyperparameters" in capsys.readouterr().out
 
 
+def _small_data_set(n: int):
+    """load_script_data's answer for a data set of n training samples (the built-in digits, cut)."""
+    from cli import load_script_data as real
+
+    def load(parser, requested, **options):
+        ((x, t), test), info = real(parser, "builtin", **options)
+        return ((x[:n], t[:n]), test), info
+
+    return load
+
+
+def test_hyperparameter_optimization_on_a_data_set_under_500_samples(tmp_path, capsys, monkeypatch):
+    """Fewer training samples than the book's 500: it takes them all, 20% for validation."""
+    monkeypatch.setattr(hyperparameter_optimization, "load_script_data", _small_data_set(120))
+    result = quick(hyperparameter_optimization.main, tmp_path)
+    assert len(result["results"]) == 3
+    assert "96 training / 24 validation samples" in capsys.readouterr().out
+
+
+def test_hyperparameter_optimization_refuses_a_data_set_too_small_to_split(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(hyperparameter_optimization, "load_script_data", _small_data_set(4))
+    with pytest.raises(SystemExit) as stop:
+        hyperparameter_optimization.main(["--quick", "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "4 training samples" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_help_by_path(name):
     result = subprocess.run([sys.executable, f"scripts/{name}.py", "--help"], cwd=REPO_ROOT,
