@@ -645,14 +645,15 @@ class Trainer:
         self.rng.bit_generator.state = snap.rng_state
         self.current_epoch, self.current_iter, self._batch, self._perm = (
             snap.epoch, snap.iteration, snap.batch, snap.permutation)
-        while self.current_iter < target:
-            loss, grads = self._forward_backward()
-            if not math.isfinite(loss):
-                raise RuntimeError(f"Trainer: replaying update {self.current_iter + 1} gave a loss of {loss}, "
-                                   "unlike the first time: the training step is not deterministic")
-            self._apply(grads)
-            if self.history.iterations < self.current_iter:  # interrupted between its update and its record
-                self.history.record_loss(loss)
+        with thread_policy.in_force():  # as the first time: after a KeyboardInterrupt train() has left its block
+            while self.current_iter < target:
+                loss, grads = self._forward_backward()
+                if not math.isfinite(loss):
+                    raise RuntimeError(f"Trainer: replaying update {self.current_iter + 1} gave a loss of {loss}, "
+                                       "unlike the first time: the training step is not deterministic")
+                self._apply(grads)
+                if self.history.iterations < self.current_iter:  # interrupted between its update and its record
+                    self.history.record_loss(loss)
         if self.history.iterations > target:
             self.history.truncate(target)
         return True

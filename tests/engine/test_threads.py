@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from engine import threads
 from networks import TwoLayerNet
-from training import Trainer
+from training import Trainer, TrainingInterrupted
 
 
 def blas_counts() -> list[int]:
@@ -186,6 +186,29 @@ def test_the_trainer_runs_under_the_policy(blas_at_two):
     x, t = np.random.default_rng(0).random((40, 6), dtype=np.float32), np.arange(40) % 3
     Trainer(Watched(6, 5, 3, seed=0), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False, progress=False).train()
     assert len(seen) == 4 and all(counts == [1] for counts in seen)
+    assert set(blas_counts()) == {2}
+
+
+def test_the_updates_replayed_after_an_interrupt_run_under_the_policy_too(blas_at_two):
+    """A KeyboardInterrupt inside a step (not deferred: raised by the code) is undone by replaying the
+    epoch's updates before the checkpoint is saved; those replayed steps must be computed as the first
+    time, with BLAS at one thread, or the resumed run is not the run never stopped."""
+    seen: list[list[int]] = []
+
+    class Interrupted(TwoLayerNet):
+        def loss_and_gradient(self, x, t):
+            seen.append(blas_counts())
+            if len(seen) == 3:
+                raise KeyboardInterrupt
+            return super().loss_and_gradient(x, t)
+
+    x, t = np.random.default_rng(0).random((40, 6), dtype=np.float32), np.arange(40) % 3
+    trainer = Trainer(Interrupted(6, 5, 3, seed=0), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False,
+                      progress=False)
+    with pytest.raises(TrainingInterrupted):
+        trainer.train()
+    assert trainer.current_iter == 2 and len(seen) == 5  # two updates, the interrupted call, two replayed
+    assert all(counts == [1] for counts in seen), seen
     assert set(blas_counts()) == {2}
 
 
