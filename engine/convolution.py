@@ -107,9 +107,9 @@ class FastConvolution(Layer):
 
     Stride-1 3x3 convolutions with enough channels are computed by Winograd's minimal filtering instead,
     where it was measured faster (:func:`engine.winograd.prefer_winograd`): F(4x4, 3x3) on 6x6 tiles
-    (:mod:`engine.winograd`), or, where the channels are few, F(4, 3) along rows on 6-wide segments
-    (:mod:`engine.winograd_rows`, :func:`engine.winograd_rows.prefer_rows`). ``algorithm`` chooses:
-    "auto" (those rules; float16 always goes to im2col, which computes in it as the book does),
+    (:mod:`engine.winograd`), or, where the channels are few and BLAS runs its AVX2 kernels, F(4, 3)
+    along rows on 6-wide segments (:mod:`engine.winograd_rows`, :func:`engine.winograd_rows.prefer_rows`).
+    ``algorithm`` chooses: "auto" (those rules; float16 always goes to im2col, which computes in it as the book does),
     "im2col", "winograd" or "winograd_rows" (where supported; float16 is computed in float32 and
     returned in the book's dtype). Two ways in which Winograd's results differ from the book's beyond
     rounding: a value that is not finite (inf or NaN, in x or in dout) makes NaN every output of the

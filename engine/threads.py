@@ -191,12 +191,17 @@ def _controller() -> ThreadpoolController:
 
 def blas_architecture() -> str | None:
     """The name of the kernels NumPy's BLAS runs (OpenBLAS's 'Haswell', 'Zen', 'SkylakeX', ...), which it
-    picks when it loads, from the processor or from ``OPENBLAS_CORETYPE``; None where none is reported."""
-    for lib in _controller().lib_controllers:
-        if lib.user_api == "blas":
-            architecture = lib.info().get("architecture")
-            if architecture:
-                return str(architecture)
+    picks when it loads, from the processor or from ``OPENBLAS_CORETYPE``; None where none is reported.
+    NumPy's is the BLAS library loaded from NumPy's own folders (its wheels' ``numpy.libs``) where there
+    is one, else the first loaded (another package's, torch's say, may be loaded beside it)."""
+    package = os.path.dirname(os.path.abspath(np.__file__))
+    roots = tuple(folder + os.sep for folder in (package, package + ".libs"))  # macOS and Linux wheels
+    blas = [lib for lib in _controller().lib_controllers if lib.user_api == "blas"]
+    own = [lib for lib in blas if os.path.abspath(str(lib.filepath)).startswith(roots)]
+    for lib in own or blas:
+        architecture = lib.info().get("architecture")
+        if architecture:
+            return str(architecture)
     return None
 
 

@@ -147,8 +147,9 @@ class WinogradWorkspace:
     :class:`engine.memory.Workspace` it keeps one flat array per name and lends its first ``size``
     values, so one allocation serves chunks of every size, and it counts forwards to refuse stale caches.
 
-    Pass the same WinogradWorkspace to successive ``winograd_forward`` calls of one layer; each forward
-    takes it over, so only the cache of its latest forward may still be used for a backward.
+    Pass the same WinogradWorkspace to successive forward calls of one layer (``winograd_forward`` or
+    :func:`engine.winograd_rows.rows_forward`, in any mix); each forward takes it over, so only the cache
+    of its latest forward may still be used for a backward.
     """
 
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
@@ -248,13 +249,14 @@ def floating_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.promote_types(dtype, np.float32)
 
 
-def check_arguments(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> None:
-    """ValueError unless x (N, C, H, W), W (FN, C, 3, 3) and b (FN,) fit a stride-1 convolution with ``pad``."""
+def check_arguments(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int, where: str = "engine.winograd") -> None:
+    """ValueError naming ``where`` unless x (N, C, H, W), W (FN, C, 3, 3) and b (FN,) fit a stride-1
+    convolution with ``pad``."""
     if not winograd_supported(np.shape(x), np.shape(W), 1, pad):
-        raise ValueError(f"engine.winograd: expected x (N, C, H, W), W (FN, C, 3, 3), pad >= 0 and a padded "
+        raise ValueError(f"{where}: expected x (N, C, H, W), W (FN, C, 3, 3), pad >= 0 and a padded "
                          f"input of at least 3x3, got x {np.shape(x)}, W {np.shape(W)}, pad={pad}")
     if np.shape(b) != (np.shape(W)[0],):
-        raise ValueError(f"engine.winograd: expected b of shape ({np.shape(W)[0]},), got {np.shape(b)}")
+        raise ValueError(f"{where}: expected b of shape ({np.shape(W)[0]},), got {np.shape(b)}")
 
 
 def winograd_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,

@@ -126,7 +126,7 @@ def rows_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int,
     The same contract as :func:`engine.winograd.winograd_forward` (shapes, layouts, dtypes, workspace,
     ``workers``); returns out (N, FN, OH, OW) and the cache for :func:`rows_backward`.
     """
-    check_arguments(x, W, b, pad)
+    check_arguments(x, W, b, pad, "engine.winograd_rows")
     x, W, b = np.asarray(x), np.asarray(W), np.asarray(b)
     dtype = floating_dtype(x, W, b)
     BT, G, AT = one_dimensional_matrices(dtype)

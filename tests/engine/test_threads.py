@@ -519,11 +519,18 @@ def test_blas_architecture_names_the_kernels_threadpoolctl_reports(monkeypatch):
     class Library:
         user_api = "blas"
 
+        def __init__(self, filepath, architecture):
+            self.filepath, self.architecture = filepath, architecture
+
         def info(self):
-            return {"architecture": None}
+            return {"architecture": self.architecture}
 
-    class Controller:
-        lib_controllers = [Library()]
-
-    monkeypatch.setattr(threads, "_controller", lambda: Controller())
-    assert threads.blas_architecture() is None
+    numpy_libs = os.path.dirname(os.path.abspath(np.__file__)) + ".libs"
+    foreign = Library("/opt/other/lib/libopenblas.so", "SandyBridge")
+    cases = [([foreign, Library(os.path.join(numpy_libs, "libscipy_openblas.so"), "Haswell")], "Haswell"),
+             ([foreign], "SandyBridge"),  # NumPy's not recognised: the first that reports one
+             ([Library("/x/libopenblas.so", None)], None)]
+    for libraries, expected in cases:
+        monkeypatch.setattr(threads, "_controller", lambda libraries=libraries: type("C", (), {
+            "lib_controllers": libraries})())
+        assert threads.blas_architecture() == expected
