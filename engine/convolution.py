@@ -109,9 +109,9 @@ class FastConvolution(Layer):
     where it was measured faster (:func:`engine.winograd.prefer_winograd`): F(4x4, 3x3) on 6x6 tiles
     (:mod:`engine.winograd`), or, where the channels are few and BLAS runs its AVX2 kernels, F(4, 3)
     along rows on 6-wide segments (:mod:`engine.winograd_rows`, :func:`engine.winograd_rows.prefer_rows`).
-    ``algorithm`` chooses: "auto" (those rules; float16 always goes to im2col, which computes in it as the book does),
-    "im2col", "winograd" or "winograd_rows" (where supported; float16 is computed in float32 and
-    returned in the book's dtype). Two ways in which Winograd's results differ from the book's beyond
+    ``algorithm`` chooses: "auto" (those rules; float16 always goes to im2col, which computes in it as
+    the book does), "im2col", "winograd" or "winograd_rows" (where supported; float16 is computed in
+    float32 and returned in the book's dtype). Two ways in which Winograd's results differ from the book's beyond
     rounding: a value that is not finite (inf or NaN, in x or in dout) makes NaN every output of the
     tiles or segments that read it (the transforms multiply it by zeros and add it into every entry),
     where the book has it only in the windows that hold it; and a dout wider than the forward's dtype
