@@ -240,6 +240,16 @@ def batch_parts_with_chunks(N: int, workers: int, chunk_for: Callable[[int], int
     return [(n0, n1, chunk_for(n1 - n0)) for n0, n1 in even_ranges(N, min(workers, N))]
 
 
+def sum_over_parts(results: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(dU, db) summed over the batch parts' results, in the parts' order (so the same bits on any number
+    of threads); the first part's arrays take the sum."""
+    dU, db = results[0]
+    for more_dU, more_db in results[1:]:
+        dU += more_dU
+        db += more_db
+    return dU, db
+
+
 def floating_dtype(*arrays: np.ndarray) -> np.dtype:
     """The arithmetic's dtype: the inputs' floating dtype, float64 for integers, and at least float32 (in
     float16 the transforms' 4, 5, 8 and 1/24 would cost two of its three digits and overflow early)."""
@@ -403,10 +413,7 @@ def winograd_backward(dout: np.ndarray, cache: WinogradCache,
                         ws.get(f"D{i}", TILE * TILE * C * most, dtype) if needs_input_grad else None,
                         ws.get(f"E{i}", TILE * TILE * C * most, dtype) if needs_input_grad else None))
     results = run_parallel([lambda i=i, p=p: part(i, *p) for i, p in enumerate(cache.parts)])
-    dU, db = results[0]
-    for more_dU, more_db in results[1:]:
-        dU += more_dU
-        db += more_db
+    dU, db = sum_over_parts(results)
     dW = (K["KGT"] @ dU.reshape(TILE * TILE, FN * C)).T.reshape(FN, C, 3, 3)
     if dxp is None:
         return None, dW, db

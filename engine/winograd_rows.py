@@ -49,6 +49,7 @@ from engine.winograd import (
     floating_dtype,
     one_dimensional_matrices,
     prefer_winograd,
+    sum_over_parts,
 )
 
 SEGMENT = 6  # input values per segment
@@ -265,10 +266,7 @@ def rows_backward(dout: np.ndarray, cache: RowsCache,
                         ws.get(f"M{i}", SEGMENT * min(rows, OH) * FN * P, dtype),
                         ws.get(f"D{i}", SEGMENT * (min(rows, OH) + 2) * C * P, dtype)))
     results = run_parallel([lambda i=i, p=p: part(i, *p) for i, p in enumerate(cache.parts)])
-    dU, db = results[0]
-    for more_dU, more_db in results[1:]:
-        dU += more_dU
-        db += more_db
+    dU, db = sum_over_parts(results)
     dW = np.einsum("kj,kfic->fcij", G, dU.reshape(SEGMENT, FN, 3, C))
     if dxp is None:
         return None, dW, db
