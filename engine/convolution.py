@@ -111,12 +111,12 @@ class FastConvolution(Layer):
     along rows on 6-wide segments (:mod:`engine.winograd_rows`, :func:`engine.winograd_rows.prefer_rows`).
     ``algorithm`` chooses: "auto" (those rules; float16 always goes to im2col, which computes in it as
     the book does), "im2col", "winograd" or "winograd_rows" (where supported; float16 is computed in
-    float32 and returned in the book's dtype). Two ways in which Winograd's results differ from the book's beyond
-    rounding: a value that is not finite (inf or NaN, in x or in dout) makes NaN every output of the
-    tiles or segments that read it (the transforms multiply it by zeros and add it into every entry),
-    where the book has it only in the windows that hold it; and a dout wider than the forward's dtype
-    (float64 after a float32 forward) gives gradients of the forward dtype's precision, in the book's
-    dtype.
+    float32 and returned in the book's dtype). Two ways in which Winograd's results differ from the
+    book's beyond rounding: a value that is not finite (inf or NaN, in x or in dout) makes NaN every
+    output of the tiles or segments that read it (the transforms multiply it by zeros and add it into
+    every entry), where the book has it only in the windows that hold it; and a dout wider than the
+    forward's dtype (float64 after a float32 forward) gives gradients of the forward dtype's precision,
+    in the book's dtype.
     """
 
     needs_input_grad: bool = True
@@ -139,7 +139,7 @@ class FastConvolution(Layer):
         self._col_buffer: np.ndarray | None = None  # memory of _col, kept while the shapes stay the same
         self._pad_buffer: np.ndarray | None = None
         self._dout_pad_buffer: np.ndarray | None = None
-        self._winograd: WinogradCache | RowsCache | None = None  # the last forward's, when it went through Winograd
+        self._winograd: WinogradCache | RowsCache | None = None  # the last forward's, if it went through Winograd
         self._winograd_workspace = WinogradWorkspace()
         keep_freed_memory()  # its output and dx are fresh every call: let their memory come back cheaply
 
