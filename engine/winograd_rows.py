@@ -21,10 +21,12 @@ dW = G^T dU, dV[k, oh + i] += U_i[k]^T dM[k, oh], dx = B dV added back where the
 
 Against F(4x4, 3x3) (:mod:`engine.winograd`) it does twice the products over channels per output
 (6/4 * 3 = 4.5 against 36/16 = 2.25) and in exchange transforms 1.5 times the input by 6x6 matrices
-instead of 2.25 times by 36x36 ones, and computes no margin of rows below the output. That pays where
-the channels are few and the products cheap beside the transforms, and where the output's height is
-not a multiple of 4 (:func:`prefer_rows`; DeepConvNet's conv2 and conv3). Float32 results differ from
-a direct convolution by about 1e-6 of the largest value (one transform on each side instead of two).
+instead of 2.25 times by 36x36 ones, and computes no margin of rows below the output. On OpenBLAS's
+AVX2 kernels that pays where the channels are few and the products cheap beside the transforms, and
+where the output's height is not a multiple of 4 (:func:`prefer_rows`; DeepConvNet's conv2 and
+conv3); on its AVX-512 kernels the large transform products run fast enough that it does not. Float32
+results differ from a direct convolution by up to a few 1e-6 of the largest value (2.5e-6 measured on
+DeepConvNet's shapes; F(4x4, 3x3) 6e-6), one transform on each side instead of two.
 A value that is not finite makes NaN the outputs of every segment that reads it (4 outputs wide, in
 the three output rows that read its row).
 
