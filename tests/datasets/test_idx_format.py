@@ -45,6 +45,24 @@ def test_malformed_files_name_the_file(tmp_path: Path, payload: bytes, message: 
     assert str(path) in str(caught.value)
 
 
+def test_a_header_of_no_dimensions_is_refused_without_an_expected_count(tmp_path: Path) -> None:
+    """Zero sizes would make a 0-d array of the next byte: the header is refused, not read as a scalar."""
+    path = _write(tmp_path / "scalar.gz", gzip.compress(bytes([0, 0, 0x08, 0]) + bytes([7])))
+    with pytest.raises(IdxFormatError, match="header says 0 dimensions") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_header_promising_more_than_4_gib_is_refused_before_any_allocation(tmp_path: Path) -> None:
+    """A small file whose sizes multiply to just over 2**32 bytes is refused from its header alone."""
+    sizes = (1 << 16, (1 << 16) + 1)
+    payload = bytes([0, 0, 0x08, 2]) + b"".join(n.to_bytes(4, "big") for n in sizes) + bytes(8)
+    path = _write(tmp_path / "huge.gz", gzip.compress(payload))
+    with pytest.raises(IdxFormatError, match=r"implausible shape \(65536, 65537\)") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
 def test_as_many_dimensions_as_numpy_allows_are_read(tmp_path: Path) -> None:
     payload = bytes([0, 0, 0x08, 32]) + (1).to_bytes(4, "big") * 31 + (2).to_bytes(4, "big") + bytes([7, 9])
     result = read_idx(_write(tmp_path / "deep.gz", gzip.compress(payload)))
