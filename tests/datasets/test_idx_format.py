@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +111,17 @@ def test_split_loader_rejects_wrong_checksum_without_deleting(tmp_path: Path, ti
     assert (directory / tiny_dataset.names["test_labels"]).read_bytes() == other
     x, t = load_idx_split(tiny_dataset.spec(), "test", directory, verify=False)
     assert t.tolist() == [1] * 5
+
+
+def test_split_loader_checks_the_sha256_as_well_as_the_md5(tmp_path: Path, tiny_dataset) -> None:
+    """A file whose size and MD5 match but whose SHA-256 does not (as after an MD5 collision) is refused."""
+    directory = tiny_dataset.write(tmp_path)
+    spec = tiny_dataset.spec()
+    other_digest = hashlib.sha256(b"another file").hexdigest()
+    spec = replace(spec, test_labels=replace(spec.test_labels, sha256=other_digest))
+    with pytest.raises(ChecksumMismatchError, match=f"t10k-labels-idx1-ubyte.gz: sha256 .* != expected {other_digest}"):
+        load_idx_split(spec, "test", directory)
+    load_idx_split(tiny_dataset.spec(), "test", directory)   # the same files against their own digests
 
 
 def test_split_loader_names_a_folder_in_a_files_place(tmp_path: Path, tiny_dataset) -> None:
