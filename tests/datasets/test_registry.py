@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets import DATASET_NAMES, DatasetUnavailableError, load_dataset, load_dataset_split, load_mnist_split
+from datasets import (
+    DATASET_NAMES,
+    DatasetUnavailableError,
+    RemoteFile,
+    load_dataset,
+    load_dataset_split,
+    load_mnist_split,
+)
 
 
 def test_names() -> None:
@@ -145,3 +152,23 @@ def test_one_split_of_the_builtin_digits_is_that_of_load_dataset(builtin_root: P
     assert info.name == "builtin" and not info.fell_back
     with pytest.raises(ValueError, match="split must be one of"):
         load_dataset_split("builtin", "validation")
+
+
+MD5 = "0123456789abcdef" * 2
+SHA256 = "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"name": "a/b.gz"}, "plain file name"),
+    ({"name": ".hidden.gz"}, "plain file name"),
+    ({"md5": MD5[:-1]}, "md5 must be 32 lowercase hex digits"),
+    ({"md5": MD5 + "0"}, "md5 must be 32 lowercase hex digits"),
+    ({"md5": MD5.upper()}, "md5 must be 32 lowercase hex digits"),
+    ({"sha256": SHA256[:-1]}, "sha256 must be 64 lowercase hex digits"),
+    ({"sha256": SHA256 + "0"}, "sha256 must be 64 lowercase hex digits"),
+])
+def test_a_remote_file_with_a_malformed_name_or_digest_is_refused(fields: dict, message: str) -> None:
+    """A digest of the wrong length could never match a download: refused when the spec is made, not after."""
+    RemoteFile("a.gz", MD5, SHA256)
+    with pytest.raises(ValueError, match=message):
+        RemoteFile(**{"name": "a.gz", "md5": MD5, "sha256": SHA256, **fields})
