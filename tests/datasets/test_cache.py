@@ -51,3 +51,21 @@ def test_a_default_root_without_a_home_folder_says_to_set_the_variable(no_home, 
     assert cache_root() == tmp_path
     with pytest.raises(DatasetUnavailableError, match=str(tmp_path / "mnist")):  # its message needs no home folder
         load_dataset("mnist", download=False)
+
+
+@pytest.mark.parametrize("setting", [None, "", "   "])
+def test_without_the_variable_the_cache_is_the_zeroprop_folder_under_the_home_cache(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, setting: str | None) -> None:
+    """Unset or blank, ZEROPROP_DATA_DIR is ignored: the cache is ~/.cache/zeroprop, a data set's folder below it."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if setting is None:
+        monkeypatch.delenv("ZEROPROP_DATA_DIR", raising=False)
+    else:
+        monkeypatch.setenv("ZEROPROP_DATA_DIR", setting)
+    assert cache_root() == tmp_path / ".cache" / "zeroprop"
+    assert dataset_dir("mnist") == tmp_path / ".cache" / "zeroprop" / "mnist"
+
+
+def test_blanks_around_the_variable_are_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ZEROPROP_DATA_DIR", f"  {tmp_path}\t")
+    assert cache_root() == tmp_path
