@@ -175,6 +175,21 @@ def test_a_users_bad_file_is_kept_beside_the_good_copy(tmp_path, hostile_mirror,
     assert "fails verification" in caplog.text and ".rejected-2" in caplog.text
 
 
+def test_every_earlier_rejected_copy_is_kept(tmp_path, hostile_mirror, files):
+    """With .rejected and .rejected-2 taken, the user's file goes to .rejected-3: nothing is overwritten."""
+    hostile_mirror.files.update(files)
+    directory, own, mine = users_directory(tmp_path, files)
+    older = {own.name + ".rejected": b"the oldest", own.name + ".rejected-2": b"an older one"}
+    for name, blob in older.items():
+        (directory / name).write_bytes(blob)
+    ensure_dataset_files(spec_for(files, (hostile_mirror.url("good"),)), directory)
+    assert own.read_bytes() == files[own.name]
+    for name, blob in older.items():
+        assert (directory / name).read_bytes() == blob
+    assert (directory / (own.name + ".rejected-3")).read_bytes() == mine
+    assert listing(directory) == sorted([*NAMES, *older, own.name + ".rejected-3"])
+
+
 def test_when_no_mirror_delivers_the_users_file_is_put_back(tmp_path, hostile_mirror, files):
     hostile_mirror.files.update(files)
     directory, own, mine = users_directory(tmp_path, files)
