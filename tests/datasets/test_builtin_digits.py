@@ -181,14 +181,15 @@ def test_two_layer_net_learns_but_does_not_saturate(builtin_root: Path) -> None:
     assert accuracy[10] > accuracy[1]
 
 
+@pytest.mark.parametrize("label", [10, 200])   # 10: the first label past the ten classes
 @pytest.mark.parametrize("key", ["t_train", "t_test"])
-def test_cache_with_labels_out_of_range_is_refused_and_regenerated(tmp_path: Path, key: str) -> None:
+def test_cache_with_labels_out_of_range_is_refused_and_regenerated(tmp_path: Path, key: str, label: int) -> None:
     expected = generate_builtin_digits(300, 100, seed=4)
     path = builtin_cache_path(4, 300, 100, tmp_path)
     bad = {**expected, key: expected[key].copy()}
-    bad[key][0] = 200
+    bad[key][0] = label
     np.savez(path, **bad)
-    with pytest.raises(BuiltinCacheError, match=rf"{re.escape(str(path))}: {key} holds labels up to 200, "
+    with pytest.raises(BuiltinCacheError, match=rf"{re.escape(str(path))}: {key} holds labels up to {label}, "
                                                 r"expected labels in \[0, 10\)"):
         read_builtin_cache(path, 300, 100)
     (_, t), (_, t_test) = load_builtin_digits(one_hot_label=True, **SMALL, seed=4, data_dir=tmp_path)
