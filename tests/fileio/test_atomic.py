@@ -24,6 +24,31 @@ def test_a_rewritten_file_keeps_its_permissions(tmp_path):
     assert path.read_bytes() == b"new" and stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+def test_the_whole_file_is_on_disk_before_it_is_renamed_over_the_target(tmp_path, monkeypatch):
+    """fsync sees every byte of the temporary file, and only then is it renamed: a crash right after the rename
+    cannot leave an empty or partial file under the target's name."""
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.fstat(fd).st_ino, os.fstat(fd).st_size))
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("replace", os.stat(source).st_ino, os.stat(source).st_size))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / "weights.npz"
+    path.write_bytes(b"old")
+    data = bytes(range(256))   # less than a buffer: it stays in the handle until flushed
+    write(path, data)
+    written = os.stat(path)
+    assert path.read_bytes() == data
+    assert events == [("fsync", written.st_ino, len(data)), ("replace", written.st_ino, len(data))]
+
+
 def test_a_new_file_gets_the_umasks_permissions(tmp_path):
     old = os.umask(0o077)
     try:
