@@ -234,7 +234,7 @@ def test_only_our_own_temporary_files_are_removed(tmp_path):
     ours = [tmp_path / ".latest.npz.ab_cd123.part", tmp_path / ".latest.npz.zzzzzzzz.part"]
     theirs = [tmp_path / n for n in ("latest.npz.part", ".latest.npz.part", ".latest.npz.abcdefghi.part",
                                      ".latest.npz.ABCDEFGH.part", ".other.npz.abcdefgh.part", ".latest.npz.abcdefgh",
-                                     "x.latest.npz.abcdefgh.part")]
+                                     "x.latest.npz.abcdefgh.part", ".latest.npz.abcdefgh.part.keep")]
     for path in ours + theirs:
         path.write_bytes(b"x")
     (tmp_path / ".latest.npz.dir12345.part").mkdir()   # a directory is never removed
