@@ -80,6 +80,12 @@ def test_what_is_not_a_grey_image_is_refused_and_nothing_is_written(tmp_path, im
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_upper_case_png_suffix_is_accepted(tmp_path):
+    image = np.full((2, 3), 9, np.uint8)
+    path = save_grey_png(image, tmp_path / "GREY.PNG")
+    assert path == tmp_path / "GREY.PNG" and path.read_bytes() == grey_png(image)
+
+
 def test_a_name_without_png_is_refused(tmp_path):
     with pytest.raises(ValueError, match="expected a .png path"):
         save_grey_png(np.zeros((2, 2), np.uint8), tmp_path / "grey.jpg")
