@@ -146,3 +146,19 @@ def test_dangling_or_looping_links_and_overlong_names_are_refused_while_parsing(
     with pytest.raises(argparse.ArgumentTypeError, match="cannot be used"):
         existing_dir(str(long_name))
     assert directory_problem(tmp_path / "new" / "folder") is None
+
+
+def test_existing_file_and_dir_say_whether_the_path_is_missing_or_of_the_other_kind(tmp_path):
+    from cli.validators import existing_dir, existing_file
+
+    (tmp_path / "weights.npz").write_bytes(b"x")
+    (tmp_path / "data").mkdir()
+    assert existing_file(str(tmp_path / "weights.npz")) == tmp_path / "weights.npz"
+    assert existing_dir(str(tmp_path / "data")) == tmp_path / "data"
+    cases = [(existing_file, "data", "is not a file"), (existing_dir, "weights.npz", "is not a directory"),
+             (existing_file, "missing.npz", "does not exist"), (existing_dir, "missing", "does not exist")]
+    for check, name, problem in cases:
+        text = str(tmp_path / name)
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            check(text)
+        assert str(info.value) == f"{text!r} {problem}"
