@@ -235,6 +235,21 @@ def test_number_formatting():
     assert format_value(np.float32(0.1)) == "0.1"
 
 
+def test_number_formatting_at_its_limits():
+    """Up to MAX_DIGITS (10) significant digits a number that has them is written in full, beyond that to
+    ``digits``; up to ``max_items`` (3) values are written out; integers are summed up by their whole range."""
+    for text in ("99.99", "0.1234", "1234567.891", "-98765.43211"):  # 4 to 10 significant digits
+        assert format_number(float(text)) == text
+    eleven = float("12345678.912")
+    assert format_number(eleven) == f"{eleven:.3g}"
+    assert format_value(np.array([0.5, 1.0, 2.0])) == "[0.5, 1, 2]"
+    assert format_grad(np.array([0.5, -1.0, 2.0])) == "[0.5, -1, 2]"
+    summary = f"(3,) μ={7 / 6:.3g} σ={math.sqrt(7 / 18):.3g}"   # deviations -2/3, -1/6, 5/6 from the mean
+    assert format_value(np.array([0.5, 1.0, 2.0]), max_items=2) == summary
+    assert format_value(np.arange(5, 15)) == "(10,) int 5..14"
+    assert format_value(np.array([4, -3, 9, 2])) == "(4,) int -3..9"
+
+
 def test_formatting_of_empty_huge_and_non_finite_arrays():
     assert format_value(np.zeros((0, 5))) == format_grad(np.zeros((0, 5))) == "(0, 5)"
     with np.errstate(over="raise"):  # the norm of 1e300s is taken without squaring them
