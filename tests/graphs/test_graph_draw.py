@@ -58,6 +58,30 @@ def test_each_edge_shows_its_value_above_and_gradient_below():
     assert texts["grad:f->out"].get_position()[1] < value_y  # gradient below, value above
 
 
+def test_a_bent_edge_is_labelled_by_its_consumer_and_parallel_edges_on_their_straight_middle():
+    """x feeds sq twice (two parallel edges) and f across a column (an edge bent there): each label lies on the
+    segment the layout chose, not on the first piece of its edge."""
+    import math
+
+    from graphs.draw import label_plan, labelled_layout
+
+    g = Graph()
+    x = g.input("x", 3.0)
+    g.add(g.mul(x, x, name="sq"), x, name="f")
+    g.forward()
+    g.backward()
+    layout = labelled_layout(g)
+    labels = {label.gid: label for label in label_plan(g, layout).labels}
+    pos = layout.positions
+    (ax, ay), (bx, by) = labels["x->f:1"].segment
+    assert math.dist((bx, by), pos["f"]) < 0.5 and math.dist((ax, ay), pos["x"]) > 1.0  # ends at f's circle
+    direction = (pos["sq"][0] - pos["x"][0], pos["sq"][1] - pos["x"][1])
+    for slot in (0, 1):
+        (ax, ay), (bx, by) = labels[f"x->sq:{slot}"].segment
+        assert (bx - ax) * direction[1] - (by - ay) * direction[0] == pytest.approx(0, abs=1e-9)  # parallel to x-sq
+        assert pos["x"][0] < ax < bx < pos["sq"][0]
+
+
 def test_nodes_inputs_and_output_are_labelled():
     g = sigmoid_neuron()
     g.forward()
