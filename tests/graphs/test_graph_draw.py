@@ -93,6 +93,17 @@ def test_nodes_inputs_and_output_are_labelled():
     assert not any(key.startswith("grad:") for key in labels)  # no backward yet: values only
 
 
+def test_a_named_node_is_named_once_and_the_output_only_where_it_leaves():
+    g = Graph()
+    x, y = g.input("x", 2.0), g.input("y", 3.0)
+    g.mul(g.add(x, y, name="total"), x, name="f")
+    g.forward()
+    fig = draw_graph(g)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts.count("total") == 1  # above its node
+    assert texts.count("f") == 1 and labels_by_id(fig)["output:f"] == "f"  # beside the arrow leaving it
+
+
 def test_arrays_are_drawn_by_shape_and_summary_and_labels_have_no_gradient():
     rng = np.random.default_rng(0)
     g = Graph()
