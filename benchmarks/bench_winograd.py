@@ -105,8 +105,8 @@ class Im2colConvolution:
 
 def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType | None,
                 seed: int = 0, workers: int | None = None) -> dict[str, Step]:
-    """Forward + backward closures for one layer shape, all on the same float32 data; the "winograd"
-    case on ``workers`` engine threads (None: the engine's setting)."""
+    """Forward + backward closures for one layer shape, all on the same float32 data; the "winograd" and
+    "rows" cases on ``workers`` engine threads (None: the engine's setting)."""
     rng = np.random.default_rng(seed)
     first = C == 1
     x_data = rng.standard_normal((batch, C, H, H), dtype=np.float32)
@@ -118,22 +118,30 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
     need_dx = not first
     parts = batch_parts(batch)
 
-    def winograd_on(workspace: WinogradWorkspace, workers: int) -> object:
-        out, cache = winograd_forward(x, W, b, pad, workspace=workspace, workers=workers)
-        return winograd_backward(dout, cache, needs_input_grad=need_dx)
+    def run_engine(forward: Callable, backward: Callable, workspace: WinogradWorkspace, workers: int) -> object:
+        out, cache = forward(x, W, b, pad, workspace=workspace, workers=workers)
+        return backward(dout, cache, needs_input_grad=need_dx)
 
-    ws, ws_one, ws_blas = WinogradWorkspace(), WinogradWorkspace(), WinogradWorkspace()
+    def engine_cases(forward: Callable, backward: Callable) -> tuple[Step, Step]:
+        """The module as FastConvolution runs it (``parts`` of the batch on the workers), and on one thread."""
+        ws, ws_one = WinogradWorkspace(), WinogradWorkspace()
 
-    def winograd() -> object:  # as FastConvolution runs it
-        with threads.num_threads(workers), threads.single_blas_thread():
-            return winograd_on(ws, parts)
+        def as_the_layer_runs_it() -> object:
+            with threads.num_threads(workers), threads.single_blas_thread():
+                return run_engine(forward, backward, ws, parts)
 
-    def winograd_one_thread() -> object:
-        with threads.num_threads(1), threads.single_blas_thread():
-            return winograd_on(ws_one, 1)
+        def one_thread() -> object:
+            with threads.num_threads(1), threads.single_blas_thread():
+                return run_engine(forward, backward, ws_one, 1)
+
+        return as_the_layer_runs_it, one_thread
+
+    winograd, winograd_one_thread = engine_cases(winograd_forward, winograd_backward)
+    rows, rows_one_thread = engine_cases(rows_forward, rows_backward)
+    ws_blas = WinogradWorkspace()
 
     def winograd_blas_threads() -> object:
-        return winograd_on(ws_blas, 1)
+        return run_engine(winograd_forward, winograd_backward, ws_blas, 1)
 
     ref = Im2colConvolution(W, b, pad)
 
@@ -147,20 +155,6 @@ def layer_cases(C: int, FN: int, H: int, pad: int, batch: int, torch: ModuleType
         with threads.single_blas_thread():
             fft_reference.forward(x)
             return fft_reference.backward(dout, need_dx)
-
-    ws_rows, ws_rows_one = WinogradWorkspace(), WinogradWorkspace()
-
-    def rows_on(workspace: WinogradWorkspace, workers: int) -> object:
-        out, cache = rows_forward(x, W, b, pad, workspace=workspace, workers=workers)
-        return rows_backward(dout, cache, needs_input_grad=need_dx)
-
-    def rows() -> object:
-        with threads.num_threads(workers), threads.single_blas_thread():
-            return rows_on(ws_rows, parts)
-
-    def rows_one_thread() -> object:
-        with threads.num_threads(1), threads.single_blas_thread():
-            return rows_on(ws_rows_one, 1)
 
     layer = Convolution(W.copy(), b.copy(), stride=1, pad=pad)
     layer.needs_input_grad = need_dx
